@@ -1,0 +1,196 @@
+"""The index actor: a named, detached Ray actor that owns the FAISS shards of chunk vectors.
+
+It is a thin shell around ``VectorShard``: it routes chunks to shards by a stable hash of
+their case id, fans searches out and merges them, writes snapshots to the data directory,
+and on start (also after a crash, ``max_restarts=-1``) restores the snapshots and reconciles
+them with MongoDB's ``chunks`` collection, the source of truth: chunks missing from the
+snapshot are added from their stored vectors, vectors of chunks no longer stored are removed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import ray
+
+from actors.shard import VectorHit, VectorShard
+from lexray.ids import shard_for
+from lexray.settings import Settings
+from lexray.store import CaseStore
+
+logger = logging.getLogger(__name__)
+
+
+class IndexService:
+    """Sharded vector index with snapshots; the Ray actor below wraps one of these."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.shard_count = settings.index.shards
+        self.snapshot_dir = settings.index_dir
+        restored = [self._restore_shard(number) for number in range(self.shard_count)]
+        dimensions = {shard.dimension for shard in restored if shard is not None}
+        # The vector size is learnt from the snapshot or the first vectors added, so the index
+        # follows whatever embedding model is configured.
+        self.dimension: int | None = dimensions.pop() if len(dimensions) == 1 else None
+        self.shards: list[VectorShard | None] = (
+            restored if self.dimension is not None else [None] * self.shard_count
+        )
+        self.dirty = False
+        self.last_snapshot_at = time.monotonic()
+
+    def _shard_path(self, number: int) -> Path:
+        return self.snapshot_dir / f"shard-{number}-of-{self.shard_count}.npz"
+
+    def _restore_shard(self, number: int) -> VectorShard | None:
+        path = self._shard_path(number)
+        if not path.exists():
+            return None
+        try:
+            return VectorShard.load(path)
+        except (OSError, ValueError, RuntimeError) as exc:
+            logger.warning("snapshot %s unreadable (%s): rebuilding from MongoDB", path, exc)
+            return None
+
+    def _ready_shards(self) -> list[VectorShard]:
+        return [shard for shard in self.shards if shard is not None]
+
+    def _shard_of(self, case_id: str) -> VectorShard | None:
+        return self.shards[shard_for(case_id, self.shard_count)]
+
+    def add(self, vector_ids: list[int], case_ids: list[str], vectors: np.ndarray) -> int:
+        if not len(vector_ids):
+            return 0
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vector_ids), -1)
+        if self.dimension is None:
+            self.dimension = int(vectors.shape[1])
+        elif vectors.shape[1] != self.dimension:
+            raise ValueError(f"vectors have dimension {vectors.shape[1]}, index has {self.dimension}")
+        self.shards = [shard or VectorShard(self.dimension) for shard in self.shards]
+        by_shard: dict[int, list[int]] = {}
+        for row, case_id in enumerate(case_ids):
+            by_shard.setdefault(shard_for(case_id, self.shard_count), []).append(row)
+        for number, rows in by_shard.items():
+            self.shards[number].add(
+                np.asarray([vector_ids[r] for r in rows], dtype=np.int64),
+                [case_ids[r] for r in rows],
+                vectors[rows],
+            )
+        self._changed()
+        return len(vector_ids)
+
+    def remove_case(self, case_id: str) -> int:
+        shard = self._shard_of(case_id)
+        removed = shard.remove_case(case_id) if shard is not None else 0
+        if removed:
+            self._changed()
+        return removed
+
+    def search(self, query_vectors: np.ndarray, k: int) -> list[list[VectorHit]]:
+        """Global top-``k`` per query: each shard's top-``k``, merged by score."""
+        shards = self._ready_shards()
+        if not shards:
+            return [[] for _ in range(len(np.atleast_2d(query_vectors)))]
+        per_shard = [shard.search(query_vectors, k) for shard in shards]
+        return [
+            heapq.nlargest(k, (hit for shard_hits in per_query for hit in shard_hits),
+                           key=lambda hit: hit.score)
+            for per_query in zip(*per_shard, strict=True)
+        ]
+
+    def count(self) -> int:
+        return sum(shard.count for shard in self._ready_shards())
+
+    def shard_counts(self) -> list[int]:
+        return [shard.count if shard is not None else 0 for shard in self.shards]
+
+    def vector_ids(self) -> set[int]:
+        return set().union(*(shard.vector_ids() for shard in self._ready_shards()))
+
+    def snapshot(self) -> int:
+        for number, shard in enumerate(self.shards):
+            if shard is not None:
+                shard.save(self._shard_path(number))
+        self.dirty = False
+        self.last_snapshot_at = time.monotonic()
+        return self.count()
+
+    def _changed(self) -> None:
+        self.dirty = True
+        if time.monotonic() - self.last_snapshot_at >= self.settings.index.snapshot_interval_s:
+            self.snapshot()
+
+    def reconcile(self, store: CaseStore) -> dict[str, int]:
+        """Make the index hold exactly the chunks MongoDB holds."""
+        stored = store.chunk_vector_ids()
+        indexed = self.vector_ids()
+        stale = indexed - set(stored)
+        for shard in self._ready_shards():
+            shard.remove_ids([vector_id for vector_id in stale if vector_id in shard.case_of_vector])
+        missing = sorted(set(stored) - indexed)
+        added = 0
+        for start in range(0, len(missing), 1000):
+            for ids, cases, vectors in store.iter_chunk_vectors(missing[start:start + 1000]):
+                added += self.add(ids, cases, vectors)
+        if stale or added:
+            self.snapshot()
+        return {"added": added, "removed": len(stale), "count": self.count()}
+
+
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=3)
+class IndexActor:
+    """Ray shell over ``IndexService``. Every call is idempotent, so retries are safe.
+
+    ``num_cpus=0``: it is a long-lived service and must not hold a core that the ingestion
+    pipeline's tasks need; its searches are short.
+    """
+
+    def __init__(self, settings_json: str) -> None:
+        self.settings = Settings.model_validate_json(settings_json)
+        self.service = IndexService(self.settings)
+        self.store = CaseStore(self.settings.mongodb)
+        try:
+            report = self.service.reconcile(self.store)
+            logger.info("index restored: %s", report)
+        except Exception as exc:  # noqa: BLE001 - any failure: keep serving the snapshot
+            logger.warning("could not reconcile with MongoDB at start (%s); serving the snapshot", exc)
+
+    def add(self, vector_ids: list[int], case_ids: list[str], vectors: np.ndarray) -> int:
+        return self.service.add(vector_ids, case_ids, vectors)
+
+    def remove_case(self, case_id: str) -> int:
+        return self.service.remove_case(case_id)
+
+    def search(self, query_vectors: np.ndarray, k: int) -> list[list[VectorHit]]:
+        return self.service.search(query_vectors, k)
+
+    def count(self) -> int:
+        return self.service.count()
+
+    def stats(self) -> dict:
+        return {
+            "count": self.service.count(),
+            "shards": self.service.shard_counts(),
+            "dimension": self.service.dimension,
+            "dirty": self.service.dirty,
+        }
+
+    def snapshot(self) -> int:
+        return self.service.snapshot()
+
+    def reconcile(self) -> dict[str, int]:
+        return self.service.reconcile(self.store)
+
+
+def get_index_actor(settings: Settings):
+    """The named detached index actor, created on first use (needs ``ray.init`` first)."""
+    return IndexActor.options(
+        name=settings.index.actor_name,
+        namespace=settings.ray.namespace,
+        lifetime="detached",
+        get_if_exists=True,
+    ).remote(settings.model_dump_json())

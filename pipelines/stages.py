@@ -1,0 +1,177 @@
+"""Ray Data stages of the batch ingestion job: thin shells over ``pipelines.document``.
+
+Rows carry a few summary columns plus ``payload`` (the step's pydantic output as JSON) and
+``vectors`` (float32 bytes), so every block has the same simple Arrow schema whatever the
+document. A document that fails is marked ``failed`` in MongoDB with its reason, and its row
+flows on with ``status = "failed"`` so the job can count it; the other rows are unaffected.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import ray
+
+from lexray.models import PageText, ProcessingStatus
+from lexray.settings import OcrSettings, LimitSettings, Settings
+from lexray.store import get_store
+from pipelines.document import (
+    CaseText,
+    DocumentOutcome,
+    EnrichedCase,
+    display_name,
+    enrich_case,
+    extract_case_text,
+    failure_reason,
+    register_document,
+    store_and_index,
+)
+from pipelines.embed import Embedder
+from pipelines.extract import ocr_page
+
+PENDING = "pending"
+SUMMARY_COLUMNS = ["case_id", "filename", "status", "reason", "message", "pages", "ocr_pages", "chunks"]
+
+
+@lru_cache(maxsize=4)
+def settings_from_json(settings_json: str) -> Settings:
+    return Settings.model_validate_json(settings_json)
+
+
+def outcome_row(outcome: DocumentOutcome, *, payload: str = "", vectors: bytes = b"") -> dict[str, Any]:
+    return {
+        "case_id": outcome.case_id or "",
+        "filename": outcome.filename,
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "message": outcome.message,
+        "pages": outcome.pages,
+        "ocr_pages": outcome.ocr_pages,
+        "chunks": outcome.chunks,
+        "payload": payload,
+        "vectors": vectors,
+    }
+
+
+def _fail(row: dict[str, Any], exc: Exception, settings: Settings) -> dict[str, Any]:
+    reason, message = failure_reason(exc)
+    get_store(settings.mongodb).mark_failed(row["case_id"], reason, message)
+    return {**row, "status": ProcessingStatus.FAILED.value, "reason": reason, "message": message,
+            "payload": "", "vectors": b""}
+
+
+@ray.remote(num_cpus=1)
+def ocr_page_task(pdf_bytes: bytes, page_number: int, ocr: OcrSettings, limits: LimitSettings) -> PageText:
+    return ocr_page(pdf_bytes, page_number, ocr=ocr, limits=limits)
+
+
+def ray_ocr_runner(settings: Settings):
+    """OCR a document's pages as parallel Ray tasks (one core, one tesseract each)."""
+
+    def run(pdf_bytes: bytes, page_numbers: list[int]) -> list[PageText]:
+        pdf_ref = ray.put(pdf_bytes)
+        return ray.get([
+            ocr_page_task.remote(pdf_ref, number, settings.ocr, settings.limits)
+            for number in page_numbers
+        ])
+
+    return run
+
+
+def extract_stage(row: dict[str, Any], settings_json: str) -> dict[str, Any]:
+    """bytes -> registered case -> page texts (OCR fanned out) -> cleaned text."""
+    settings = settings_from_json(settings_json)
+    store = get_store(settings.mongodb)
+    data: bytes = row["bytes"]
+    filename = display_name(row["path"])
+    registration = register_document(data, row["path"], store, settings)
+    if registration.duplicate:
+        return outcome_row(DocumentOutcome(registration.case_id, filename, "duplicate"))
+    pending = outcome_row(DocumentOutcome(registration.case_id, filename, PENDING))
+    try:
+        store.set_status(registration.case_id, ProcessingStatus.PROCESSING, "extracting text")
+        case_text = extract_case_text(data, settings, ray_ocr_runner(settings))
+        store.set_status(registration.case_id, ProcessingStatus.OCR_COMPLETE,
+                         f"{len(case_text.pages)} pages, {case_text.ocr_pages} OCR'd")
+    except Exception as exc:  # noqa: BLE001 - recorded on the case, the batch carries on
+        return _fail(pending, exc, settings)
+    return {**pending, "pages": len(case_text.pages), "ocr_pages": case_text.ocr_pages,
+            "payload": case_text.model_dump_json()}
+
+
+def enrich_stage(row: dict[str, Any], settings_json: str) -> dict[str, Any]:
+    """cleaned text -> metadata, sections, page-aware chunks (stored on the case)."""
+    if row["status"] != PENDING:
+        return row
+    settings = settings_from_json(settings_json)
+    try:
+        case_text = CaseText.model_validate_json(row["payload"])
+        enriched = enrich_case(row["case_id"], case_text, settings)
+        get_store(settings.mongodb).save_case_content(row["case_id"], enriched.case_fields())
+    except Exception as exc:  # noqa: BLE001
+        return _fail(row, exc, settings)
+    return {**row, "chunks": len(enriched.chunks), "payload": enriched.model_dump_json()}
+
+
+class EmbedStage:
+    """Actor-pool stage: loads the embedding model once per actor."""
+
+    def __init__(self, settings_json: str) -> None:
+        self.settings = settings_from_json(settings_json)
+        self.embedder = Embedder(self.settings.embedding)
+        self.store = get_store(self.settings.mongodb)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        rows = _rows_of(batch)
+        pending = [i for i, row in enumerate(rows) if row["status"] == PENDING]
+        enriched = {i: EnrichedCase.model_validate_json(rows[i]["payload"]) for i in pending}
+        texts = [chunk.text for i in pending for chunk in enriched[i].chunks]
+        try:
+            vectors = self.embedder.encode(texts)
+        except Exception as exc:  # noqa: BLE001
+            for i in pending:
+                rows[i] = _fail(rows[i], exc, self.settings)
+            return _batch_of(rows)
+        offset = 0
+        for i in pending:
+            count = len(enriched[i].chunks)
+            rows[i]["vectors"] = vectors[offset:offset + count].tobytes()
+            offset += count
+            self.store.set_status(rows[i]["case_id"], ProcessingStatus.EMBEDDING_COMPLETE,
+                                  f"{count} chunks embedded")
+        return _batch_of(rows)
+
+
+def index_stage(batch: dict[str, np.ndarray], settings_json: str) -> dict[str, np.ndarray]:
+    """chunks + vectors -> MongoDB, then the index actor; the case becomes ``indexed``."""
+    settings = settings_from_json(settings_json)
+    store = get_store(settings.mongodb)
+    index_actor = ray.get_actor(settings.index.actor_name, namespace=settings.ray.namespace)
+    rows = _rows_of(batch)
+    for i, row in enumerate(rows):
+        if row["status"] != PENDING:
+            continue
+        try:
+            enriched = EnrichedCase.model_validate_json(row["payload"])
+            vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(enriched.chunks), -1)
+            store_and_index(row["case_id"], enriched.chunks, vectors, store, index_actor, settings)
+            rows[i] = {**row, "status": ProcessingStatus.INDEXED.value}
+        except Exception as exc:  # noqa: BLE001
+            rows[i] = _fail(row, exc, settings)
+    return {column: np.array([row[column] for row in rows], dtype=object) for column in SUMMARY_COLUMNS}
+
+
+def _rows_of(batch: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    columns = list(batch)
+    size = len(batch[columns[0]]) if columns else 0
+    return [{column: _plain(batch[column][i]) for column in columns} for i in range(size)]
+
+
+def _batch_of(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    return {column: np.array([row[column] for row in rows], dtype=object) for column in rows[0]}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

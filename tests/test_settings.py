@@ -1,0 +1,40 @@
+from lexray.settings import Settings
+
+
+def test_env_vars_reach_nested_groups(monkeypatch):
+    monkeypatch.setenv("LEXRAY_MONGODB_URI", "mongodb://db.example:27018")
+    monkeypatch.setenv("LEXRAY_MONGODB_DB", "other")
+    monkeypatch.setenv("LEXRAY_OCR_DPI", "200")
+    monkeypatch.setenv("LEXRAY_CHUNK_SIZE_CHARS", "900")
+    monkeypatch.setenv("LEXRAY_DATA_DIR", "/srv/lexray")
+    settings = Settings()
+    assert settings.mongodb.uri == "mongodb://db.example:27018"
+    assert settings.mongodb.db == "other"
+    assert settings.ocr.dpi == 200
+    assert settings.chunk.size_chars == 900
+    assert str(settings.data_dir) == "/srv/lexray"
+
+
+def test_yaml_files_layer_and_env_wins(monkeypatch, tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text("ocr:\n  dpi: 150\n  language: deu\nindex:\n  shards: 2\n")
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("index:\n  shards: 8\n")
+    monkeypatch.setenv("LEXRAY_CONFIG", f"{base},{overlay}")
+    monkeypatch.setenv("LEXRAY_OCR_LANGUAGE", "eng")
+    settings = Settings()
+    assert settings.ocr.dpi == 150
+    assert settings.ocr.language == "eng"
+    assert settings.index.shards == 8
+
+
+def test_defaults_point_at_local_stack(monkeypatch):
+    monkeypatch.delenv("LEXRAY_MONGODB_URI", raising=False)
+    settings = Settings()
+    assert settings.mongodb.uri == "mongodb://127.0.0.1:27017"
+    assert settings.mongodb.db == "lexray"
+
+
+def test_settings_survive_json_round_trip():
+    settings = Settings(ocr={"dpi": 222})
+    assert Settings.model_validate_json(settings.model_dump_json()).ocr.dpi == 222

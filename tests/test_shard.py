@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from actors.shard import VectorShard
+
+
+def _unit_rows(count: int, dimension: int = 8, seed: int = 0) -> np.ndarray:
+    rows = np.random.default_rng(seed).normal(size=(count, dimension)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_search_returns_exact_top_k_in_order():
+    vectors = _unit_rows(50)
+    shard = VectorShard(8)
+    shard.add(np.arange(50), [f"case-{i % 5}" for i in range(50)], vectors)
+    hits = shard.search(vectors[7:8], 3)[0]
+    assert hits[0].vector_id == 7 and hits[0].case_id == "case-2"
+    expected = np.argsort(-(vectors @ vectors[7]))[:3]
+    assert [hit.vector_id for hit in hits] == expected.tolist()
+    assert hits[0].score >= hits[1].score >= hits[2].score
+
+
+def test_re_adding_ids_replaces_instead_of_duplicating():
+    vectors = _unit_rows(10)
+    shard = VectorShard(8)
+    shard.add(np.arange(10), ["a"] * 10, vectors)
+    shard.add(np.arange(10), ["a"] * 10, vectors)
+    assert shard.count == 10
+
+
+def test_remove_case_removes_only_its_vectors():
+    shard = VectorShard(8)
+    shard.add(np.arange(6), ["a", "a", "b", "b", "b", "c"], _unit_rows(6))
+    assert shard.remove_case("b") == 3
+    assert shard.count == 3
+    assert {hit.case_id for hit in shard.search(_unit_rows(1, seed=3), 10)[0]} == {"a", "c"}
+    assert shard.remove_case("missing") == 0
+
+
+def test_snapshot_round_trip(tmp_path):
+    shard = VectorShard(8)
+    vectors = _unit_rows(20)
+    shard.add(np.arange(100, 120), [f"c{i}" for i in range(20)], vectors)
+    path = tmp_path / "shard.npz"
+    shard.save(path)
+    restored = VectorShard.load(path)
+    assert restored.count == 20
+    assert restored.search(vectors[3:4], 1)[0][0].vector_id == 103
+    assert restored.search(vectors[3:4], 1)[0][0].case_id == "c3"
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_wrong_dimension_is_rejected():
+    with pytest.raises(ValueError):
+        VectorShard(8).add(np.arange(2), ["a", "b"], _unit_rows(2, dimension=4))

@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+
+from lexray.models import Chunk, ProcessingStatus
+from lexray.store import CaseStore
+
+
+@pytest.fixture
+def store(settings):
+    store = CaseStore(settings.mongodb)
+    store.ensure_indexes()
+    yield store
+    store.client.drop_database(settings.mongodb.db)
+    store.close()
+
+
+def _register(store, digest="a" * 64, **kwargs):
+    return store.register_document(document_hash=digest, original_filename="x.pdf", file_size=3, **kwargs)
+
+
+def test_register_then_duplicate_by_hash(store):
+    first = _register(store)
+    assert not first.duplicate
+    store.set_status(first.case_id, ProcessingStatus.INDEXED, "done")
+    again = _register(store)
+    assert again.duplicate and again.case_id == first.case_id
+    assert store.count_cases() == 1
+
+
+def test_interrupted_case_is_resumed_not_duplicated(store):
+    first = _register(store)
+    store.set_status(first.case_id, ProcessingStatus.OCR_COMPLETE, "half way")
+    again = _register(store)
+    assert not again.duplicate and again.case_id == first.case_id
+    assert again.previous_status == "ocr_complete"
+
+
+def test_failed_case_is_duplicate_unless_retry_requested(store):
+    first = _register(store)
+    store.mark_failed(first.case_id, "corrupt_pdf", "broken xref")
+    assert _register(store).duplicate
+    assert not _register(store, retry_failed=True).duplicate
+    case = store.get_case(first.case_id)
+    assert case["processing_status"] == "failed"
+    assert case["failure_reason"] == "corrupt_pdf"
+    assert [entry["status"] for entry in case["processing_log"]] == ["uploaded", "failed"]
+
+
+def test_unique_indexes_are_real(store):
+    from pymongo.errors import DuplicateKeyError
+
+    _register(store)
+    with pytest.raises(DuplicateKeyError):
+        store.cases.insert_one({"case_id": "other", "document_hash": "a" * 64})
+
+
+def test_chunks_round_trip_with_vectors_and_replace(store):
+    case_id = _register(store).case_id
+    chunks = [Chunk(chunk_id=f"{case_id}:{i}", vector_id=1000 + i, case_id=case_id, chunk_index=i,
+                    text=f"text {i}", page_numbers=[1], char_start=i, char_end=i + 1) for i in range(3)]
+    vectors = np.arange(12, dtype=np.float32).reshape(3, 4)
+    store.replace_chunks(chunks, vectors, case_id=case_id)
+    store.replace_chunks(chunks[:2], vectors[:2], case_id=case_id)
+    assert store.count_chunks() == 2
+    ids, cases, stored = next(store.iter_chunk_vectors())
+    assert sorted(ids) == [1000, 1001] and set(cases) == {case_id}
+    assert np.array_equal(stored[np.argsort(ids)], vectors[:2])
+    assert store.chunk_vector_ids() == {1000: case_id, 1001: case_id}
