@@ -83,6 +83,8 @@ class DocumentOutcome:
 
 def failure_reason(exc: Exception) -> tuple[str, str]:
     """(machine-readable code, message) for a document's failure."""
+    # An error raised in a Ray task arrives wrapped; its message would carry a traceback.
+    exc = getattr(exc, "cause", None) or exc
     if isinstance(exc, LexRayError):
         return exc.code, exc.message
     return "internal_error", f"{type(exc).__name__}: {exc}"
