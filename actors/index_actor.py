@@ -151,6 +151,7 @@ class IndexActor:
 
     def __init__(self, settings_json: str) -> None:
         self.settings = Settings.model_validate_json(settings_json)
+        self.started_at = time.time()
         self.service = IndexService(self.settings)
         self.store = CaseStore(self.settings.mongodb)
         try:
@@ -177,6 +178,7 @@ class IndexActor:
             "shards": self.service.shard_counts(),
             "dimension": self.service.dimension,
             "dirty": self.service.dirty,
+            "started_at": self.started_at,
         }
 
     def snapshot(self) -> int:

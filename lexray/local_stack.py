@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from lexray import LOCAL_RAY_ENV
 from lexray.ray_connect import pid_alive
 from lexray.settings import Settings, get_settings
 
@@ -133,11 +134,8 @@ def ray_head_command(*, port: int, dashboard_port: int, object_store_bytes: int,
     return command
 
 
-RAY_ENV = {
-    # Keep the head on loopback; Ray otherwise binds to the machine's address.
-    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
-    "RAY_USAGE_STATS_ENABLED": "0",
-}
+# The head's environment: loopback only, token auth explicitly off (see lexray/__init__.py).
+RAY_ENV = dict(LOCAL_RAY_ENV)
 
 
 def ray_ready(address: str, timeout_s: float = 5.0) -> bool:
