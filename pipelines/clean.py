@@ -283,6 +283,10 @@ def _strip_page_furniture(lines: list[str], header_keys: set[str], footer_keys: 
                 kept[index] = ""
             else:
                 at_edge = False
+    if not any(kept):
+        # A page made only of "running" lines is a page of repeated body text (a form, a
+        # one-line order): keep it rather than empty the page.
+        return ["" if is_page_number_line(line) else line for line in lines]
     return kept
 
 

@@ -17,7 +17,7 @@ from pathlib import PurePath
 import numpy as np
 from pydantic import BaseModel
 
-from lexray.errors import LexRayError
+from lexray.errors import LexRayError, NoTextError
 from lexray.ids import chunk_id_for, sha256_hex, vector_id_for
 from lexray.models import CaseMetadata, CaseSection, Chunk, PageSpan, PageText, ProcessingStatus
 from lexray.settings import Settings
@@ -113,6 +113,8 @@ def extract_case_text(
     pages = extract_pages(data, ocr=settings.ocr, limits=settings.limits, ocr_runner=ocr_runner)
     cleaned_pages = clean_pages([page.text for page in pages])
     cleaned_content, page_spans = join_pages(cleaned_pages, first_page=pages[0].number if pages else 1)
+    if not cleaned_content.strip():
+        raise NoTextError("no text left after cleaning the extracted pages")
     return CaseText(
         pages=pages,
         content="\n\n".join(page.text for page in pages),

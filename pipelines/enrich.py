@@ -15,6 +15,7 @@ has its own small function so it can be tested alone.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, datetime
 from typing import NamedTuple
@@ -23,6 +24,10 @@ from eyecite import get_citations
 from eyecite.models import FullCaseCitation, FullLawCitation
 
 from lexray.models import CaseMetadata
+
+# eyecite logs a warning for every overlapping match it resolves ("Unknown overlap case"),
+# dozens per opinion; they say nothing about our results and drown the job's own output.
+logging.getLogger("eyecite").setLevel(logging.ERROR)
 
 HEAD_CHARS = 4000
 # Counsel lists can run onto the second page of an appellate opinion.

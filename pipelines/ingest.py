@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from lexray.errors import StoreUnavailableError
 from lexray.ray_connect import connect
 from lexray.settings import Settings, get_settings
 
@@ -137,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except StoreUnavailableError as exc:
+        print(f"error: {exc.message} (is the local stack up? `make up`)", file=sys.stderr)
+        return 3
     for row in outcomes:
         if row["status"] == "failed":
             print(f"failed: {row['filename']}: {row['reason']}: {row['message']}", file=sys.stderr)

@@ -155,7 +155,8 @@ def index_stage(batch: dict[str, np.ndarray], settings_json: str) -> dict[str, n
             continue
         try:
             enriched = EnrichedCase.model_validate_json(row["payload"])
-            vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(enriched.chunks), -1)
+            vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(enriched.chunks), -1) \
+                if enriched.chunks else np.zeros((0, 0), dtype=np.float32)
             store_and_index(row["case_id"], enriched.chunks, vectors, store, index_actor, settings)
             rows[i] = {**row, "status": ProcessingStatus.INDEXED.value}
         except Exception as exc:  # noqa: BLE001

@@ -279,3 +279,8 @@ def test_pages_in_range():
     assert pages_in_range(spans, gamma, gamma) == [13]
     # A range wholly inside a separator belongs to the page before it.
     assert pages_in_range(spans, 6, 8) == [10]
+
+
+def test_pages_made_only_of_repeated_lines_keep_their_text():
+    pages = ["ORDER GRANTING THE MOTION", "ORDER GRANTING THE MOTION"]
+    assert clean_pages(pages) == pages
