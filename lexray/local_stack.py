@@ -134,8 +134,10 @@ def ray_head_command(*, port: int, dashboard_port: int, object_store_bytes: int,
     return command
 
 
-# The head's environment: loopback only, token auth explicitly off (see lexray/__init__.py).
-RAY_ENV = dict(LOCAL_RAY_ENV)
+# The head's environment: loopback only, token auth explicitly off (see lexray/__init__.py),
+# and this environment's interpreter first on PATH, so `ray job submit -- python -m ...`
+# entrypoints run with LexRay's packages.
+RAY_ENV = {**LOCAL_RAY_ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
 def ray_ready(address: str, timeout_s: float = 5.0) -> bool:

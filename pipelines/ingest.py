@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retry-failed", action="store_true", help="reprocess documents stored as failed")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # faiss logs each optional CPU-specific build it does not find; only its warnings matter.
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
     settings = get_settings()
     updates: dict = {}
