@@ -62,7 +62,9 @@ class IndexService:
     def _shard_of(self, case_id: str) -> VectorShard | None:
         return self.shards[shard_for(case_id, self.shard_count)]
 
-    def add(self, vector_ids: list[int], case_ids: list[str], vectors: np.ndarray) -> int:
+    def add(
+        self, vector_ids: list[int], case_ids: list[str], tenant_ids: list[str], vectors: np.ndarray
+    ) -> int:
         if not len(vector_ids):
             return 0
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vector_ids), -1)
@@ -78,6 +80,7 @@ class IndexService:
             self.shards[number].add(
                 np.asarray([vector_ids[r] for r in rows], dtype=np.int64),
                 [case_ids[r] for r in rows],
+                [tenant_ids[r] for r in rows],
                 vectors[rows],
             )
         self._changed()
@@ -90,12 +93,17 @@ class IndexService:
             self._changed()
         return removed
 
-    def search(self, query_vectors: np.ndarray, k: int) -> list[list[VectorHit]]:
-        """Global top-``k`` per query: each shard's top-``k``, merged by score."""
+    def search(
+        self, query_vectors: np.ndarray, k: int, *, tenant_id: str | None = None
+    ) -> list[list[VectorHit]]:
+        """Global top-``k`` per query: each shard's top-``k``, merged by score.
+
+        With ``tenant_id`` only that tenant's chunks are candidates (filtered inside FAISS).
+        """
         shards = self._ready_shards()
         if not shards:
             return [[] for _ in range(len(np.atleast_2d(query_vectors)))]
-        per_shard = [shard.search(query_vectors, k) for shard in shards]
+        per_shard = [shard.search(query_vectors, k, tenant_id=tenant_id) for shard in shards]
         return [
             heapq.nlargest(k, (hit for shard_hits in per_query for hit in shard_hits),
                            key=lambda hit: hit.score)
@@ -134,8 +142,8 @@ class IndexService:
         missing = sorted(set(stored) - indexed)
         added = 0
         for start in range(0, len(missing), 1000):
-            for ids, cases, vectors in store.iter_chunk_vectors(missing[start:start + 1000]):
-                added += self.add(ids, cases, vectors)
+            for ids, cases, tenants, vectors in store.iter_chunk_vectors(missing[start:start + 1000]):
+                added += self.add(ids, cases, tenants, vectors)
         if stale or added:
             self.snapshot()
         return {"added": added, "removed": len(stale), "count": self.count()}
@@ -160,14 +168,18 @@ class IndexActor:
         except Exception as exc:  # noqa: BLE001 - any failure: keep serving the snapshot
             logger.warning("could not reconcile with MongoDB at start (%s); serving the snapshot", exc)
 
-    def add(self, vector_ids: list[int], case_ids: list[str], vectors: np.ndarray) -> int:
-        return self.service.add(vector_ids, case_ids, vectors)
+    def add(
+        self, vector_ids: list[int], case_ids: list[str], tenant_ids: list[str], vectors: np.ndarray
+    ) -> int:
+        return self.service.add(vector_ids, case_ids, tenant_ids, vectors)
 
     def remove_case(self, case_id: str) -> int:
         return self.service.remove_case(case_id)
 
-    def search(self, query_vectors: np.ndarray, k: int) -> list[list[VectorHit]]:
-        return self.service.search(query_vectors, k)
+    def search(
+        self, query_vectors: np.ndarray, k: int, tenant_id: str | None = None
+    ) -> list[list[VectorHit]]:
+        return self.service.search(query_vectors, k, tenant_id=tenant_id)
 
     def count(self) -> int:
         return self.service.count()

@@ -1,7 +1,9 @@
 """One FAISS shard of chunk vectors: a plain object, no Ray in it.
 
 Vectors are L2-normalised, so inner product is cosine similarity. Ids are the chunks'
-``vector_id`` (int64); the shard also remembers each id's case for ``remove_case``.
+``vector_id`` (int64); the shard also remembers each vector's case and each case's tenant,
+for ``remove_case`` and for tenant-filtered search (the filter is applied inside FAISS, before
+ranking, so a tenant always gets its own top-k, never someone else's hits filtered away).
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ class VectorShard:
     """Exact inner-product search over the chunks of the cases hashed to this shard.
 
     >>> shard = VectorShard(dimension=2)
-    >>> shard.add(np.array([7]), ["case-a"], np.array([[1.0, 0.0]], dtype=np.float32))
+    >>> shard.add(np.array([7]), ["case-a"], ["t1"], np.array([[1.0, 0.0]], dtype=np.float32))
     >>> [hit.case_id for hit in shard.search(np.array([[1.0, 0.0]], dtype=np.float32), 5)[0]]
     ['case-a']
+    >>> shard.search(np.array([[1.0, 0.0]], dtype=np.float32), 5, tenant_id="t2")
+    [[]]
     """
 
     def __init__(self, dimension: int) -> None:
@@ -37,6 +41,7 @@ class VectorShard:
         self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self.case_of_vector: dict[int, str] = {}
         self.vectors_of_case: dict[str, set[int]] = defaultdict(set)
+        self.tenant_of_case: dict[str, str] = {}
 
     @property
     def count(self) -> int:
@@ -45,19 +50,23 @@ class VectorShard:
     def vector_ids(self) -> set[int]:
         return set(self.case_of_vector)
 
-    def add(self, vector_ids: np.ndarray, case_ids: list[str], vectors: np.ndarray) -> None:
+    def add(
+        self, vector_ids: np.ndarray, case_ids: list[str], tenant_ids: list[str], vectors: np.ndarray
+    ) -> None:
         """Add (or replace) vectors; adding an id twice keeps one copy."""
         vector_ids = np.asarray(vector_ids, dtype=np.int64)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.shape != (len(vector_ids), self.dimension) or len(case_ids) != len(vector_ids):
+        if (vectors.shape != (len(vector_ids), self.dimension)
+                or not len(case_ids) == len(tenant_ids) == len(vector_ids)):
             raise ValueError(
                 f"expected {len(vector_ids)} vectors of dimension {self.dimension}, got {vectors.shape}"
             )
         self.remove_ids([int(v) for v in vector_ids if int(v) in self.case_of_vector])
         self.index.add_with_ids(vectors, vector_ids)
-        for vector_id, case_id in zip(vector_ids.tolist(), case_ids, strict=True):
+        for vector_id, case_id, tenant_id in zip(vector_ids.tolist(), case_ids, tenant_ids, strict=True):
             self.case_of_vector[vector_id] = case_id
             self.vectors_of_case[case_id].add(vector_id)
+            self.tenant_of_case[case_id] = tenant_id
 
     def remove_ids(self, vector_ids: list[int]) -> int:
         if not vector_ids:
@@ -69,17 +78,37 @@ class VectorShard:
                 self.vectors_of_case[case_id].discard(vector_id)
                 if not self.vectors_of_case[case_id]:
                     del self.vectors_of_case[case_id]
+                    self.tenant_of_case.pop(case_id, None)
         return removed
 
     def remove_case(self, case_id: str) -> int:
         return self.remove_ids(sorted(self.vectors_of_case.get(case_id, ())))
 
-    def search(self, query_vectors: np.ndarray, k: int) -> list[list[VectorHit]]:
-        """Top-``k`` hits per query row, best first."""
+    def tenant_vector_ids(self, tenant_id: str) -> np.ndarray:
+        ids = [
+            vector_id
+            for case_id, tenant in self.tenant_of_case.items() if tenant == tenant_id
+            for vector_id in self.vectors_of_case[case_id]
+        ]
+        return np.asarray(ids, dtype=np.int64)
+
+    def search(
+        self, query_vectors: np.ndarray, k: int, *, tenant_id: str | None = None
+    ) -> list[list[VectorHit]]:
+        """Top-``k`` hits per query row, best first; only ``tenant_id``'s vectors when given."""
         query_vectors = np.ascontiguousarray(np.atleast_2d(query_vectors), dtype=np.float32)
+        empty = [[] for _ in range(len(query_vectors))]
         if self.count == 0 or k <= 0:
-            return [[] for _ in range(len(query_vectors))]
-        scores, ids = self.index.search(query_vectors, min(k, self.count))
+            return empty
+        params = None
+        candidates = self.count
+        if tenant_id is not None:
+            allowed = self.tenant_vector_ids(tenant_id)
+            if not len(allowed):
+                return empty
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            candidates = len(allowed)
+        scores, ids = self.index.search(query_vectors, min(k, candidates), params=params)
         return [
             [
                 VectorHit(int(vector_id), self.case_of_vector[int(vector_id)], float(score))
@@ -90,13 +119,19 @@ class VectorShard:
         ]
 
     def save(self, path: Path) -> None:
-        """Write index and id->case map to one file, atomically (tmp file, then rename)."""
+        """Write index and id maps to one file, atomically (tmp file, then rename)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         ids = np.fromiter(self.case_of_vector.keys(), dtype=np.int64, count=len(self.case_of_vector))
-        cases = np.array([self.case_of_vector[int(i)] for i in ids], dtype=np.str_)
+        cases = [self.case_of_vector[int(i)] for i in ids]
         buffer = io.BytesIO()
-        np.savez(buffer, index=faiss.serialize_index(self.index), ids=ids, cases=cases,
-                 dimension=np.int64(self.dimension))
+        np.savez(
+            buffer,
+            index=faiss.serialize_index(self.index),
+            ids=ids,
+            cases=np.array(cases, dtype=np.str_),
+            tenants=np.array([self.tenant_of_case[case] for case in cases], dtype=np.str_),
+            dimension=np.int64(self.dimension),
+        )
         tmp_path = path.with_suffix(path.suffix + ".tmp")
         with open(tmp_path, "wb") as handle:
             handle.write(buffer.getvalue())
@@ -109,9 +144,12 @@ class VectorShard:
         with np.load(path, allow_pickle=False) as saved:
             shard = cls(int(saved["dimension"]))
             shard.index = faiss.deserialize_index(saved["index"])
-            for vector_id, case_id in zip(saved["ids"].tolist(), saved["cases"].tolist(), strict=True):
+            for vector_id, case_id, tenant_id in zip(
+                saved["ids"].tolist(), saved["cases"].tolist(), saved["tenants"].tolist(), strict=True
+            ):
                 shard.case_of_vector[vector_id] = case_id
                 shard.vectors_of_case[case_id].add(vector_id)
+                shard.tenant_of_case[case_id] = tenant_id
         if shard.count != len(shard.case_of_vector):
             raise ValueError(f"snapshot {path} is inconsistent: {shard.count} vectors, "
                              f"{len(shard.case_of_vector)} ids")

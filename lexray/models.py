@@ -12,6 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+DEFAULT_TENANT = "default"
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -85,6 +88,7 @@ class LegalCaseDocument(BaseModel):
     """One stored case (collection ``cases``)."""
 
     case_id: str
+    tenant_id: str = Field(DEFAULT_TENANT, description="Owner; no request reads another tenant's data.")
     document_hash: str = Field(description="sha256 of the uploaded bytes, hex.")
     title: str | None = None
     content: str = ""
@@ -112,6 +116,7 @@ class Chunk(BaseModel):
     chunk_id: str = Field(description="'<case_id>:<chunk_index>'.")
     vector_id: int = Field(description="Stable int64 id of the chunk's vector in FAISS.")
     case_id: str
+    tenant_id: str = DEFAULT_TENANT
     chunk_index: int
     text: str
     page_numbers: list[int]

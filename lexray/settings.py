@@ -108,6 +108,34 @@ class IngestSettings(BaseModel):
     )
     embed_batch_docs: int = Field(8, ge=1, description="Documents per embedding batch.")
     retry_failed: bool = Field(False, description="Reprocess documents stored as failed.")
+    tenant: str = Field("default", description="Tenant that owns the documents a batch job ingests.")
+
+
+class ApiSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address the Serve HTTP proxy listens on.")
+    port: int = Field(8000, description="Port of the Serve HTTP proxy.")
+    app_name: str = Field("lexray", description="Serve application name.")
+    auth_enabled: bool = Field(True, description="Require `Authorization: Bearer <key>`.")
+    keys: str = Field(
+        "",
+        description="API keys and their tenants: 'key1:tenant1,key2:tenant2'. Kept only as "
+        "sha256 hashes once read.",
+    )
+    key_hashes: str = Field(
+        "", description="Same as `keys` but with sha256 hex digests instead of keys."
+    )
+    default_tenant: str = Field("default", description="Tenant of requests when auth is off.")
+    max_upload_bytes: int = Field(50 * 1024 * 1024, description="Larger uploads get 413.")
+    rate_limit_per_minute: int = Field(600, ge=1, description="Requests per key per minute.")
+    upload_rate_limit_per_minute: int = Field(30, ge=1, description="Uploads per key per minute.")
+    cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
+    trusted_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "testserver"],
+        description="Accepted Host headers ('*' for any).",
+    )
+    batch_root: Path | None = Field(
+        None, description="Folder the batch endpoint may ingest from (default: <data_dir>/batch)."
+    )
 
 
 class Settings(BaseSettings):
@@ -127,6 +155,7 @@ class Settings(BaseSettings):
     index: IndexSettings = IndexSettings()
     ray: RaySettings = RaySettings()
     ingest: IngestSettings = IngestSettings()
+    api: ApiSettings = ApiSettings()
 
     @classmethod
     def settings_customise_sources(

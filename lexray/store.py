@@ -18,7 +18,14 @@ from bson import Binary
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from lexray.errors import StoreUnavailableError
-from lexray.models import Chunk, LegalCaseDocument, ProcessingLogEntry, ProcessingStatus, utcnow
+from lexray.models import (
+    DEFAULT_TENANT,
+    Chunk,
+    LegalCaseDocument,
+    ProcessingLogEntry,
+    ProcessingStatus,
+    utcnow,
+)
 from lexray.settings import MongoSettings
 
 CASES = "cases"
@@ -40,6 +47,11 @@ class Registration:
     case_id: str
     duplicate: bool
     previous_status: str | None = None
+
+
+def tenant_scope(query: dict, tenant_id: str | None) -> dict:
+    """``query`` restricted to one tenant's documents (unchanged when ``tenant_id`` is None)."""
+    return query if tenant_id is None else {**query, "tenant_id": tenant_id}
 
 
 def to_bson(value: Any) -> Any:
@@ -87,8 +99,12 @@ class CaseStore:
 
     def ensure_indexes(self) -> None:
         """The seed's indexes: unique ids and hash, and the metadata fields filters use."""
+        self._drop_legacy_hash_index()
         self.cases.create_index("case_id", unique=True)
-        self.cases.create_index("document_hash", unique=True)
+        # The same bytes may be stored once per tenant: tenants never learn of each other.
+        self.cases.create_index([("tenant_id", 1), ("document_hash", 1)], unique=True)
+        self.cases.create_index("document_hash")
+        self.cases.create_index([("tenant_id", 1), ("created_at", -1)])
         self.cases.create_index("processing_status")
         self.cases.create_index([("created_at", pymongo.DESCENDING)])
         for field in ("court", "case_type", "jurisdiction", "date_decided", "judges", "case_number"):
@@ -96,6 +112,13 @@ class CaseStore:
         self.chunks.create_index("chunk_id", unique=True)
         self.chunks.create_index("vector_id", unique=True)
         self.chunks.create_index([("case_id", pymongo.ASCENDING), ("chunk_index", pymongo.ASCENDING)])
+        self.chunks.create_index("tenant_id")
+
+    def _drop_legacy_hash_index(self) -> None:
+        """Databases made before tenants had document_hash unique on its own."""
+        for name, spec in self.cases.index_information().items():
+            if spec.get("key") == [("document_hash", 1)] and spec.get("unique"):
+                self.cases.drop_index(name)
 
     # Registration and status
 
@@ -103,6 +126,7 @@ class CaseStore:
         self,
         *,
         document_hash: str,
+        tenant_id: str = DEFAULT_TENANT,
         original_filename: str | None,
         file_size: int,
         mime_type: str = "application/pdf",
@@ -113,13 +137,13 @@ class CaseStore:
         A stored case that finished (indexed) or failed is a duplicate; one left half-done by an
         interrupted job is handed back for reprocessing under the same ``case_id``.
         """
-        existing = self.cases.find_one(
-            {"document_hash": document_hash}, {"case_id": 1, "processing_status": 1}
-        )
+        identity = {"tenant_id": tenant_id, "document_hash": document_hash}
+        existing = self.cases.find_one(identity, {"case_id": 1, "processing_status": 1})
         if existing is not None:
             return self._registration_for_existing(existing, retry_failed)
         case = LegalCaseDocument(
             case_id=uuid.uuid4().hex,
+            tenant_id=tenant_id,
             document_hash=document_hash,
             original_filename=original_filename,
             file_size=file_size,
@@ -130,7 +154,7 @@ class CaseStore:
             self.cases.insert_one(to_bson(case.model_dump(mode="python")))
         except DuplicateKeyError:
             # Same bytes registered concurrently by another worker: that one owns the case.
-            existing = self.cases.find_one({"document_hash": document_hash})
+            existing = self.cases.find_one(identity)
             return Registration(existing["case_id"], True, existing["processing_status"])
         return Registration(case.case_id, False, None)
 
@@ -185,19 +209,25 @@ class CaseStore:
 
     # Reads
 
-    def get_case(self, case_id: str, *, with_content: bool = True) -> dict | None:
+    def get_case(
+        self, case_id: str, *, tenant_id: str | None = None, with_content: bool = True
+    ) -> dict | None:
+        """The case, or None; with ``tenant_id``, None also when another tenant owns it."""
         projection = {"_id": 0} if with_content else {"_id": 0, "content": 0, "cleaned_content": 0}
-        return self.cases.find_one({"case_id": case_id}, projection)
+        return self.cases.find_one(tenant_scope({"case_id": case_id}, tenant_id), projection)
 
-    def find_case_by_hash(self, document_hash: str) -> dict | None:
-        return self.cases.find_one({"document_hash": document_hash}, {"_id": 0, "content": 0})
-
-    def count_cases(self, status: ProcessingStatus | None = None) -> int:
+    def count_cases(self, status: ProcessingStatus | None = None, *, tenant_id: str | None = None) -> int:
         query = {} if status is None else {"processing_status": status.value}
-        return self.cases.count_documents(query)
+        return self.cases.count_documents(tenant_scope(query, tenant_id))
 
-    def count_chunks(self) -> int:
-        return self.chunks.count_documents({})
+    def count_chunks(self, *, tenant_id: str | None = None) -> int:
+        return self.chunks.count_documents(tenant_scope({}, tenant_id))
+
+    def status_counts(self, *, tenant_id: str | None = None) -> dict[str, int]:
+        """Number of cases per processing status."""
+        pipeline = [{"$match": tenant_scope({}, tenant_id)},
+                    {"$group": {"_id": "$processing_status", "count": {"$sum": 1}}}]
+        return {row["_id"]: row["count"] for row in self.cases.aggregate(pipeline)}
 
     def chunks_of_case(self, case_id: str) -> list[dict]:
         return list(
@@ -213,22 +243,24 @@ class CaseStore:
 
     def iter_chunk_vectors(
         self, vector_ids: list[int] | None = None, *, batch_size: int = 1000
-    ) -> Iterator[tuple[list[int], list[str], np.ndarray]]:
-        """Yield (vector_ids, case_ids, vectors) batches, for rebuilding the index."""
+    ) -> Iterator[tuple[list[int], list[str], list[str], np.ndarray]]:
+        """Yield (vector_ids, case_ids, tenant_ids, vectors) batches, for rebuilding the index."""
         query: dict = {} if vector_ids is None else {"vector_id": {"$in": vector_ids}}
-        cursor = self.chunks.find(query, {"_id": 0, "vector_id": 1, "case_id": 1, "embedding": 1})
+        fields = {"_id": 0, "vector_id": 1, "case_id": 1, "tenant_id": 1, "embedding": 1}
         ids: list[int] = []
         cases: list[str] = []
+        tenants: list[str] = []
         rows: list[np.ndarray] = []
-        for row in cursor.batch_size(batch_size):
+        for row in self.chunks.find(query, fields).batch_size(batch_size):
             ids.append(row["vector_id"])
             cases.append(row["case_id"])
+            tenants.append(row.get("tenant_id", DEFAULT_TENANT))
             rows.append(vector_from_bytes(row["embedding"]))
             if len(ids) >= batch_size:
-                yield ids, cases, np.vstack(rows)
-                ids, cases, rows = [], [], []
+                yield ids, cases, tenants, np.vstack(rows)
+                ids, cases, tenants, rows = [], [], [], []
         if ids:
-            yield ids, cases, np.vstack(rows)
+            yield ids, cases, tenants, np.vstack(rows)
 
     def delete_case(self, case_id: str) -> bool:
         self.chunks.delete_many({"case_id": case_id})

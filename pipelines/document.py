@@ -96,10 +96,11 @@ def display_name(path_or_name: str) -> str:
 
 
 def register_document(
-    data: bytes, filename: str, store: CaseStore, settings: Settings
+    data: bytes, filename: str, store: CaseStore, settings: Settings, *, tenant_id: str
 ) -> Registration:
     return store.register_document(
         document_hash=sha256_hex(data),
+        tenant_id=tenant_id,
         original_filename=display_name(filename),
         file_size=len(data),
         retry_failed=settings.ingest.retry_failed,
@@ -123,8 +124,9 @@ def extract_case_text(
     )
 
 
-def enrich_case(case_id: str, case_text: CaseText, settings: Settings, *, title: str | None = None
-                ) -> EnrichedCase:
+def enrich_case(
+    case_id: str, case_text: CaseText, settings: Settings, *, tenant_id: str, title: str | None = None
+) -> EnrichedCase:
     """Metadata, sections and page-aware chunks of a case."""
     metadata = extract_metadata(
         case_text.cleaned_content,
@@ -143,6 +145,7 @@ def enrich_case(case_id: str, case_text: CaseText, settings: Settings, *, title:
             chunk_id=chunk_id_for(case_id, index),
             vector_id=vector_id_for(chunk_id_for(case_id, index)),
             case_id=case_id,
+            tenant_id=tenant_id,
             chunk_index=index,
             text=piece.text,
             page_numbers=piece.page_numbers,
@@ -164,6 +167,7 @@ def enrich_case(case_id: str, case_text: CaseText, settings: Settings, *, title:
 
 def store_and_index(
     case_id: str,
+    tenant_id: str,
     chunks: list[Chunk],
     vectors: np.ndarray,
     store: CaseStore,
@@ -181,7 +185,8 @@ def store_and_index(
     ray.get(index_actor.remove_case.remote(case_id))
     if chunks:
         ray.get(index_actor.add.remote(
-            [chunk.vector_id for chunk in chunks], [case_id] * len(chunks), vectors
+            [chunk.vector_id for chunk in chunks], [case_id] * len(chunks),
+            [tenant_id] * len(chunks), vectors,
         ))
     store.set_status(
         case_id,
@@ -201,12 +206,13 @@ def process_document(
     store: CaseStore,
     embedder,
     index_actor,
+    tenant_id: str,
     ocr_runner: OcrRunner | None = None,
     title: str | None = None,
 ) -> DocumentOutcome:
     """Run every step for one document in this process; failures are recorded, not raised."""
     name = display_name(filename)
-    registration = register_document(data, filename, store, settings)
+    registration = register_document(data, filename, store, settings, tenant_id=tenant_id)
     if registration.duplicate:
         return DocumentOutcome(registration.case_id, name, "duplicate")
     case_id = registration.case_id
@@ -215,12 +221,12 @@ def process_document(
         case_text = extract_case_text(data, settings, ocr_runner)
         store.set_status(case_id, ProcessingStatus.OCR_COMPLETE,
                          f"{len(case_text.pages)} pages, {case_text.ocr_pages} OCR'd")
-        enriched = enrich_case(case_id, case_text, settings, title=title)
+        enriched = enrich_case(case_id, case_text, settings, tenant_id=tenant_id, title=title)
         store.save_case_content(case_id, enriched.case_fields())
         vectors = embedder.encode([chunk.text for chunk in enriched.chunks])
         store.set_status(case_id, ProcessingStatus.EMBEDDING_COMPLETE,
                          f"{len(enriched.chunks)} chunks embedded")
-        store_and_index(case_id, enriched.chunks, vectors, store, index_actor, settings)
+        store_and_index(case_id, tenant_id, enriched.chunks, vectors, store, index_actor, settings)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the case
         reason, message = failure_reason(exc)
         store.mark_failed(case_id, reason, message)

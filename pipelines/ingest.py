@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", help="PDF files or folders of PDFs")
     parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or `make up`'s head)")
     parser.add_argument("--retry-failed", action="store_true", help="reprocess documents stored as failed")
+    parser.add_argument("--tenant", help="tenant that owns the documents (default: LEXRAY_INGEST_TENANT)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # faiss logs each optional CPU-specific build it does not find; only its warnings matter.
@@ -132,8 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     updates: dict = {}
     if args.address:
         updates["ray"] = settings.ray.model_copy(update={"address": args.address})
-    if args.retry_failed:
-        updates["ingest"] = settings.ingest.model_copy(update={"retry_failed": True})
+    ingest_updates = {"retry_failed": True} if args.retry_failed else {}
+    if args.tenant:
+        ingest_updates["tenant"] = args.tenant
+    if ingest_updates:
+        updates["ingest"] = settings.ingest.model_copy(update=ingest_updates)
     settings = settings.model_copy(update=updates)
     try:
         summary, outcomes = run_ingest(args.paths, settings)

@@ -86,7 +86,8 @@ def extract_stage(row: dict[str, Any], settings_json: str) -> dict[str, Any]:
     store = get_store(settings.mongodb)
     data: bytes = row["bytes"]
     filename = display_name(row["path"])
-    registration = register_document(data, row["path"], store, settings)
+    registration = register_document(data, row["path"], store, settings,
+                                     tenant_id=settings.ingest.tenant)
     if registration.duplicate:
         return outcome_row(DocumentOutcome(registration.case_id, filename, "duplicate"))
     pending = outcome_row(DocumentOutcome(registration.case_id, filename, PENDING))
@@ -108,7 +109,7 @@ def enrich_stage(row: dict[str, Any], settings_json: str) -> dict[str, Any]:
     settings = settings_from_json(settings_json)
     try:
         case_text = CaseText.model_validate_json(row["payload"])
-        enriched = enrich_case(row["case_id"], case_text, settings)
+        enriched = enrich_case(row["case_id"], case_text, settings, tenant_id=settings.ingest.tenant)
         get_store(settings.mongodb).save_case_content(row["case_id"], enriched.case_fields())
     except Exception as exc:  # noqa: BLE001
         return _fail(row, exc, settings)
@@ -157,7 +158,8 @@ def index_stage(batch: dict[str, np.ndarray], settings_json: str) -> dict[str, n
             enriched = EnrichedCase.model_validate_json(row["payload"])
             vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(enriched.chunks), -1) \
                 if enriched.chunks else np.zeros((0, 0), dtype=np.float32)
-            store_and_index(row["case_id"], enriched.chunks, vectors, store, index_actor, settings)
+            store_and_index(row["case_id"], settings.ingest.tenant, enriched.chunks, vectors, store,
+                            index_actor, settings)
             rows[i] = {**row, "status": ProcessingStatus.INDEXED.value}
         except Exception as exc:  # noqa: BLE001
             rows[i] = _fail(row, exc, settings)

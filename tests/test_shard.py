@@ -12,7 +12,7 @@ def _unit_rows(count: int, dimension: int = 8, seed: int = 0) -> np.ndarray:
 def test_search_returns_exact_top_k_in_order():
     vectors = _unit_rows(50)
     shard = VectorShard(8)
-    shard.add(np.arange(50), [f"case-{i % 5}" for i in range(50)], vectors)
+    shard.add(np.arange(50), [f"case-{i % 5}" for i in range(50)], ["t"] * 50, vectors)
     hits = shard.search(vectors[7:8], 3)[0]
     assert hits[0].vector_id == 7 and hits[0].case_id == "case-2"
     expected = np.argsort(-(vectors @ vectors[7]))[:3]
@@ -23,14 +23,14 @@ def test_search_returns_exact_top_k_in_order():
 def test_re_adding_ids_replaces_instead_of_duplicating():
     vectors = _unit_rows(10)
     shard = VectorShard(8)
-    shard.add(np.arange(10), ["a"] * 10, vectors)
-    shard.add(np.arange(10), ["a"] * 10, vectors)
+    shard.add(np.arange(10), ["a"] * 10, ["t"] * 10, vectors)
+    shard.add(np.arange(10), ["a"] * 10, ["t"] * 10, vectors)
     assert shard.count == 10
 
 
 def test_remove_case_removes_only_its_vectors():
     shard = VectorShard(8)
-    shard.add(np.arange(6), ["a", "a", "b", "b", "b", "c"], _unit_rows(6))
+    shard.add(np.arange(6), ["a", "a", "b", "b", "b", "c"], ["t"] * 6, _unit_rows(6))
     assert shard.remove_case("b") == 3
     assert shard.count == 3
     assert {hit.case_id for hit in shard.search(_unit_rows(1, seed=3), 10)[0]} == {"a", "c"}
@@ -40,7 +40,7 @@ def test_remove_case_removes_only_its_vectors():
 def test_snapshot_round_trip(tmp_path):
     shard = VectorShard(8)
     vectors = _unit_rows(20)
-    shard.add(np.arange(100, 120), [f"c{i}" for i in range(20)], vectors)
+    shard.add(np.arange(100, 120), [f"c{i}" for i in range(20)], ["t1", "t2"] * 10, vectors)
     path = tmp_path / "shard.npz"
     shard.save(path)
     restored = VectorShard.load(path)
@@ -48,8 +48,11 @@ def test_snapshot_round_trip(tmp_path):
     assert restored.search(vectors[3:4], 1)[0][0].vector_id == 103
     assert restored.search(vectors[3:4], 1)[0][0].case_id == "c3"
     assert not list(tmp_path.glob("*.tmp"))
+    assert [hit.case_id for hit in restored.search(vectors[3:4], 20, tenant_id="t1")[0]] == [
+        hit.case_id for hit in shard.search(vectors[3:4], 20, tenant_id="t1")[0]]
+    assert len(restored.search(vectors[3:4], 20, tenant_id="t1")[0]) == 10
 
 
 def test_wrong_dimension_is_rejected():
     with pytest.raises(ValueError):
-        VectorShard(8).add(np.arange(2), ["a", "b"], _unit_rows(2, dimension=4))
+        VectorShard(8).add(np.arange(2), ["a", "b"], ["t", "t"], _unit_rows(2, dimension=4))

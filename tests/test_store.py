@@ -51,7 +51,7 @@ def test_unique_indexes_are_real(store):
 
     _register(store)
     with pytest.raises(DuplicateKeyError):
-        store.cases.insert_one({"case_id": "other", "document_hash": "a" * 64})
+        store.cases.insert_one({"case_id": "other", "tenant_id": "default", "document_hash": "a" * 64})
 
 
 def test_chunks_round_trip_with_vectors_and_replace(store):
@@ -62,7 +62,18 @@ def test_chunks_round_trip_with_vectors_and_replace(store):
     store.replace_chunks(chunks, vectors, case_id=case_id)
     store.replace_chunks(chunks[:2], vectors[:2], case_id=case_id)
     assert store.count_chunks() == 2
-    ids, cases, stored = next(store.iter_chunk_vectors())
+    ids, cases, tenants, stored = next(store.iter_chunk_vectors())
+    assert set(tenants) == {"default"}
     assert sorted(ids) == [1000, 1001] and set(cases) == {case_id}
     assert np.array_equal(stored[np.argsort(ids)], vectors[:2])
     assert store.chunk_vector_ids() == {1000: case_id, 1001: case_id}
+
+
+def test_same_bytes_are_separate_cases_per_tenant(store):
+    first = _register(store, tenant_id="tenant-a")
+    other = _register(store, tenant_id="tenant-b")
+    assert not other.duplicate and other.case_id != first.case_id
+    assert store.get_case(first.case_id, tenant_id="tenant-b") is None
+    assert store.get_case(first.case_id, tenant_id="tenant-a")["tenant_id"] == "tenant-a"
+    assert store.count_cases(tenant_id="tenant-a") == 1
+    assert store.status_counts(tenant_id="tenant-b") == {"uploaded": 1}

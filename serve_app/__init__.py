@@ -1,0 +1,1 @@
+"""LexRay's Ray Serve application: HTTP API, deployments, Python client."""
