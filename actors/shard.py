@@ -141,6 +141,14 @@ class VectorShard:
 
     @classmethod
     def load(cls, path: Path) -> VectorShard:
+        """Read a snapshot; ValueError when it is damaged or of an older layout."""
+        try:
+            return cls._load(path)
+        except KeyError as exc:
+            raise ValueError(f"snapshot {path} lacks {exc}") from exc
+
+    @classmethod
+    def _load(cls, path: Path) -> VectorShard:
         with np.load(path, allow_pickle=False) as saved:
             shard = cls(int(saved["dimension"]))
             shard.index = faiss.deserialize_index(saved["index"])

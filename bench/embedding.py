@@ -10,8 +10,10 @@ embeds the same N texts in batches of ``EmbeddingSettings().batch_size`` with th
 thread per actor. The pool start is gated on every actor having loaded its model
 (``DataContext.wait_for_min_actors_s``), so no chunk is embedded before then: a Ray row's
 seconds run from that moment to the last vector in the driver, and what came before (dataset
-creation, actor start, model load, warm-up) is its ``start-up`` column. Each row is run R
-times and its median is shown; ratios are against the in-process 2-thread row of this run.
+creation, actor start, model load, warm-up) is its ``start-up`` column. ``cores busy`` is the
+CPU time spent embedding over those seconds (a 2-thread row near 1.0 means one thread worked).
+Each row is run R times and its median is shown; ratios are against the in-process 2-thread
+row of this run.
 
 Prints a table and, as its last line, one JSON object with the figures.
 
@@ -34,6 +36,10 @@ from pathlib import Path
 import numpy as np
 import pymupdf
 import ray
+# Before anything imports pipelines.ocr: it sets OMP_THREAD_LIMIT=1 in this process (for its
+# tesseract subprocesses), and libgomp, loaded with torch, reads that once and then caps every
+# torch thread pool here at one thread, whatever torch_threads says.
+import torch  # noqa: F401
 from ray.data import ActorPoolStrategy, DataContext
 
 from bench.extraction import DEFAULT_PDFS_DIR, start_ray
@@ -44,7 +50,8 @@ from pipelines.document import extract_case_text
 from pipelines.embed import Embedder
 from pipelines.extract import locate_pdf, pages_needing_ocr, read_text_layer
 
-DEFAULT_CHUNKS = 1000
+# About 3.5 minutes on 2 cores: the two single-core rows take ~70 s per 1000 chunks each.
+DEFAULT_CHUNKS = 800
 ACTOR_COUNTS = (1, 2)  # start_ray's local instance has max(bench.extraction.RAY_WORKER_COUNTS) CPUs
 # Long enough for a model load on a busy machine; a pool that cannot start fails the run.
 POOL_START_TIMEOUT_S = 300
@@ -61,11 +68,24 @@ class Throughput:
     label: str  # name in the table
     chunks: int
     seconds: float  # median of the timed runs
+    cpu_seconds: float  # CPU time of the embedding processes in that run
     startup_seconds: float | None = None  # Ray rows: dataset creation to pool ready (median)
 
     @property
     def chunks_per_s(self) -> float:
         return self.chunks / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def cores_busy(self) -> float:
+        return self.cpu_seconds / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class RayDataRun:
+    seconds: float  # from the pool being ready to the last vector in the driver
+    startup_seconds: float  # dataset creation to the pool being ready
+    cpu_seconds: float  # CPU time the actors spent in encode
+    chunk_vectors: np.ndarray  # in input order
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,7 @@ class EmbedChunks:
         self.pid = os.getpid()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        cpu_started = time.process_time()
         chunk_vectors = self.embedder.encode([str(text) for text in batch["text"]])
         rows = len(chunk_vectors)
         return {
@@ -93,6 +114,7 @@ class EmbedChunks:
             "vector": chunk_vectors,
             "ready_at": np.full(rows, self.ready_at),
             "pid": np.full(rows, self.pid),
+            "cpu_seconds": np.full(rows, (time.process_time() - cpu_started) / rows),
         }
 
 
@@ -132,27 +154,32 @@ def time_in_process(
 ) -> tuple[Throughput, np.ndarray]:
     embedder = Embedder(EmbeddingSettings(torch_threads=torch_threads, batch_size=batch_size))
     warm_up(embedder, batch_size)
-    run_seconds = []
+    runs = []  # (wall seconds, CPU seconds)
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         chunk_vectors = np.concatenate([
             embedder.encode(chunk_texts[start:start + batch_size])
             for start in range(0, len(chunk_texts), batch_size)
         ])
-        run_seconds.append(time.perf_counter() - started)
+        runs.append((time.perf_counter() - started, time.process_time() - cpu_started))
+    seconds, cpu_seconds = median_run(runs)
     plural = "s" if torch_threads > 1 else ""
     row = Throughput(
         f"in_process_{torch_threads}_thread{plural}",
         f"in-process, {torch_threads} torch thread{plural}",
         len(chunk_texts),
-        statistics.median(run_seconds),
+        seconds,
+        cpu_seconds,
     )
     return row, chunk_vectors
 
 
-def run_on_ray_data(chunk_texts: list[str], *, actors: int, batch_size: int
-                    ) -> tuple[float, float, np.ndarray]:
-    """One pass: (seconds after the pool was ready, start-up seconds, vectors in input order)."""
+def median_run(runs: list[tuple[float, ...]]) -> tuple[float, ...]:
+    """The run with the median wall time (the lower middle one for an even count)."""
+    return sorted(runs)[(len(runs) - 1) // 2]
+
+
+def run_on_ray_data(chunk_texts: list[str], *, actors: int, batch_size: int) -> RayDataRun:
     settings = EmbeddingSettings(torch_threads=1, batch_size=batch_size)
     created_at = time.time()
     dataset = ray.data.from_items(
@@ -177,7 +204,12 @@ def run_on_ray_data(chunk_texts: list[str], *, actors: int, batch_size: int
     actor_pids = {int(pid) for batch in batches for pid in batch["pid"]}
     if len(actor_pids) < actors:  # too few batches to share; the row is then not what it says
         print(f"warning: only {len(actor_pids)} of {actors} actors got a batch", file=sys.stderr)
-    return finished_at - pool_ready_at, pool_ready_at - created_at, chunk_vectors
+    return RayDataRun(
+        seconds=finished_at - pool_ready_at,
+        startup_seconds=pool_ready_at - created_at,
+        cpu_seconds=float(sum(batch["cpu_seconds"].sum() for batch in batches)),
+        chunk_vectors=chunk_vectors,
+    )
 
 
 def time_ray_data(
@@ -185,27 +217,30 @@ def time_ray_data(
 ) -> tuple[Throughput, np.ndarray]:
     runs = [run_on_ray_data(chunk_texts, actors=actors, batch_size=batch_size)
             for _ in range(repeat)]
+    seconds, cpu_seconds = median_run([(run.seconds, run.cpu_seconds) for run in runs])
     plural = "s" if actors > 1 else ""
     row = Throughput(
         f"ray_data_{actors}_actor{plural}",
         f"Ray Data, {actors} actor{plural} x 1 thread",
         len(chunk_texts),
-        statistics.median(seconds for seconds, _, _ in runs),
-        statistics.median(startup for _, startup, _ in runs),
+        seconds,
+        cpu_seconds,
+        statistics.median(run.startup_seconds for run in runs),
     )
-    return row, runs[-1][2]
+    return row, runs[-1].chunk_vectors
 
 
 def format_table(rows: list[Throughput], baseline: Throughput) -> str:
     lines = [
         f"{'measure':<34}{'chunks':>8}{'seconds':>9}{'chunks/s':>10}{'vs 2 threads':>14}"
-        f"{'start-up s':>12}"
+        f"{'cores busy':>12}{'start-up s':>12}"
     ]
     for row in rows:
         startup = f"{row.startup_seconds:.1f}" if row.startup_seconds is not None else "-"
         lines.append(
             f"{row.label:<34}{row.chunks:>8}{row.seconds:>9.2f}{row.chunks_per_s:>10.2f}"
-            f"{row.chunks_per_s / baseline.chunks_per_s:>13.2f}x{startup:>12}"
+            f"{row.chunks_per_s / baseline.chunks_per_s:>13.2f}x{row.cores_busy:>12.2f}"
+            f"{startup:>12}"
         )
     return "\n".join(lines)
 
@@ -261,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "seconds: embedding only. In-process: the encode loop after model load and one warm-up "
         "batch. Ray Data: from the last actor ready (model loaded, warmed up; the pool start "
-        "waits for it) to every vector in the driver; start-up = dataset creation to that point."
+        "waits for it) to every vector in the driver; start-up = dataset creation to that point. "
+        "cores busy: CPU seconds spent embedding / seconds."
     )
     max_abs_diffs = {
         row.key: float(np.abs(vectors - baseline_vectors).max()) for row, vectors in ray_runs
@@ -290,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds": round(row.seconds, 3),
                 "chunks_per_s": round(row.chunks_per_s, 2),
                 "vs_in_process_2_threads": round(row.chunks_per_s / baseline.chunks_per_s, 3),
+                "cores_busy": round(row.cores_busy, 2),
                 **({"startup_seconds": round(row.startup_seconds, 2)}
                    if row.startup_seconds is not None else {}),
             }

@@ -21,6 +21,19 @@ class LexRayError(Exception):
     def message(self) -> str:
         return str(self)
 
+    def __reduce__(self):
+        # Errors cross process boundaries (Ray tasks, Serve handles); rebuild them without
+        # calling __init__, whose signature differs between subclasses, and keep ``code``.
+        return _rebuild_error, (type(self), str(self), self.code, dict(self.__dict__))
+
+
+def _rebuild_error(cls: type, message: str, code: str, state: dict) -> LexRayError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    error.code = code
+    return error
+
 
 class DocumentError(LexRayError):
     """The document itself cannot be processed (bad input, not a server fault)."""

@@ -100,6 +100,10 @@ class LegalCaseDocument(BaseModel):
     processing_log: list[ProcessingLogEntry] = Field(default_factory=list)
     failure_reason: str | None = Field(None, description="Machine-readable code when failed.")
     original_filename: str | None = None
+    source: str = Field("batch", description="'upload' (HTTP) or 'batch' (Ray Data job).")
+    metadata_overrides: dict[str, str] = Field(
+        default_factory=dict, description="Metadata the uploader supplied (wins over extraction)."
+    )
     file_size: int = 0
     mime_type: str = "application/pdf"
     embedding_model: str | None = None

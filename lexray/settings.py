@@ -173,7 +173,8 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        return self.data_dir / "index"
+        """Snapshots of one index actor (several may share a data directory)."""
+        return self.data_dir / "index" / self.index.actor_name
 
     @property
     def run_dir(self) -> Path:
@@ -189,7 +190,17 @@ def config_files() -> list[Path]:
     return [DEFAULT_CONFIG_FILE] if DEFAULT_CONFIG_FILE.exists() else []
 
 
+SETTINGS_JSON_ENV = "LEXRAY_SETTINGS_JSON"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (read once)."""
+    """The process-wide settings (read once).
+
+    A process started by LexRay itself (e.g. a batch job submitted by the API) receives its
+    parent's complete settings as JSON in ``LEXRAY_SETTINGS_JSON``, which then wins.
+    """
+    serialized = os.environ.get(SETTINGS_JSON_ENV)
+    if serialized:
+        return Settings.model_validate_json(serialized)
     return Settings()

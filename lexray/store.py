@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
+import gridfs
 import numpy as np
 import pymongo
 from bson import Binary
@@ -30,6 +31,8 @@ from lexray.settings import MongoSettings
 
 CASES = "cases"
 CHUNKS = "chunks"
+UPLOADS = "uploads"
+JOBS = "ingest_jobs"
 
 # A case in one of these states was interrupted mid-way (e.g. a killed job): resume it.
 INCOMPLETE_STATUSES = {
@@ -87,6 +90,9 @@ class CaseStore:
         self.db = self.client[settings.db]
         self.cases = self.db[CASES]
         self.chunks = self.db[CHUNKS]
+        # Uploaded PDFs live in GridFS, so any node of a cluster can process them.
+        self.uploads = gridfs.GridFS(self.db, collection=UPLOADS)
+        self.jobs = self.db[JOBS]
 
     def close(self) -> None:
         self.client.close()
@@ -113,6 +119,7 @@ class CaseStore:
         self.chunks.create_index("vector_id", unique=True)
         self.chunks.create_index([("case_id", pymongo.ASCENDING), ("chunk_index", pymongo.ASCENDING)])
         self.chunks.create_index("tenant_id")
+        self.jobs.create_index("job_id", unique=True)
 
     def _drop_legacy_hash_index(self) -> None:
         """Databases made before tenants had document_hash unique on its own."""
@@ -131,6 +138,8 @@ class CaseStore:
         file_size: int,
         mime_type: str = "application/pdf",
         retry_failed: bool = False,
+        source: str = "batch",
+        metadata_overrides: dict | None = None,
     ) -> Registration:
         """Insert a new case in status ``uploaded``, or report the stored one.
 
@@ -148,6 +157,8 @@ class CaseStore:
             original_filename=original_filename,
             file_size=file_size,
             mime_type=mime_type,
+            source=source,
+            metadata_overrides=metadata_overrides or {},
             processing_log=[ProcessingLogEntry(status=ProcessingStatus.UPLOADED, message="received")],
         )
         try:
@@ -189,6 +200,9 @@ class CaseStore:
         )
 
     # Content
+
+    def set_source(self, case_id: str, source: str) -> None:
+        self.cases.update_one({"case_id": case_id}, {"$set": {"source": source, "updated_at": utcnow()}})
 
     def save_case_content(self, case_id: str, case_fields: dict[str, Any]) -> None:
         """Store extracted text, sections, metadata etc. (keys are LegalCaseDocument fields)."""
@@ -265,6 +279,50 @@ class CaseStore:
     def delete_case(self, case_id: str) -> bool:
         self.chunks.delete_many({"case_id": case_id})
         return self.cases.delete_one({"case_id": case_id}).deleted_count == 1
+
+    # Batch jobs (progress of `pipelines.ingest` runs started over the API)
+
+    def create_job(self, *, job_id: str, tenant_id: str, folder: str) -> dict:
+        job = {"job_id": job_id, "tenant_id": tenant_id, "folder": folder, "status": "PENDING",
+               "total": None, "done": 0, "ingested": 0, "duplicates": 0, "failed": 0,
+               "summary": None, "created_at": utcnow(), "updated_at": utcnow()}
+        self.jobs.insert_one(dict(job))
+        return job
+
+    def start_job(self, job_id: str, total: int) -> None:
+        self.jobs.update_one({"job_id": job_id}, {"$set": {
+            "status": "RUNNING", "total": total, "updated_at": utcnow()}})
+
+    def record_job_outcome(self, job_id: str, status: str) -> None:
+        counter = {"indexed": "ingested", "duplicate": "duplicates", "failed": "failed"}.get(status)
+        increments = {"done": 1, **({counter: 1} if counter else {})}
+        self.jobs.update_one({"job_id": job_id}, {"$inc": increments, "$set": {"updated_at": utcnow()}})
+
+    def finish_job(self, job_id: str, summary: dict, status: str = "SUCCEEDED") -> None:
+        self.jobs.update_one({"job_id": job_id}, {"$set": {
+            "status": status, "summary": summary, "updated_at": utcnow()}})
+
+    def get_job(self, job_id: str, *, tenant_id: str | None = None) -> dict | None:
+        return self.jobs.find_one(tenant_scope({"job_id": job_id}, tenant_id), {"_id": 0})
+
+    # Uploaded files
+
+    def save_upload(self, *, tenant_id: str, document_hash: str, data: bytes, filename: str) -> None:
+        """Keep an upload's bytes (once per tenant and hash) until and after it is processed."""
+        if self.uploads.exists({"tenant_id": tenant_id, "document_hash": document_hash}):
+            return
+        self.uploads.put(data, filename=filename, tenant_id=tenant_id, document_hash=document_hash)
+
+    def load_upload(self, *, tenant_id: str, document_hash: str) -> bytes | None:
+        stored = self.uploads.find_one({"tenant_id": tenant_id, "document_hash": document_hash})
+        return stored.read() if stored is not None else None
+
+    def pending_uploads(self, limit: int = 100) -> list[dict]:
+        """Uploaded cases not yet finished (new, or interrupted by a crash), oldest first."""
+        query = {"source": "upload", "processing_status": {"$in": sorted(INCOMPLETE_STATUSES)}}
+        fields = {"_id": 0, "case_id": 1, "tenant_id": 1, "document_hash": 1, "original_filename": 1,
+                  "metadata_overrides": 1}
+        return list(self.cases.find(query, fields).sort("created_at", 1).limit(limit))
 
 
 _stores: dict[tuple[str, str], CaseStore] = {}

@@ -124,9 +124,7 @@ def extract_case_text(
     )
 
 
-def enrich_case(
-    case_id: str, case_text: CaseText, settings: Settings, *, tenant_id: str, title: str | None = None
-) -> EnrichedCase:
+def enrich_case(case_id: str, case_text: CaseText, settings: Settings, *, tenant_id: str) -> EnrichedCase:
     """Metadata, sections and page-aware chunks of a case."""
     metadata = extract_metadata(
         case_text.cleaned_content,
@@ -155,7 +153,7 @@ def enrich_case(
         for index, piece in enumerate(text_chunks)
     ]
     return EnrichedCase(
-        title=title or metadata.title,
+        title=metadata.title,
         content=case_text.content,
         cleaned_content=case_text.cleaned_content,
         page_spans=case_text.page_spans,
@@ -208,20 +206,44 @@ def process_document(
     index_actor,
     tenant_id: str,
     ocr_runner: OcrRunner | None = None,
-    title: str | None = None,
 ) -> DocumentOutcome:
-    """Run every step for one document in this process; failures are recorded, not raised."""
-    name = display_name(filename)
+    """Register and process one document in this process; failures are recorded, not raised."""
     registration = register_document(data, filename, store, settings, tenant_id=tenant_id)
     if registration.duplicate:
-        return DocumentOutcome(registration.case_id, name, "duplicate")
-    case_id = registration.case_id
+        return DocumentOutcome(registration.case_id, display_name(filename), "duplicate")
+    return process_registered_case(
+        registration.case_id, data, settings=settings, store=store, embedder=embedder,
+        index_actor=index_actor, tenant_id=tenant_id, filename=filename, ocr_runner=ocr_runner,
+    )
+
+
+def process_registered_case(
+    case_id: str,
+    data: bytes,
+    *,
+    settings: Settings,
+    store: CaseStore,
+    embedder,
+    index_actor,
+    tenant_id: str,
+    filename: str = "",
+    ocr_runner: OcrRunner | None = None,
+    metadata_overrides: dict | None = None,
+) -> DocumentOutcome:
+    """Every step after registration, for a case already stored as ``uploaded``.
+
+    ``metadata_overrides`` (title, court, case_type, jurisdiction given by the uploader) win over
+    what extraction found.
+    """
+    name = display_name(filename)
     try:
         store.set_status(case_id, ProcessingStatus.PROCESSING, "extracting text")
         case_text = extract_case_text(data, settings, ocr_runner)
         store.set_status(case_id, ProcessingStatus.OCR_COMPLETE,
                          f"{len(case_text.pages)} pages, {case_text.ocr_pages} OCR'd")
-        enriched = enrich_case(case_id, case_text, settings, tenant_id=tenant_id, title=title)
+        enriched = enrich_case(case_id, case_text, settings, tenant_id=tenant_id)
+        if metadata_overrides:
+            enriched = apply_overrides(enriched, metadata_overrides)
         store.save_case_content(case_id, enriched.case_fields())
         vectors = embedder.encode([chunk.text for chunk in enriched.chunks])
         store.set_status(case_id, ProcessingStatus.EMBEDDING_COMPLETE,
@@ -233,3 +255,14 @@ def process_document(
         return DocumentOutcome(case_id, name, "failed", reason, message)
     return DocumentOutcome(case_id, name, "indexed", pages=len(case_text.pages),
                            ocr_pages=case_text.ocr_pages, chunks=len(enriched.chunks))
+
+
+OVERRIDABLE_METADATA = ("title", "court", "case_type", "jurisdiction")
+
+
+def apply_overrides(enriched: EnrichedCase, overrides: dict) -> EnrichedCase:
+    """Uploader-supplied metadata replaces the extracted values it names."""
+    given = {key: value for key, value in overrides.items()
+             if key in OVERRIDABLE_METADATA and value not in (None, "")}
+    metadata = enriched.metadata.model_copy(update=given)
+    return enriched.model_copy(update={"metadata": metadata, "title": given.get("title", enriched.title)})

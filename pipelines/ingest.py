@@ -93,8 +93,14 @@ def summarise(outcomes: list[dict], seconds: float) -> dict:
     }
 
 
-def run_ingest(paths: list[str], settings: Settings) -> tuple[dict, list[dict]]:
-    """Ingest ``paths``; returns the summary and one outcome row per document."""
+def run_ingest(
+    paths: list[str], settings: Settings, *, job_id: str | None = None
+) -> tuple[dict, list[dict]]:
+    """Ingest ``paths``; returns the summary and one outcome row per document.
+
+    With ``job_id`` (a job started through the API) progress is recorded in MongoDB as each
+    document finishes, for ``GET /api/v1/ingestion/batch/{job_id}``.
+    """
     import ray
 
     from actors.index_actor import get_index_actor
@@ -109,12 +115,20 @@ def run_ingest(paths: list[str], settings: Settings) -> tuple[dict, list[dict]]:
     index_actor = get_index_actor(settings)
     ray.get(index_actor.count.remote())  # the actor is up (restored) before stages use it
     outcomes: list[dict] = []
+    if job_id:
+        store.start_job(job_id, total=len(files))
     if files:
         ray.data.DataContext.get_current().enable_progress_bars = True
         dataset = build_dataset(files, settings)
-        outcomes = [dict(row) for row in dataset.iter_rows()]
+        for row in dataset.iter_rows():
+            outcomes.append(dict(row))
+            if job_id:
+                store.record_job_outcome(job_id, row["status"])
         ray.get(index_actor.snapshot.remote())
-    return summarise(outcomes, time.perf_counter() - started), outcomes
+    summary = summarise(outcomes, time.perf_counter() - started)
+    if job_id:
+        store.finish_job(job_id, summary)
+    return summary, outcomes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or `make up`'s head)")
     parser.add_argument("--retry-failed", action="store_true", help="reprocess documents stored as failed")
     parser.add_argument("--tenant", help="tenant that owns the documents (default: LEXRAY_INGEST_TENANT)")
+    parser.add_argument("--job-id", help="record progress under this id (jobs started by the API)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # faiss logs each optional CPU-specific build it does not find; only its warnings matter.
@@ -140,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         updates["ingest"] = settings.ingest.model_copy(update=ingest_updates)
     settings = settings.model_copy(update=updates)
     try:
-        summary, outcomes = run_ingest(args.paths, settings)
+        summary, outcomes = run_ingest(args.paths, settings, job_id=args.job_id)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -38,3 +38,16 @@ def test_defaults_point_at_local_stack(monkeypatch):
 def test_settings_survive_json_round_trip():
     settings = Settings(ocr={"dpi": 222})
     assert Settings.model_validate_json(settings.model_dump_json()).ocr.dpi == 222
+
+
+def test_errors_survive_pickling_with_their_code():
+    import pickle
+
+    from lexray.errors import LexRayError, NotPdfError
+    from serve_app.errors import ApiError
+
+    for error in (NotPdfError("no header"), LexRayError("too big", code="payload_too_large"),
+                  ApiError("not_found", "no case", headers={"X-A": "1"})):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and copy.code == error.code and str(copy) == str(error)
+    assert pickle.loads(pickle.dumps(ApiError("not_found", "x", headers={"X-A": "1"}))).headers == {"X-A": "1"}

@@ -56,3 +56,10 @@ def test_snapshot_round_trip(tmp_path):
 def test_wrong_dimension_is_rejected():
     with pytest.raises(ValueError):
         VectorShard(8).add(np.arange(2), ["a", "b"], ["t", "t"], _unit_rows(2, dimension=4))
+
+
+def test_snapshot_of_an_older_layout_is_refused_with_value_error(tmp_path):
+    path = tmp_path / "old.npz"
+    np.savez(path, ids=np.arange(2), dimension=np.int64(8))
+    with pytest.raises(ValueError):
+        VectorShard.load(path)

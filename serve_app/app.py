@@ -1,0 +1,59 @@
+"""The LexRay application graph: a FastAPI gateway in front of one deployment per concern.
+
+    serve run configs/serve.yaml        # or: serve deploy configs/serve.yaml
+    serve run serve_app.app:app         # defaults, settings from LEXRAY_* env vars
+
+Replicas, autoscaling and resources live in configs/serve.yaml; ``build_app`` applies that
+file's per-deployment options, so every way of starting the app deploys the same shape.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import yaml
+from ray.serve import Application
+
+from lexray.settings import PROJECT_ROOT, Settings
+from serve_app.gateway import Gateway
+from serve_app.generation import LLM, Chat, Questions, Summarization
+from serve_app.ingestion import Ingestion
+from serve_app.retrieval import Retrieval
+
+SERVE_CONFIG = PROJECT_ROOT / "configs" / "serve.yaml"
+DEPLOYMENT_OPTION_KEYS = {"num_replicas", "autoscaling_config", "ray_actor_options",
+                          "max_ongoing_requests", "max_queued_requests", "health_check_period_s",
+                          "health_check_timeout_s", "graceful_shutdown_timeout_s"}
+
+
+@lru_cache(maxsize=1)
+def deployment_options() -> dict[str, dict]:
+    """Per-deployment options of the ``lexray`` application in configs/serve.yaml."""
+    config = yaml.safe_load(SERVE_CONFIG.read_text())
+    application = next(app for app in config["applications"] if app["name"] == "lexray")
+    return {
+        deployment["name"]: {k: v for k, v in deployment.items() if k in DEPLOYMENT_OPTION_KEYS}
+        for deployment in application.get("deployments", [])
+    }
+
+
+def _configured(deployment):
+    return deployment.options(**deployment_options().get(deployment.name, {}))
+
+
+def build_app(settings: Settings | None = None) -> Application:
+    """The graph; ``settings`` (tests, scripts) are passed to every replica explicitly,
+    otherwise each replica reads LEXRAY_* from its runtime_env."""
+    settings_json = settings.model_dump_json() if settings is not None else None
+    return _configured(Gateway).bind(
+        ingestion=_configured(Ingestion).bind(settings_json),
+        retrieval=_configured(Retrieval).bind(settings_json),
+        summarization=_configured(Summarization).bind(),
+        questions=_configured(Questions).bind(),
+        chat=_configured(Chat).bind(),
+        llm=_configured(LLM).bind(),
+        settings_json=settings_json,
+    )
+
+
+app = build_app()

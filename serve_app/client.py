@@ -1,0 +1,373 @@
+"""Python client of LexRay's HTTP API: a method per route, answers as ``serve_app.schemas`` models.
+
+Over HTTP (``make up`` serves the API on http://127.0.0.1:8000)::
+
+    from serve_app.client import LexRayAPIError, LexRayClient
+
+    with LexRayClient("http://127.0.0.1:8000", api_key="s3cret", max_retries_on_429=2) as lexray:
+        upload = lexray.upload("samples/pdfs/doctor__missouri.pdf", court="Mo. Ct. App.")
+        case = lexray.wait_until_processed(upload.case_id, timeout_s=300)
+        print(case.processing_status, case.page_count, case.chunk_count, case.failure_reason)
+        try:
+            lexray.status("no-such-case")
+        except LexRayAPIError as error:
+            print(error.status_code, error.code, error.message, error.request_id)
+
+Inside the Ray cluster (a Ray job, another deployment, or a driver after
+``ray.init(address="auto")``), callers can skip HTTP and call the gateway deployment's two
+plain methods through its handle. They mirror ``POST .../upload`` and
+``GET .../status/{case_id}`` and answer dicts with the same fields (validate them with the
+same models if you like), but take the tenant explicitly, since no API key travels with the
+call, and pass through neither auth nor rate limits::
+
+    from pathlib import Path
+    from ray import serve
+
+    handle = serve.get_app_handle("lexray")
+    pdf_bytes = Path("samples/pdfs/doctor__missouri.pdf").read_bytes()
+    upload = handle.ingest_pdf.remote(pdf_bytes, "x.pdf", "tenant").result()
+    case = handle.case_status.remote(upload["case_id"], "tenant").result()
+    print(case["processing_status"])
+
+Every non-2xx response raises ``LexRayAPIError`` with the fields of the error body
+(``{"error": {"code", "message", "request_id", "timestamp"}}``); a body of another shape (a
+proxy's plain-text 404 or 502, FastAPI's ``{"detail": ...}``) still gives the status, a
+``http_<status>`` code and the body's text. Network failures propagate as
+``httpx.TransportError``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from lexray.errors import LexRayError
+from serve_app.schemas import (
+    BatchJobResponse,
+    BatchRequest,
+    CaseStatusResponse,
+    ErrorResponse,
+    HealthResponse,
+    IngestionStatsResponse,
+    RootResponse,
+    UploadResponse,
+)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+API_PREFIX = "/api/v1/ingestion"
+CASE_DONE_STATUSES = frozenset({"indexed", "failed"})
+BATCH_DONE_STATUSES = frozenset({"SUCCEEDED", "FAILED", "STOPPED"})
+# Waited on a 429 that carries no (readable) Retry-After.
+DEFAULT_RETRY_AFTER_S = 1.0
+# Text of a non-JSON error body kept in the exception message.
+MAX_FALLBACK_MESSAGE_CHARS = 500
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class LexRayAPIError(LexRayError):
+    """A non-2xx answer from the API.
+
+    ``retry_after`` is the ``Retry-After`` header in seconds (429 and some 503), else ``None``.
+    ``request_id`` is the server's id of the request, for its logs; ``None`` only when neither
+    the body nor the ``X-Request-ID`` header carried one.
+
+    >>> error = LexRayAPIError(429, "rate_limited", "slow down", "abc123", retry_after=2.0)
+    >>> str(error)
+    'HTTP 429 rate_limited: slow down (request abc123)'
+    >>> error.code, error.retry_after
+    ('rate_limited', 2.0)
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        request_note = f" (request {request_id})" if request_id else ""
+        super().__init__(f"HTTP {status_code} {code}: {message}{request_note}", code=code)
+        self.status_code = status_code
+        self.detail = message
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        """The server's message alone (``str(error)`` adds status, code and request id)."""
+        return self.detail
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> LexRayAPIError:
+        """Build the error from a non-2xx response, whatever its body.
+
+        >>> body = {"error": {"code": "not_pdf", "message": "not a PDF", "request_id": "r1",
+        ...                   "timestamp": "2025-01-01T00:00:00Z"}}
+        >>> LexRayAPIError.from_response(httpx.Response(415, json=body)).code
+        'not_pdf'
+        >>> error = LexRayAPIError.from_response(httpx.Response(502, text="Bad Gateway"))
+        >>> error.code, error.message
+        ('http_502', 'Bad Gateway')
+        """
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        header_request_id = response.headers.get("X-Request-ID")
+        fallback_code = f"http_{response.status_code}"
+        try:
+            detail = ErrorResponse.model_validate_json(response.content).error
+        except ValidationError:
+            pass
+        else:
+            return cls(
+                response.status_code, detail.code, detail.message,
+                detail.request_id or header_request_id, retry_after,
+            )
+        # Not the API's error shape: keep what is readable of it.
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            error_body = body["error"]
+            return cls(
+                response.status_code,
+                str(error_body.get("code") or fallback_code),
+                str(error_body.get("message") or response.reason_phrase),
+                error_body.get("request_id") or header_request_id,
+                retry_after,
+            )
+        if isinstance(body, dict) and "detail" in body:
+            message = str(body["detail"])
+        else:
+            message = response.text.strip() or response.reason_phrase or "no body"
+        return cls(
+            response.status_code, fallback_code, message[:MAX_FALLBACK_MESSAGE_CHARS],
+            header_request_id, retry_after,
+        )
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds: delta-seconds or an HTTP date; ``None`` if absent or unreadable.
+
+    >>> parse_retry_after("3"), parse_retry_after(None), parse_retry_after("soon")
+    (3.0, None, None)
+    >>> parse_retry_after("Wed, 01 Jan 2025 00:00:10 GMT",
+    ...                   now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    10.0
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _form_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+class LexRayClient:
+    """Synchronous client of one LexRay server; use as a context manager or call ``close()``.
+
+    ``max_retries_on_429``: how many times a request refused with 429 is sent again, each
+    after waiting the server's ``Retry-After`` (``DEFAULT_RETRY_AFTER_S`` when absent); 0
+    raises on the first 429. ``transport`` is passed to ``httpx.Client`` (tests hand in an
+    ``httpx.MockTransport``).
+
+    >>> def answer(request):
+    ...     return httpx.Response(200, json={"name": "LexRay", "version": "0.1.0", "links": {}})
+    >>> with LexRayClient(transport=httpx.MockTransport(answer)) as lexray:
+    ...     lexray.root().name
+    'LexRay'
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        max_retries_on_429: int = 0,
+    ) -> None:
+        if max_retries_on_429 < 0:
+            raise ValueError("max_retries_on_429 must be at least 0")
+        headers = {"User-Agent": "lexray-client"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self.max_retries_on_429 = max_retries_on_429
+        self._http = httpx.Client(
+            base_url=base_url, headers=headers, timeout=timeout, transport=transport
+        )
+
+    def __enter__(self) -> LexRayClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def root(self) -> RootResponse:
+        return self._get_model("/", RootResponse)
+
+    def health(self) -> HealthResponse:
+        """Component health; ``status`` is "degraded" when any component is unhealthy."""
+        return self._get_model("/health", HealthResponse)
+
+    def ready(self) -> bool:
+        """Whether the server takes traffic (``/health/ready`` 200); False on 503."""
+        return self._probe("/health/ready")
+
+    def live(self) -> bool:
+        """Whether the server process answers (``/health/live`` 200); False on 503."""
+        return self._probe("/health/live")
+
+    def upload(
+        self,
+        source: str | Path | bytes,
+        *,
+        filename: str | None = None,
+        title: str | None = None,
+        case_type: str | None = None,
+        court: str | None = None,
+        jurisdiction: str | None = None,
+        process_immediately: bool = True,
+        extract_metadata: bool | None = None,
+        generate_summary: bool | None = None,
+    ) -> UploadResponse:
+        """Upload one PDF (a path, or its bytes); ``duplicate`` is true for bytes seen before.
+
+        ``filename`` defaults to the path's name, or ``upload.pdf`` for bytes. Fields left
+        ``None`` are not sent, so the server's defaults apply.
+        """
+        if isinstance(source, bytes):
+            pdf_bytes = source
+            filename = filename or "upload.pdf"
+        else:
+            path = Path(source)
+            pdf_bytes = path.read_bytes()
+            filename = filename or path.name
+        form_fields = {
+            "title": title,
+            "case_type": case_type,
+            "court": court,
+            "jurisdiction": jurisdiction,
+            "process_immediately": _form_bool(process_immediately),
+            "extract_metadata": None if extract_metadata is None else _form_bool(extract_metadata),
+            "generate_summary": None if generate_summary is None else _form_bool(generate_summary),
+        }
+        response = self._request(
+            "POST",
+            f"{API_PREFIX}/upload",
+            data={name: value for name, value in form_fields.items() if value is not None},
+            files={"file": (filename, pdf_bytes, "application/pdf")},
+        )
+        return UploadResponse.model_validate_json(response.content)
+
+    def status(self, case_id: str) -> CaseStatusResponse:
+        return self._get_model(f"{API_PREFIX}/status/{quote(case_id, safe='')}", CaseStatusResponse)
+
+    def wait_until_processed(
+        self, case_id: str, *, timeout_s: float = 600, poll_s: float = 1.0
+    ) -> CaseStatusResponse:
+        """Poll ``status`` until the case is indexed or failed; ``TimeoutError`` past ``timeout_s``.
+
+        A failed case is returned, not raised: its ``failure_reason`` says why.
+        """
+        return self._poll(
+            lambda: self.status(case_id),
+            done=lambda case: case.processing_status in CASE_DONE_STATUSES,
+            describe=lambda case: f"case {case_id} still {case.processing_status}",
+            timeout_s=timeout_s,
+            poll_s=poll_s,
+        )
+
+    def stats(self) -> IngestionStatsResponse:
+        return self._get_model(f"{API_PREFIX}/stats", IngestionStatsResponse)
+
+    def start_batch(self, folder: str, *, retry_failed: bool = False) -> BatchJobResponse:
+        """Start ingesting a folder under the server's batch root (a Ray job); returns at once."""
+        batch_request = BatchRequest(folder=folder, retry_failed=retry_failed)
+        response = self._request("POST", f"{API_PREFIX}/batch", json=batch_request.model_dump())
+        return BatchJobResponse.model_validate_json(response.content)
+
+    def batch_status(self, job_id: str) -> BatchJobResponse:
+        return self._get_model(f"{API_PREFIX}/batch/{quote(job_id, safe='')}", BatchJobResponse)
+
+    def wait_for_batch(
+        self, job_id: str, *, timeout_s: float = 3600, poll_s: float = 2.0
+    ) -> BatchJobResponse:
+        """Poll ``batch_status`` until SUCCEEDED, FAILED or STOPPED; ``TimeoutError`` otherwise."""
+        return self._poll(
+            lambda: self.batch_status(job_id),
+            done=lambda job: job.status in BATCH_DONE_STATUSES,
+            describe=lambda job: f"batch job {job_id} still {job.status} ({job.done} done)",
+            timeout_s=timeout_s,
+            poll_s=poll_s,
+        )
+
+    def _poll(
+        self,
+        fetch: Callable[[], ModelT],
+        *,
+        done: Callable[[ModelT], bool],
+        describe: Callable[[ModelT], str],
+        timeout_s: float,
+        poll_s: float,
+    ) -> ModelT:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            latest = fetch()
+            if done(latest):
+                return latest
+            remaining_s = deadline - time.monotonic()
+            if remaining_s <= 0:
+                raise TimeoutError(f"{describe(latest)} after {timeout_s:g} s")
+            time.sleep(min(poll_s, remaining_s))
+
+    def _get_model(self, path: str, model: type[ModelT]) -> ModelT:
+        return model.model_validate_json(self._request("GET", path).content)
+
+    def _probe(self, path: str) -> bool:
+        try:
+            self._request("GET", path)
+        except LexRayAPIError as error:
+            if error.status_code == 503:
+                return False
+            raise
+        return True
+
+    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        retries_left = self.max_retries_on_429
+        while True:
+            response = self._http.request(method, path, **kwargs)
+            if response.is_success:
+                return response
+            error = LexRayAPIError.from_response(response)
+            if response.status_code != 429 or retries_left <= 0:
+                raise error
+            retries_left -= 1
+            time.sleep(DEFAULT_RETRY_AFTER_S if error.retry_after is None else error.retry_after)

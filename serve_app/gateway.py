@@ -1,0 +1,217 @@
+"""The gateway: LexRay's FastAPI ingress on Ray Serve.
+
+It owns everything HTTP (auth, tenants, rate limits, errors, headers: ``serve_app.http``) and
+forwards each request to the deployment of its concern through a DeploymentHandle.
+"""
+
+
+import asyncio
+import logging
+
+import ray
+from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from pydantic import BaseModel, Field
+from ray import serve
+from ray.serve.handle import DeploymentHandle
+
+from lexray.settings import Settings
+from lexray.store import CaseStore
+from serve_app.auth import KeyRing
+from serve_app.errors import ApiError, error_response, install_error_handlers
+from serve_app.http import install_http_layer, principal_of
+from serve_app.ingestion import settings_from
+from serve_app.rate_limit import get_rate_limiter
+from serve_app.schemas import (
+    BatchJobResponse,
+    BatchRequest,
+    CaseStatusResponse,
+    ErrorResponse,
+    HealthResponse,
+    IngestionStatsResponse,
+    RootResponse,
+    UploadResponse,
+)
+
+logger = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+HEALTH_TIMEOUT_S = 3.0
+ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 415, 422, 429, 503)}
+
+app = FastAPI(
+    title="LexRay",
+    version=VERSION,
+    description="Legal case retrieval and analysis on Ray: ingestion, retrieval, summarization, "
+                "questions and chat with grounded citations. Authenticate with "
+                "`Authorization: Bearer <API key>`.",
+)
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=1_000_000)
+    limit: int = Field(10, ge=1, le=100)
+
+
+def tenant_of(request: Request) -> str:
+    return principal_of(request).tenant
+
+
+@serve.deployment
+@serve.ingress(app)
+class Gateway:
+    def __init__(
+        self,
+        ingestion: DeploymentHandle,
+        retrieval: DeploymentHandle,
+        summarization: DeploymentHandle,
+        questions: DeploymentHandle,
+        chat: DeploymentHandle,
+        llm: DeploymentHandle,
+        settings_json: str | None = None,
+    ) -> None:
+        self.settings: Settings = settings_from(settings_json)
+        self.ingestion = ingestion
+        self.retrieval = retrieval
+        self.summarization = summarization
+        self.questions = questions
+        self.chat = chat
+        self.llm = llm
+        self.store = CaseStore(self.settings.mongodb.model_copy(update={"timeout_ms": 2000}))
+        key_ring = KeyRing.from_settings(self.settings.api)
+        if key_ring.auth_enabled and not key_ring.hashes_to_tenant:
+            logger.warning("auth is enabled but no API keys are configured (LEXRAY_API_KEYS): "
+                           "every protected route answers 401")
+        limiter = get_rate_limiter(f"{self.settings.api.app_name}-rate-limiter", self.settings.ray.namespace)
+        install_http_layer(app, self.settings.api, key_ring, limiter)
+        install_error_handlers(app)
+
+    # Root and health
+
+    @app.get("/", response_model=RootResponse)
+    async def root(self) -> dict:
+        return {"name": "LexRay", "version": VERSION,
+                "links": {"docs": "/docs", "openapi": "/openapi.json", "health": "/health",
+                          "upload": "/api/v1/ingestion/upload", "search": "/api/v1/retrieval/search"}}
+
+    @app.get("/health/live")
+    async def live(self) -> dict:
+        return {"status": "alive"}
+
+    @app.get("/health", response_model=HealthResponse)
+    async def health(self) -> dict:
+        components = dict(zip(
+            ("mongodb", "ray", "index", "llm"),
+            await asyncio.gather(self._mongo_health(), self._ray_health(), self._index_health(),
+                                 self._llm_health()),
+            strict=True,
+        ))
+        healthy = all(c["status"] == "healthy" for c in components.values())
+        return {"status": "healthy" if healthy else "degraded", "version": VERSION, "components": components}
+
+    @app.get("/health/ready", responses={503: {"model": ErrorResponse}})
+    async def ready(self, request: Request):
+        mongo, index = await asyncio.gather(self._mongo_health(), self._index_health())
+        if mongo["status"] == index["status"] == "healthy":
+            return {"status": "ready"}
+        return error_response(request, 503, "service_unavailable",
+                              f"not ready: mongodb {mongo['detail']}; index {index['detail']}")
+
+    async def _mongo_health(self) -> dict:
+        try:
+            await asyncio.to_thread(self.store.ping)
+            return {"status": "healthy", "detail": "ping ok"}
+        except Exception as exc:  # noqa: BLE001
+            return {"status": "unhealthy", "detail": str(exc)[:200]}
+
+    async def _ray_health(self) -> dict:
+        try:
+            cpus = ray.cluster_resources().get("CPU", 0)
+            return {"status": "healthy", "detail": f"{len(ray.nodes())} node(s), {cpus:g} CPU"}
+        except Exception as exc:  # noqa: BLE001
+            return {"status": "unhealthy", "detail": str(exc)[:200]}
+
+    async def _index_health(self) -> dict:
+        try:
+            actor = ray.get_actor(self.settings.index.actor_name, namespace=self.settings.ray.namespace)
+            count = await asyncio.wait_for(actor.count.remote(), HEALTH_TIMEOUT_S)
+            return {"status": "healthy", "detail": f"{count} vectors"}
+        except Exception as exc:  # noqa: BLE001
+            return {"status": "unhealthy", "detail": f"index actor unavailable: {type(exc).__name__}"}
+
+    async def _llm_health(self) -> dict:
+        try:
+            return await asyncio.wait_for(self.llm.health.remote(), HEALTH_TIMEOUT_S)
+        except Exception as exc:  # noqa: BLE001
+            return {"status": "unhealthy", "detail": f"LLM deployment unavailable: {type(exc).__name__}"}
+
+    # Ingestion
+
+    @app.post("/api/v1/ingestion/upload", status_code=202, response_model=UploadResponse, responses=ERRORS)
+    async def upload(
+        self,
+        file: UploadFile = File(..., description="The PDF (detected by content, not by name)."),
+        title: str | None = Form(None, max_length=1000),
+        case_type: str | None = Form(None, max_length=200),
+        court: str | None = Form(None, max_length=500),
+        jurisdiction: str | None = Form(None, max_length=200),
+        process_immediately: bool = Form(True),
+        extract_metadata: bool = Form(True),
+        generate_summary: bool = Form(False),
+        tenant: str = Depends(tenant_of),
+    ) -> dict:
+        limit = self.settings.api.max_upload_bytes
+        data = await file.read(limit + 1)
+        if len(data) > limit:
+            raise ApiError("payload_too_large", f"upload larger than {limit} bytes")
+        options = {"title": title, "case_type": case_type, "court": court, "jurisdiction": jurisdiction,
+                   "process_immediately": process_immediately, "extract_metadata": extract_metadata,
+                   "generate_summary": generate_summary}
+        return await self.ingestion.upload.remote(data, file.filename or "", tenant, options)
+
+    @app.get("/api/v1/ingestion/status/{case_id}", response_model=CaseStatusResponse, responses=ERRORS)
+    async def status(self, case_id: str, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.ingestion.status.remote(case_id, tenant)
+
+    @app.get("/api/v1/ingestion/stats", response_model=IngestionStatsResponse, responses=ERRORS)
+    async def stats(self, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.ingestion.stats.remote(tenant)
+
+    @app.post("/api/v1/ingestion/batch", status_code=202, response_model=BatchJobResponse, responses=ERRORS)
+    async def start_batch(self, batch: BatchRequest, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.ingestion.start_batch.remote(batch.folder, tenant, batch.retry_failed)
+
+    @app.get("/api/v1/ingestion/batch/{job_id}", response_model=BatchJobResponse, responses=ERRORS)
+    async def batch_status(self, job_id: str, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.ingestion.batch_status.remote(job_id, tenant)
+
+    # Retrieval, and the generation features that land later (501 until then)
+
+    @app.post("/api/v1/retrieval/search", responses=ERRORS)
+    async def search(self, search: SearchRequest, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.retrieval.search.remote(search.query, search.limit, tenant)
+
+    @app.post("/api/v1/summarization/summarize", responses={**ERRORS, 501: {"model": ErrorResponse}})
+    async def summarize(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.summarization.summarize.remote(body, tenant)
+
+    @app.post("/api/v1/questions/generate", responses={**ERRORS, 501: {"model": ErrorResponse}})
+    async def generate_questions(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.questions.generate.remote(body, tenant)
+
+    @app.post("/api/v1/chat/message", responses={**ERRORS, 501: {"model": ErrorResponse}})
+    async def chat_message(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.chat.message.remote(body, tenant)
+
+    @app.post("/v1/chat/completions", responses={**ERRORS, 501: {"model": ErrorResponse}})
+    async def chat_completions(self, body: dict) -> dict:
+        return await self.llm.chat_completions.remote(body)
+
+    # For in-cluster Python callers holding a handle (serve.get_app_handle): no HTTP, no key;
+    # the caller names the tenant.
+
+    async def ingest_pdf(self, data: bytes, filename: str, tenant_id: str, **options) -> dict:
+        return await self.ingestion.upload.remote(data, filename, tenant_id, options)
+
+    async def case_status(self, case_id: str, tenant_id: str) -> dict:
+        return await self.ingestion.status.remote(case_id, tenant_id)
+

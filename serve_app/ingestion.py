@@ -1,0 +1,196 @@
+"""Ingestion deployment: accepts uploads, reports status and stats, starts batch jobs.
+
+An upload is validated here (so bad input is refused with a 4xx before anything is stored),
+its bytes are kept in GridFS and the case registered as ``uploaded``; the processing itself
+runs in the upload-processor actor, so it survives this replica.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import sys
+import uuid
+from pathlib import Path
+
+from ray import serve
+
+from lexray.errors import EmptyDocumentError
+from lexray.ids import sha256_hex
+from lexray.settings import SETTINGS_JSON_ENV, Settings, get_settings
+from lexray.store import CaseStore
+from pipelines.document import display_name
+from pipelines.extract import locate_pdf, read_text_layer
+from serve_app.errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+RAY_JOB_STATES = {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"}
+
+
+def settings_from(settings_json: str | None) -> Settings:
+    return Settings.model_validate_json(settings_json) if settings_json else get_settings()
+
+
+def validate_pdf(data: bytes, settings: Settings) -> bytes:
+    """Refuse what cannot become a case: empty, too big, not a PDF, corrupt, encrypted."""
+    if not data:
+        raise EmptyDocumentError("the uploaded file is empty")
+    if len(data) > settings.api.max_upload_bytes:
+        raise ApiError("payload_too_large", f"upload larger than {settings.api.max_upload_bytes} bytes")
+    pdf_bytes = locate_pdf(data, limits=settings.limits)
+    read_text_layer(pdf_bytes, limits=settings.limits)
+    return pdf_bytes
+
+
+def resolve_batch_folder(folder: str, settings: Settings) -> Path:
+    """``folder`` inside the batch root, or a 400/404; never a path outside the root."""
+    root = (settings.api.batch_root or settings.data_dir / "batch").resolve()
+    candidate = (root / folder).resolve()
+    if "\x00" in folder or not candidate.is_relative_to(root):
+        raise ApiError("invalid_path", "folder must lie inside the server's batch root")
+    if not candidate.is_dir():
+        raise ApiError("not_found", f"no folder {folder!r} in the batch root")
+    return candidate
+
+
+@serve.deployment
+class Ingestion:
+    def __init__(self, settings_json: str | None = None) -> None:
+        self.settings = settings_from(settings_json)
+        self.store = CaseStore(self.settings.mongodb)
+        self.indexes_ready = False
+        # The index actor and upload processor exist from the start, so health checks and the
+        # sweep for unfinished uploads (e.g. after a crash) begin before the first request.
+        from actors.index_actor import get_index_actor
+        from actors.upload_processor import get_upload_processor
+
+        get_index_actor(self.settings)
+        get_upload_processor(self.settings)
+
+    def _store(self) -> CaseStore:
+        if not self.indexes_ready:
+            self.store.ensure_indexes()  # raises (503) while MongoDB is down
+            self.indexes_ready = True
+        return self.store
+
+    def upload(self, data: bytes, filename: str, tenant_id: str, options: dict) -> dict:
+        validate_pdf(data, self.settings)
+        store = self._store()
+        name = display_name(filename)
+        document_hash = sha256_hex(data)
+        store.save_upload(tenant_id=tenant_id, document_hash=document_hash, data=data, filename=name)
+        overrides = {key: options[key] for key in ("title", "court", "case_type", "jurisdiction")
+                     if options.get(key)}
+        immediate = options.get("process_immediately", True)
+        # "deferred" cases are stored but not processed until uploaded again with processing on.
+        source = "upload" if immediate else "deferred"
+        registration = store.register_document(
+            document_hash=document_hash, tenant_id=tenant_id, original_filename=name,
+            file_size=len(data), source=source, metadata_overrides=overrides,
+        )
+        if not registration.duplicate:
+            store.set_source(registration.case_id, source)  # a re-upload of an unfinished case
+            if immediate:
+                self._nudge_processor(registration.case_id)
+        case = store.get_case(registration.case_id, tenant_id=tenant_id, with_content=False)
+        return {
+            "case_id": registration.case_id,
+            "duplicate": registration.duplicate,
+            "processing_status": case["processing_status"],
+            "original_filename": case.get("original_filename") or name,
+        }
+
+    def _nudge_processor(self, case_id: str) -> None:
+        from actors.upload_processor import get_upload_processor
+
+        # Fire and forget: the case is already queued in MongoDB; the actor's sweep would find it.
+        get_upload_processor(self.settings).submit.remote(case_id)
+
+    def status(self, case_id: str, tenant_id: str) -> dict:
+        case = self._store().get_case(case_id, tenant_id=tenant_id, with_content=False)
+        if case is None:
+            # Another tenant's case answers exactly like a missing one: existence must not leak.
+            raise ApiError("not_found", f"no case {case_id!r}")
+        return {
+            "case_id": case["case_id"],
+            "processing_status": case["processing_status"],
+            "failure_reason": case.get("failure_reason"),
+            "original_filename": case.get("original_filename"),
+            "title": case.get("title"),
+            "page_count": (case.get("metadata") or {}).get("page_count", 0),
+            "chunk_count": case.get("chunk_count", 0),
+            "processing_log": case.get("processing_log", []),
+            "created_at": case.get("created_at"),
+            "updated_at": case.get("updated_at"),
+        }
+
+    def stats(self, tenant_id: str) -> dict:
+        import ray
+
+        store = self._store()
+        by_status = store.status_counts(tenant_id=tenant_id)
+        try:
+            actor = ray.get_actor(self.settings.index.actor_name, namespace=self.settings.ray.namespace)
+            indexed_vectors = ray.get(actor.count.remote(), timeout=5)
+        except Exception:  # noqa: BLE001 - the index may not exist yet; stats still answer
+            indexed_vectors = None
+        return {
+            "tenant_id": tenant_id,
+            "total_cases": sum(by_status.values()),
+            "by_status": by_status,
+            "total_chunks": store.count_chunks(tenant_id=tenant_id),
+            "indexed_vectors": indexed_vectors,
+        }
+
+    def start_batch(self, folder: str, tenant_id: str, retry_failed: bool) -> dict:
+        from ray.job_submission import JobSubmissionClient
+
+        path = resolve_batch_folder(folder, self.settings)
+        store = self._store()
+        job_id = f"ingest-{uuid.uuid4().hex[:16]}"
+        store.create_job(job_id=job_id, tenant_id=tenant_id, folder=folder)
+        command = [sys.executable, "-m", "pipelines.ingest", str(path), "--tenant", tenant_id,
+                   "--job-id", job_id] + (["--retry-failed"] if retry_failed else [])
+        env = {key: value for key, value in os.environ.items() if key.startswith("LEXRAY_")}
+        env[SETTINGS_JSON_ENV] = self.settings.model_dump_json()
+        try:
+            JobSubmissionClient(self._dashboard_url()).submit_job(
+                entrypoint=shlex.join(command), submission_id=job_id,
+                runtime_env={"env_vars": env}, metadata={"tenant": tenant_id, "lexray": "batch"},
+            )
+        except Exception as exc:
+            store.finish_job(job_id, {"error": str(exc)[:500]}, status="FAILED")
+            raise ApiError("service_unavailable", "could not start the batch job") from exc
+        return self.batch_status(job_id, tenant_id)
+
+    def _dashboard_url(self) -> str:
+        from ray._private.worker import get_dashboard_url
+
+        url = get_dashboard_url() or f"127.0.0.1:{self.settings.ray.dashboard_port}"
+        return url if url.startswith("http") else f"http://{url}"
+
+    def batch_status(self, job_id: str, tenant_id: str) -> dict:
+        job = self._store().get_job(job_id, tenant_id=tenant_id)
+        if job is None:
+            raise ApiError("not_found", f"no batch job {job_id!r}")
+        if job["status"] not in ("SUCCEEDED", "FAILED", "STOPPED"):
+            job["status"] = self._ray_job_status(job_id, job["status"])
+        job.pop("tenant_id", None)
+        return job
+
+    def _ray_job_status(self, job_id: str, recorded: str) -> str:
+        """Ray knows when a job died without recording its end (killed, crashed)."""
+        from ray.job_submission import JobSubmissionClient
+
+        try:
+            state = str(JobSubmissionClient(self._dashboard_url()).get_job_status(job_id).value)
+        except Exception:  # noqa: BLE001 - the dashboard may be briefly unreachable
+            return recorded
+        if state in ("FAILED", "STOPPED"):
+            self.store.finish_job(job_id, {"error": f"Ray job {state.lower()}"}, status=state)
+            return state
+        if state == "SUCCEEDED":
+            return "SUCCEEDED"
+        return recorded if recorded == "RUNNING" else state
