@@ -38,6 +38,8 @@ status:
 	$(PY) -m lexray.local_stack status
 
 # Ingest the bundled sample corpus into the local stack (idempotent: re-runs report duplicates).
+# The demo runs the API without keys unless you give some (LEXRAY_API_KEYS="key:tenant").
+demo: export LEXRAY_API_AUTH_ENABLED ?= $(if $(LEXRAY_API_KEYS),true,false)
 demo: up
 	$(PY) -m pipelines.ingest samples/pdfs
 	@$(PY) -m lexray.demo_report

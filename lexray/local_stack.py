@@ -17,11 +17,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+import urllib.request
 from urllib.parse import urlparse
+
+import yaml
 
 from lexray import LOCAL_RAY_ENV
 from lexray.ray_connect import pid_alive
-from lexray.settings import Settings, get_settings
+from lexray.settings import PROJECT_ROOT, Settings, get_settings
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -140,12 +143,12 @@ def ray_head_command(*, port: int, dashboard_port: int, object_store_bytes: int,
 RAY_ENV = {**LOCAL_RAY_ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def ray_ready(address: str, timeout_s: float = 5.0) -> bool:
-    result = subprocess.run(
-        [venv_bin("ray"), "status", "--address", address], capture_output=True,
-        timeout=timeout_s + 10, env={**os.environ, **RAY_ENV},
-    )
-    return result.returncode == 0
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
 
 
 class LocalStack:
@@ -165,7 +168,33 @@ class LocalStack:
         return pid if pid_alive(pid) else None
 
     def up(self) -> list[str]:
-        return [self._up_mongo(), self._up_ray()]
+        return [self._up_mongo(), self._up_ray(), self._deploy_app()]
+
+    def serve_config(self) -> dict:
+        """configs/serve.yaml with this environment's LEXRAY_* settings for every replica."""
+        config = yaml.safe_load((PROJECT_ROOT / "configs" / "serve.yaml").read_text())
+        env_vars = {key: value for key, value in os.environ.items() if key.startswith("LEXRAY_")}
+        # Absolute, so replicas started in other working directories use the same folder.
+        env_vars["LEXRAY_DATA_DIR"] = str(self.settings.data_dir.resolve())
+        config["http_options"].update(host=self.settings.api.host, port=self.settings.api.port)
+        for application in config["applications"]:
+            application.setdefault("runtime_env", {})["env_vars"] = env_vars
+        return config
+
+    def _deploy_app(self) -> str:
+        config_path = self.run_dir / "serve.yaml"
+        config_path.write_text(yaml.safe_dump(self.serve_config(), sort_keys=False))
+        dashboard = f"http://127.0.0.1:{self.settings.ray.dashboard_port}"
+        result = subprocess.run(
+            [venv_bin("serve"), "deploy", str(config_path), "--address", dashboard],
+            capture_output=True, text=True, env={**os.environ, **RAY_ENV}, timeout=300,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"serve deploy failed: {result.stderr[-2000:]}")
+        api = self.settings.api
+        wait_for(lambda: http_ok(f"http://{api.host}:{api.port}/health/live"), 300, "LexRay app")
+        auth = "auth on" if api.auth_enabled else "auth OFF (demo)"
+        return f"deployed LexRay API at http://{api.host}:{api.port} ({auth}; docs at /docs)"
 
     def _up_mongo(self) -> str:
         uri = urlparse(self.settings.mongodb.uri)

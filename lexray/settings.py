@@ -109,6 +109,12 @@ class IngestSettings(BaseModel):
     embed_batch_docs: int = Field(8, ge=1, description="Documents per embedding batch.")
     retry_failed: bool = Field(False, description="Reprocess documents stored as failed.")
     tenant: str = Field("default", description="Tenant that owns the documents a batch job ingests.")
+    # CPU reservations. Fractions keep a pipeline schedulable beside the Serve replicas on a
+    # small machine (a stage whose reservation never fits would wait forever); real
+    # parallelism is bounded by the pool sizes above.
+    stage_cpus: float = Field(0.1, gt=0, description="Read, extract, enrich and index tasks.")
+    ocr_task_cpus: float = Field(0.5, gt=0, description="Each OCR page task (one tesseract thread).")
+    embed_actor_cpus: float = Field(0.5, gt=0, description="Each embedding actor.")
 
 
 class ApiSettings(BaseModel):

@@ -62,23 +62,25 @@ def build_dataset(files: list[Path], settings: Settings):
     embed_actors = settings.ingest.embed_actors or max(cpus // 2, 1)
     stage_kwargs = {"settings_json": settings_json}
 
+    stage_cpus = settings.ingest.stage_cpus
     dataset = ray.data.read_binary_files(
-        [str(path) for path in files], include_paths=True, override_num_blocks=len(files)
+        [str(path) for path in files], include_paths=True, override_num_blocks=len(files),
+        num_cpus=stage_cpus,
     )
-    dataset = dataset.map(extract_stage, fn_kwargs=stage_kwargs,
+    dataset = dataset.map(extract_stage, fn_kwargs=stage_kwargs, num_cpus=stage_cpus,
                           compute=TaskPoolStrategy(size=extract_tasks))
-    dataset = dataset.map(enrich_stage, fn_kwargs=stage_kwargs)
+    dataset = dataset.map(enrich_stage, fn_kwargs=stage_kwargs, num_cpus=stage_cpus)
     dataset = dataset.map_batches(
         EmbedStage,
         fn_constructor_kwargs=stage_kwargs,
         batch_size=settings.ingest.embed_batch_docs,
         batch_format="numpy",
         compute=ActorPoolStrategy(size=embed_actors),
-        num_cpus=1,
+        num_cpus=settings.ingest.embed_actor_cpus,
         num_gpus=1 if settings.embedding.device == "cuda" else 0,
     )
     return dataset.map_batches(index_stage, fn_kwargs=stage_kwargs, batch_format="numpy",
-                               batch_size=settings.ingest.embed_batch_docs)
+                               batch_size=settings.ingest.embed_batch_docs, num_cpus=stage_cpus)
 
 
 def summarise(outcomes: list[dict], seconds: float) -> dict:

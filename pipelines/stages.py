@@ -62,20 +62,18 @@ def _fail(row: dict[str, Any], exc: Exception, settings: Settings) -> dict[str, 
             "payload": "", "vectors": b""}
 
 
-@ray.remote(num_cpus=1)
+@ray.remote
 def ocr_page_task(pdf_bytes: bytes, page_number: int, ocr: OcrSettings, limits: LimitSettings) -> PageText:
     return ocr_page(pdf_bytes, page_number, ocr=ocr, limits=limits)
 
 
 def ray_ocr_runner(settings: Settings):
-    """OCR a document's pages as parallel Ray tasks (one core, one tesseract each)."""
+    """OCR a document's pages as parallel Ray tasks (one tesseract thread each)."""
+    task = ocr_page_task.options(num_cpus=settings.ingest.ocr_task_cpus)
 
     def run(pdf_bytes: bytes, page_numbers: list[int]) -> list[PageText]:
         pdf_ref = ray.put(pdf_bytes)
-        return ray.get([
-            ocr_page_task.remote(pdf_ref, number, settings.ocr, settings.limits)
-            for number in page_numbers
-        ])
+        return ray.get([task.remote(pdf_ref, number, settings.ocr, settings.limits) for number in page_numbers])
 
     return run
 

@@ -1,0 +1,254 @@
+"""The Serve application over HTTP and through a DeploymentHandle, on real Ray, the real
+MongoDB-protocol server, tesseract and the bundled model."""
+
+import shutil
+import time
+import uuid
+
+import httpx
+import pytest
+import ray
+from ray import serve
+
+from actors.upload_processor import get_upload_processor
+from lexray.local_stack import free_port
+from lexray.store import CaseStore
+from serve_app.app import build_app
+from serve_app.client import LexRayAPIError, LexRayClient
+from tests import pdf_factory
+from tests.conftest import SAMPLES
+
+KEYS = {"tenant-a": "key-a-" + uuid.uuid4().hex, "tenant-b": "key-b-" + uuid.uuid4().hex,
+        "tenant-c": "key-c-" + uuid.uuid4().hex}
+UPLOAD_LIMIT_PER_MINUTE = 12
+MAX_UPLOAD_BYTES = 1_500_000
+MISSOURI = (SAMPLES / "doctor__missouri.pdf").read_bytes()
+ERROR_FIELDS = {"code", "message", "request_id", "timestamp"}
+
+
+@pytest.fixture(scope="module")
+def api(ray_address, mongo_uri, tmp_path_factory):
+    """The whole application deployed once for this module, with three tenants' keys."""
+    from lexray.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("api-data")
+    batch_root = data_dir / "batch"
+    (batch_root / "corpus").mkdir(parents=True)
+    for name in ("doctor__ca5_00516242060.pdf", "doctor__image-pdf-2.pdf"):
+        shutil.copy(SAMPLES / name, batch_root / "corpus")
+    unique = uuid.uuid4().hex[:8]
+    settings = Settings(
+        data_dir=data_dir,
+        mongodb={"uri": mongo_uri, "db": f"lexray_api_{unique}"},
+        index={"actor_name": f"lexray-index-api-{unique}", "snapshot_interval_s": 0},
+        ray={"namespace": "lexray-tests"},
+        api={"auth_enabled": True, "app_name": f"lexray-{unique}",
+             "keys": ",".join(f"{key}:{tenant}" for tenant, key in KEYS.items()),
+             "max_upload_bytes": MAX_UPLOAD_BYTES, "rate_limit_per_minute": 10_000,
+             "upload_rate_limit_per_minute": UPLOAD_LIMIT_PER_MINUTE, "batch_root": str(batch_root)},
+    )
+    port = free_port()
+    serve.start(http_options={"host": "127.0.0.1", "port": port})
+    serve.run(build_app(settings), name="lexray", route_prefix="/")
+    yield {"url": f"http://127.0.0.1:{port}", "settings": settings,
+           "store": CaseStore(settings.mongodb)}
+    serve.shutdown()
+
+
+def client_for(api, tenant: str | None) -> LexRayClient:
+    return LexRayClient(api["url"], api_key=KEYS[tenant] if tenant else None, timeout=120)
+
+
+def http(api, tenant: str | None = None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {KEYS[tenant]}"} if tenant else {}
+    return httpx.Client(base_url=api["url"], headers=headers, timeout=120)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == ERROR_FIELDS and error["code"] == code
+    assert error["request_id"] == response.headers["x-request-id"]
+    return error
+
+
+def upload(client: httpx.Client, content: bytes, filename: str = "case.pdf", **form) -> httpx.Response:
+    return client.post("/api/v1/ingestion/upload", files={"file": (filename, content, "application/pdf")},
+                       data=form)
+
+
+def unique_pdf(text: str) -> bytes:
+    return pdf_factory.text_pdf([f"IN THE COURT OF APPEALS. {text}", "The judgment is affirmed."])
+
+
+def test_public_routes_and_health(api):
+    with http(api) as client:
+        root = client.get("/")
+        assert root.status_code == 200 and root.json()["name"] == "LexRay"
+        assert client.get("/openapi.json").json()["info"]["title"] == "LexRay"
+        assert client.get("/docs").status_code == 200
+        assert client.get("/health/live").json() == {"status": "alive"}
+        health = client.get("/health").json()
+        assert health["status"] == "healthy", health
+        assert set(health["components"]) == {"mongodb", "ray", "index", "llm"}
+        assert client.get("/health/ready").status_code == 200
+
+
+def test_every_protected_route_needs_a_valid_key(api):
+    spec = httpx.get(api["url"] + "/openapi.json").json()
+    public = {"/", "/health", "/health/ready", "/health/live"}
+    with http(api) as anonymous, httpx.Client(base_url=api["url"],
+                                              headers={"Authorization": "Bearer wrong"}) as wrong:
+        checked = 0
+        for path, methods in spec["paths"].items():
+            if path in public:
+                continue
+            concrete = path.replace("{case_id}", "x").replace("{job_id}", "x")
+            for method in methods:
+                assert_error(anonymous.request(method.upper(), concrete), 401, "unauthorized")
+                error = assert_error(wrong.request(method.upper(), concrete), 401, "unauthorized")
+                assert error["message"] == "invalid API key"
+                checked += 1
+    assert checked >= 10
+
+
+def test_upload_is_indexed_then_duplicate_with_headers(api):
+    client = client_for(api, "tenant-a")
+    with http(api, "tenant-a") as raw:
+        response = upload(raw, MISSOURI, "doctor__missouri.pdf", title="Jagels v. State",
+                          court="Missouri Court of Appeals")
+        assert response.status_code == 202, response.text
+        for header in ("x-process-time", "x-ratelimit-limit", "x-ratelimit-remaining",
+                       "x-ratelimit-reset", "x-content-type-options", "x-frame-options"):
+            assert header in response.headers
+        assert response.headers["x-ratelimit-limit"] == str(UPLOAD_LIMIT_PER_MINUTE)
+        body = response.json()
+        assert body["duplicate"] is False and body["processing_status"] == "uploaded"
+    status = client.wait_until_processed(body["case_id"], timeout_s=300)
+    assert status.processing_status == "indexed", status
+    assert [entry.status for entry in status.processing_log] == [
+        "uploaded", "processing", "ocr_complete", "embedding_complete", "indexed"]
+    assert status.title == "Jagels v. State" and status.chunk_count > 0
+
+    again = client.upload(MISSOURI, filename="other-name.pdf")
+    assert again.duplicate and again.case_id == body["case_id"] and again.processing_status == "indexed"
+    stored = api["store"].get_case(body["case_id"])
+    assert stored["tenant_id"] == "tenant-a"
+    assert stored["metadata"]["court"] == "Missouri Court of Appeals"
+
+    results = client_search(api, "tenant-a", "post-conviction relief guilty plea counsel")
+    assert results[0]["case_id"] == body["case_id"]
+    chunk = results[0]["chunks"][0]
+    assert stored["cleaned_content"][chunk["char_start"]:chunk["char_end"]] == chunk["text"]
+
+
+def client_search(api, tenant, query):
+    with http(api, tenant) as raw:
+        response = raw.post("/api/v1/retrieval/search", json={"query": query, "limit": 5})
+        assert response.status_code == 200, response.text
+        return response.json()["results"]
+
+
+def test_tenants_never_see_each_other(api):
+    a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
+    content = unique_pdf("Tenant isolation opinion about riparian water rights " + uuid.uuid4().hex)
+    a_case = a.upload(content, filename="a.pdf")
+    a.wait_until_processed(a_case.case_id, timeout_s=300)
+    with http(api, "tenant-b") as raw_b:
+        hidden = assert_error(raw_b.get(f"/api/v1/ingestion/status/{a_case.case_id}"), 404, "not_found")
+        missing = assert_error(raw_b.get("/api/v1/ingestion/status/does-not-exist"), 404, "not_found")
+        assert hidden["message"].replace(a_case.case_id, "X") == missing["message"].replace("does-not-exist", "X")
+    b_case = b.upload(content, filename="b.pdf")
+    assert not b_case.duplicate and b_case.case_id != a_case.case_id
+    b.wait_until_processed(b_case.case_id, timeout_s=300)
+    assert all(hit["case_id"] != a_case.case_id
+               for hit in client_search(api, "tenant-b", "riparian water rights"))
+    assert b.stats().total_cases == 1 and a.stats().total_cases >= 1
+
+
+def test_bad_uploads_get_4xx_and_change_nothing(api):
+    store = api["store"]
+    cases_before, chunks_before = store.count_cases(), store.count_chunks()
+    valid = unique_pdf("Bad input batch " + uuid.uuid4().hex)
+    with http(api, "tenant-c") as client:
+        assert_error(upload(client, b""), 400, "empty_file")
+        assert_error(upload(client, pdf_factory.png_bytes(), "scan.pdf"), 415, "not_pdf")
+        assert_error(upload(client, b"%PDF-1.7\n" + b"0" * (MAX_UPLOAD_BYTES + 10)), 413, "payload_too_large")
+        assert_error(upload(client, pdf_factory.with_garbage_body(valid)), 400, "corrupt_pdf")
+        assert_error(upload(client, pdf_factory.encrypted_pdf(valid)), 400, "encrypted_pdf")
+        assert_error(client.post("/api/v1/ingestion/upload", data={"title": "no file"}), 422, "validation_error")
+        assert_error(upload(client, valid, process_immediately="maybe"), 422, "validation_error")
+        assert_error(client.get("/api/v1/ingestion/batch/unknown-job"), 404, "not_found")
+        assert_error(client.post("/api/v1/ingestion/batch", content=b"{not json",
+                                 headers={"Content-Type": "application/json"}), 422, "validation_error")
+        assert_error(client.post("/api/v1/ingestion/batch", json={"folder": "../../etc"}), 400, "invalid_path")
+        assert_error(client.post("/api/v1/ingestion/batch", json={"folder": "no-such"}), 404, "not_found")
+        assert_error(client.post("/api/v1/retrieval/search", json={"query": ""}), 422, "validation_error")
+        assert_error(client.post("/api/v1/chat/message", json={"message": "hi"}), 501, "not_implemented")
+    assert (store.count_cases(), store.count_chunks()) == (cases_before, chunks_before)
+
+    with http(api, "tenant-c") as client:
+        traversal = upload(client, valid, "../../../etc/passwd.pdf")
+        assert traversal.status_code == 202, traversal.text
+        assert traversal.json()["original_filename"] == "passwd.pdf"
+    assert store.count_cases() == cases_before + 1
+
+
+def test_upload_burst_is_limited_per_key_with_headers(api):
+    key_tenant = "tenant-c"
+    with http(api, key_tenant) as client:
+        statuses = [upload(client, b"").status_code for _ in range(UPLOAD_LIMIT_PER_MINUTE + 3)]
+        limited = upload(client, b"")
+    assert 429 in statuses and statuses.index(429) <= UPLOAD_LIMIT_PER_MINUTE
+    assert_error(limited, 429, "rate_limited")
+    assert int(limited.headers["retry-after"]) >= 1
+    assert limited.headers["x-ratelimit-remaining"] == "0"
+    assert limited.headers["x-ratelimit-limit"] == str(UPLOAD_LIMIT_PER_MINUTE)
+    # Other keys have their own windows.
+    with http(api, "tenant-b") as other:
+        assert upload(other, b"").status_code == 400
+
+
+def test_request_id_is_echoed(api):
+    with http(api, "tenant-a") as client:
+        response = client.get("/api/v1/ingestion/status/nope", headers={"X-Request-ID": "req-42"})
+    assert response.headers["x-request-id"] == "req-42"
+    assert response.json()["error"]["request_id"] == "req-42"
+    assert float(response.headers["x-process-time"]) >= 0
+
+
+def test_deployment_handle_ingests_for_a_tenant(api):
+    handle = serve.get_app_handle("lexray")
+    content = unique_pdf("Handle upload " + uuid.uuid4().hex)
+    result = handle.ingest_pdf.remote(content, "handle.pdf", "tenant-h").result()
+    assert result["duplicate"] is False
+    deadline = time.monotonic() + 300
+    while (status := handle.case_status.remote(result["case_id"], "tenant-h").result())[
+            "processing_status"] not in ("indexed", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    assert status["processing_status"] == "indexed"
+    with pytest.raises(Exception, match="no case"):
+        handle.case_status.remote(result["case_id"], "tenant-a").result()
+
+
+def test_upload_survives_a_crash_of_the_upload_processor(api):
+    client = client_for(api, "tenant-a")
+    content = pdf_factory.image_only_pdf("ORDER ON THE MOTION TO DISMISS " + uuid.uuid4().hex[:8])
+    case = client.upload(content, filename="scan.pdf")
+    ray.kill(get_upload_processor(api["settings"]), no_restart=False)
+    status = client.wait_until_processed(case.case_id, timeout_s=300)
+    assert status.processing_status == "indexed", status
+
+
+def test_batch_job_through_the_api(api):
+    client = client_for(api, "tenant-b")
+    job = client.start_batch("corpus")
+    assert job.status in ("PENDING", "RUNNING")
+    finished = client.wait_for_batch(job.job_id, timeout_s=600, poll_s=2)
+    assert finished.status == "SUCCEEDED", finished
+    assert finished.total == 2 and finished.done == 2 and finished.ingested == 2
+    assert finished.summary["chunks"] > 0 and finished.summary["ocr_pages"] >= 1
+    with pytest.raises(LexRayAPIError) as hidden:
+        client_for(api, "tenant-a").batch_status(job.job_id)
+    assert hidden.value.status_code == 404
