@@ -83,6 +83,18 @@ def settings(mongo_uri: str, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture
+def store(settings):
+    """The test's own database on the shared server, with LexRay's indexes; dropped afterwards."""
+    from lexray.store import CaseStore
+
+    store = CaseStore(settings.mongodb)
+    store.ensure_indexes()
+    yield store
+    store.client.drop_database(settings.mongodb.db)
+    store.close()
+
+
 def settings_env(settings: Settings, ray_address: str) -> dict[str, str]:
     """Environment that points a subprocess (the ingest CLI) at the same services."""
     return {

@@ -9,7 +9,6 @@ import ray
 from actors.index_actor import get_index_actor
 from lexray.ids import vector_id_for
 from lexray.models import Chunk
-from lexray.store import CaseStore
 
 
 def _unit_rows(count, dimension=16, seed=0):
@@ -27,12 +26,6 @@ def _store_case(store, case_id, vectors):
     return chunks
 
 
-@pytest.fixture
-def store(settings):
-    store = CaseStore(settings.mongodb)
-    store.ensure_indexes()
-    yield store
-    store.client.drop_database(settings.mongodb.db)
 
 
 def _kill_and_wait_restarted(actor, timeout_s=60):

@@ -5,11 +5,9 @@ import shutil
 import subprocess
 import sys
 
-import pytest
 import ray
 
 from actors.index_actor import get_index_actor
-from lexray.store import CaseStore
 from pipelines.ingest import run_ingest
 from tests import pdf_factory
 from tests.conftest import PROJECT_ROOT, SAMPLES, settings_env
@@ -28,11 +26,6 @@ def _run_cli(settings, ray_address, *paths):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture
-def store(settings):
-    store = CaseStore(settings.mongodb)
-    yield store
-    store.client.drop_database(settings.mongodb.db)
 
 
 def test_sample_corpus_twice_then_index_restart(ray_address, settings, store):

@@ -2,16 +2,8 @@ import numpy as np
 import pytest
 
 from lexray.models import Chunk, ProcessingStatus
-from lexray.store import CaseStore
 
 
-@pytest.fixture
-def store(settings):
-    store = CaseStore(settings.mongodb)
-    store.ensure_indexes()
-    yield store
-    store.client.drop_database(settings.mongodb.db)
-    store.close()
 
 
 def _register(store, digest="a" * 64, **kwargs):
