@@ -50,6 +50,8 @@ ingest: up
 test: setup
 	$(PY) -m pytest tests
 
-bench: setup
+# Each prints a table with its baseline measured in the same run; http_latency needs the stack.
+bench: up
 	$(PY) -m bench.extraction
 	$(PY) -m bench.embedding
+	$(PY) -m bench.http_latency

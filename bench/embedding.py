@@ -17,7 +17,8 @@ row of this run.
 
 Prints a table and, as its last line, one JSON object with the figures.
 
-Example output line: ``Ray Data, 2 actors x 1 thread   1000   40.10   24.94   0.83x   9.8``
+Example output line:
+``Ray Data, 2 actors x 1 thread      800    36.94     21.66         0.99x        1.61         7.5``
 """
 
 from __future__ import annotations
@@ -36,10 +37,6 @@ from pathlib import Path
 import numpy as np
 import pymupdf
 import ray
-# Before anything imports pipelines.ocr: it sets OMP_THREAD_LIMIT=1 in this process (for its
-# tesseract subprocesses), and libgomp, loaded with torch, reads that once and then caps every
-# torch thread pool here at one thread, whatever torch_threads says.
-import torch  # noqa: F401
 from ray.data import ActorPoolStrategy, DataContext
 
 from bench.extraction import DEFAULT_PDFS_DIR, start_ray
@@ -101,7 +98,8 @@ class EmbedChunks:
     def __init__(self, settings: EmbeddingSettings, batch_size: int) -> None:
         self.embedder = Embedder(settings)
         warm_up(self.embedder, batch_size)
-        # Wall clock, compared with the driver's: the actors run on the driver's machine.
+        # Wall clock, compared with the driver's: fine on the local instance (one machine);
+        # with --address, clock skew between nodes enters the Ray rows.
         self.ready_at = time.time()
         self.pid = os.getpid()
 
@@ -256,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.chunks < 1 or args.repeat < 1:
         parser.error("--chunks and --repeat must be at least 1")
+    load_avg_at_start = os.getloadavg()[0]  # other work on the machine skews every row
     settings = Settings()
     batch_size = EmbeddingSettings().batch_size
     pymupdf.TOOLS.mupdf_display_errors(False)  # damaged files are expected; keep the table readable
@@ -269,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.pdfs}: {len(corpus.chunk_texts)} chunks from {len(corpus.pdf_names)} text-layer "
         f"PDFs (size {settings.chunk.size_chars}, overlap {settings.chunk.overlap_chars}), "
         f"cycled to {len(chunk_texts)}; batch {batch_size}; x {args.repeat} runs; "
-        f"skipped {corpus.skipped or 'none'}; load avg {os.getloadavg()[0]:.2f}"
+        f"skipped {corpus.skipped or 'none'}; load avg {load_avg_at_start:.2f}"
     )
 
     baseline, baseline_vectors = time_in_process(
@@ -319,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         "chunks": len(chunk_texts),
         "batch_size": batch_size,
         "repeat": args.repeat,
-        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "load_avg_1m_start": round(load_avg_at_start, 2),
+        "load_avg_1m_end": round(os.getloadavg()[0], 2),
         **{
             row.key: {
                 "chunks": row.chunks,

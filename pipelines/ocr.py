@@ -13,24 +13,45 @@ Ray pipeline fans pages out to tasks that each call :func:`ocr_page`.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 
-# Tesseract starts several OpenMP threads per process by default. We run one tesseract
-# per core in parallel (Ray tasks), and parallel tesseracts that each spawn their own
-# threads are many times slower than single-threaded ones. Set before pytesseract starts
-# any subprocess; setdefault so an operator's explicit value still wins.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-import pdf2image  # noqa: E402
-import pymupdf  # noqa: E402
-import pytesseract  # noqa: E402
-from pdf2image.exceptions import (  # noqa: E402
+import pdf2image
+import pymupdf
+import pytesseract
+from pdf2image.exceptions import (
     PDFPopplerTimeoutError,
     PopplerNotInstalledError,
 )
 
-from lexray.errors import CorruptPdfError, DocumentTooLargeError, OcrError  # noqa: E402
-from lexray.models import PageText  # noqa: E402
-from lexray.settings import LimitSettings, OcrSettings  # noqa: E402
+from lexray.errors import CorruptPdfError, DocumentTooLargeError, OcrError
+from lexray.models import PageText
+from lexray.settings import LimitSettings, OcrSettings
+
+
+class _TesseractEnvironment(Mapping):
+    """This process's environment, live, plus OMP_THREAD_LIMIT=1 unless an operator set one.
+
+    Tesseract starts several OpenMP threads per process by default; we run one tesseract per
+    core in parallel (Ray tasks), and parallel tesseracts that each spawn threads are many
+    times slower. The limit goes to tesseract's subprocess environment only: set on this
+    process it would also cap torch's OpenMP pool (the embedder) at one thread.
+    """
+
+    def _merged(self) -> dict[str, str]:
+        return {"OMP_THREAD_LIMIT": "1", **os.environ}
+
+    def __getitem__(self, key: str) -> str:
+        return self._merged()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._merged())
+
+    def __len__(self) -> int:
+        return len(self._merged())
+
+
+# pytesseract hands its module-level ``environ`` to every tesseract subprocess it starts.
+pytesseract.pytesseract.environ = _TesseractEnvironment()
 
 POINTS_PER_INCH = 72
 

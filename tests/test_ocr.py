@@ -97,8 +97,20 @@ class TestOcrPage:
         assert " ".join(page.text.split()) == SCANNED_TEXT
         assert page.ocr_confidence is not None and page.ocr_confidence > 80
 
-    def test_tesseract_runs_single_threaded(self):
-        assert os.environ["OMP_THREAD_LIMIT"] == "1"
+    def test_only_tesseract_gets_the_thread_limit(self, monkeypatch):
+        import subprocess
+
+        import pytesseract
+
+        def limit_seen_by_tesseract() -> str:
+            return subprocess.run(["sh", "-c", "echo $OMP_THREAD_LIMIT"], capture_output=True, text=True,
+                                  env=pytesseract.pytesseract.environ).stdout.strip()
+
+        monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+        assert limit_seen_by_tesseract() == "1"
+        assert "OMP_THREAD_LIMIT" not in os.environ  # torch's pool in this process stays free
+        monkeypatch.setenv("OMP_THREAD_LIMIT", "4")
+        assert limit_seen_by_tesseract() == "4"  # an operator's explicit value wins
 
     def test_page_over_the_pixel_limit_is_not_rendered(self, scanned_pdf, monkeypatch):
         def refuse_to_render(*args, **kwargs):
