@@ -49,3 +49,17 @@ def connect(settings: Settings) -> str:
         include_dashboard=False,
     )
     return "local"
+
+
+def dashboard_url() -> str:
+    """HTTP address of the connected cluster's dashboard (for job submission), read from GCS
+    where the dashboard publishes it; works in drivers, tasks, actors and Serve replicas."""
+    from ray._private import ray_constants
+    from ray.experimental.internal_kv import _internal_kv_get
+
+    published = _internal_kv_get(ray_constants.DASHBOARD_ADDRESS,
+                                 namespace=ray_constants.KV_NAMESPACE_DASHBOARD)
+    if not published:
+        raise RuntimeError("the cluster has no dashboard; start the head with it to submit jobs")
+    address = published.decode()
+    return address if address.startswith(("http://", "https://")) else f"http://{address}"

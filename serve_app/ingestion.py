@@ -18,6 +18,7 @@ from ray import serve
 
 from lexray.errors import EmptyDocumentError
 from lexray.ids import sha256_hex
+from lexray.ray_connect import dashboard_url
 from lexray.settings import SETTINGS_JSON_ENV, Settings, get_settings
 from lexray.store import CaseStore
 from pipelines.document import display_name
@@ -156,20 +157,16 @@ class Ingestion:
         env = {key: value for key, value in os.environ.items() if key.startswith("LEXRAY_")}
         env[SETTINGS_JSON_ENV] = self.settings.model_dump_json()
         try:
-            JobSubmissionClient(self._dashboard_url()).submit_job(
+            JobSubmissionClient(dashboard_url()).submit_job(
                 entrypoint=shlex.join(command), submission_id=job_id,
                 runtime_env={"env_vars": env}, metadata={"tenant": tenant_id, "lexray": "batch"},
             )
         except Exception as exc:
+            logger.exception("could not submit batch job %s", job_id)
             store.finish_job(job_id, {"error": str(exc)[:500]}, status="FAILED")
-            raise ApiError("service_unavailable", "could not start the batch job") from exc
+            raise ApiError("service_unavailable",
+                           f"could not start the batch job: {type(exc).__name__}") from exc
         return self.batch_status(job_id, tenant_id)
-
-    def _dashboard_url(self) -> str:
-        from ray._private.worker import get_dashboard_url
-
-        url = get_dashboard_url() or f"127.0.0.1:{self.settings.ray.dashboard_port}"
-        return url if url.startswith("http") else f"http://{url}"
 
     def batch_status(self, job_id: str, tenant_id: str) -> dict:
         job = self._store().get_job(job_id, tenant_id=tenant_id)
@@ -185,7 +182,7 @@ class Ingestion:
         from ray.job_submission import JobSubmissionClient
 
         try:
-            state = str(JobSubmissionClient(self._dashboard_url()).get_job_status(job_id).value)
+            state = str(JobSubmissionClient(dashboard_url()).get_job_status(job_id).value)
         except Exception:  # noqa: BLE001 - the dashboard may be briefly unreachable
             return recorded
         if state in ("FAILED", "STOPPED"):
