@@ -1,5 +1,6 @@
 """Tests for lexray.evaluation (hand-computed and against trec_eval via ir-measures) and
-bench.beir (the toy fixture, plain and xz, and the AILA 2019 folders when present)."""
+bench.beir (the toy fixture, plain and xz). Tests carry their own data: the real AILA
+folders are read by the benchmark, not here."""
 
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from lexray.evaluation import (
 )
 
 BEIR_TOY_DIR = Path(__file__).parent / "data" / "beir_toy"
-AILA_DIR = Path("/work/shared/data/retrieval/aila2019")
 
 # q1 ranks d1 (grade 3), d2 (0), d3 (1), d5 (unjudged); its relevant docs are d1, d3, d4 (3).
 # q2 ranks d6 (unjudged), d7 (1); its one relevant doc is d7.
@@ -245,18 +245,3 @@ def test_load_beir_malformed_qrels_line(tmp_path):
 
 
 # Counts from the dataset's README: (folder, split) -> (corpus, queries, relevant pairs).
-AILA_COUNTS = {
-    ("casedocs_mteb_subset", "all"): (186, 50, 195),
-    ("casedocs_mteb_subset", "test"): (186, 40, 171),
-    ("statutes", "all"): (197, 50, 217),
-    ("statutes", "test"): (197, 40, 174),
-    ("casedocs_full", "test"): (2914, 40, 171),
-}
-
-
-@pytest.mark.skipif(not AILA_DIR.is_dir(), reason=f"{AILA_DIR} is not on this machine")
-@pytest.mark.parametrize(("folder", "split"), list(AILA_COUNTS))
-def test_load_beir_reads_aila2019(folder, split):
-    counts = split_counts(load_beir(AILA_DIR / folder, split))
-    assert (counts["corpus"], counts["queries"], counts["relevant pairs"]) == AILA_COUNTS[(folder, split)]
-    assert counts["judged docs missing"] == 0
