@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.beir import BeirDataset, load_beir, split_counts
+from bench.beir import BeirDataset, load_beir
 from lexray.evaluation import (
     NoJudgedQueriesError,
     average_precision,
