@@ -1,7 +1,8 @@
-"""The index actor: a named, detached Ray actor that owns the FAISS shards of chunk vectors.
+"""The index actor: a named, detached Ray actor that owns the shards of chunk vectors (FAISS)
+and, beside each, the same chunks' lexical index (BM25).
 
-It is a thin shell around ``VectorShard``: it routes chunks to shards by a stable hash of
-their case id, fans searches out and merges them, writes snapshots to the data directory,
+It is a thin shell around ``VectorShard`` and ``LexicalShard``: it routes chunks to shards by a
+stable hash of their case id, fans searches out and merges them, writes snapshots to the data directory,
 and on start (also after a crash, ``max_restarts=-1``) restores the snapshots and reconciles
 them with MongoDB's ``chunks`` collection, the source of truth: chunks missing from the
 snapshot are added from their stored vectors, vectors of chunks no longer stored are removed.
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import ray
 
+from actors.lexical_shard import LexicalHit, LexicalShard
 from actors.shard import VectorHit, VectorShard
 from lexray.ids import shard_for
 from lexray.settings import Settings
@@ -40,11 +42,24 @@ class IndexService:
         self.shards: list[VectorShard | None] = (
             restored if self.dimension is not None else [None] * self.shard_count
         )
+        self.lexical = [self._restore_lexical(number) for number in range(self.shard_count)]
         self.dirty = False
         self.last_snapshot_at = time.monotonic()
 
     def _shard_path(self, number: int) -> Path:
         return self.snapshot_dir / f"shard-{number}-of-{self.shard_count}.npz"
+
+    def _lexical_path(self, number: int) -> Path:
+        return self.snapshot_dir / f"lexical-{number}-of-{self.shard_count}.npz"
+
+    def _restore_lexical(self, number: int) -> LexicalShard:
+        path = self._lexical_path(number)
+        if path.exists():
+            try:
+                return LexicalShard.load(path)
+            except (OSError, ValueError, RuntimeError) as exc:
+                logger.warning("snapshot %s unreadable (%s): rebuilding from MongoDB", path, exc)
+        return LexicalShard()
 
     def _restore_shard(self, number: int) -> VectorShard | None:
         path = self._shard_path(number)
@@ -63,7 +78,12 @@ class IndexService:
         return self.shards[shard_for(case_id, self.shard_count)]
 
     def add(
-        self, vector_ids: list[int], case_ids: list[str], tenant_ids: list[str], vectors: np.ndarray
+        self,
+        vector_ids: list[int],
+        case_ids: list[str],
+        tenant_ids: list[str],
+        vectors: np.ndarray,
+        texts: list[str],
     ) -> int:
         if not len(vector_ids):
             return 0
@@ -83,12 +103,19 @@ class IndexService:
                 [tenant_ids[r] for r in rows],
                 vectors[rows],
             )
+            self.lexical[number].add(
+                [vector_ids[r] for r in rows],
+                [case_ids[r] for r in rows],
+                [tenant_ids[r] for r in rows],
+                [texts[r] for r in rows],
+            )
         self._changed()
         return len(vector_ids)
 
     def remove_case(self, case_id: str) -> int:
         shard = self._shard_of(case_id)
         removed = shard.remove_case(case_id) if shard is not None else 0
+        self.lexical[shard_for(case_id, self.shard_count)].remove_case(case_id)
         if removed:
             self._changed()
         return removed
@@ -110,6 +137,12 @@ class IndexService:
             for per_query in zip(*per_shard, strict=True)
         ]
 
+    def search_lexical(self, query_text: str, k: int, *, tenant_id: str | None = None) -> list[LexicalHit]:
+        """Global BM25 top-``k``: each shard's top-``k``, merged by score (BM25 statistics are
+        per shard; with the stable case hash, shards hold statistically similar samples)."""
+        hits = (hit for shard in self.lexical for hit in shard.search(query_text, k, tenant_id=tenant_id))
+        return heapq.nlargest(k, hits, key=lambda hit: hit.score)
+
     def count(self) -> int:
         return sum(shard.count for shard in self._ready_shards())
 
@@ -117,12 +150,21 @@ class IndexService:
         return [shard.count if shard is not None else 0 for shard in self.shards]
 
     def vector_ids(self) -> set[int]:
-        return set().union(*(shard.vector_ids() for shard in self._ready_shards()))
+        """Ids held by both the vector and the lexical side (one without the other is missing)."""
+        dense = set().union(*(shard.vector_ids() for shard in self._ready_shards()))
+        lexical = set().union(*(shard.vector_ids() for shard in self.lexical))
+        return dense & lexical
+
+    def _all_ids(self) -> set[int]:
+        dense = set().union(*(shard.vector_ids() for shard in self._ready_shards()))
+        return dense | set().union(*(shard.vector_ids() for shard in self.lexical))
 
     def snapshot(self) -> int:
         for number, shard in enumerate(self.shards):
             if shard is not None:
                 shard.save(self._shard_path(number))
+        for number, lexical in enumerate(self.lexical):
+            lexical.save(self._lexical_path(number))
         self.dirty = False
         self.last_snapshot_at = time.monotonic()
         return self.count()
@@ -135,15 +177,17 @@ class IndexService:
     def reconcile(self, store: CaseStore) -> dict[str, int]:
         """Make the index hold exactly the chunks MongoDB holds."""
         stored = store.chunk_vector_ids()
-        indexed = self.vector_ids()
-        stale = indexed - set(stored)
+        stale = self._all_ids() - set(stored)
         for shard in self._ready_shards():
             shard.remove_ids([vector_id for vector_id in stale if vector_id in shard.case_of_vector])
-        missing = sorted(set(stored) - indexed)
+        for lexical in self.lexical:
+            held = lexical.vector_ids()
+            lexical.remove_ids([vector_id for vector_id in stale if vector_id in held])
+        missing = sorted(set(stored) - self.vector_ids())
         added = 0
         for start in range(0, len(missing), 1000):
-            for ids, cases, tenants, vectors in store.iter_chunk_vectors(missing[start:start + 1000]):
-                added += self.add(ids, cases, tenants, vectors)
+            for ids, cases, tenants, vectors, texts in store.iter_chunk_vectors(missing[start:start + 1000]):
+                added += self.add(ids, cases, tenants, vectors, texts)
         if stale or added:
             self.snapshot()
         return {"added": added, "removed": len(stale), "count": self.count()}
@@ -169,9 +213,14 @@ class IndexActor:
             logger.warning("could not reconcile with MongoDB at start (%s); serving the snapshot", exc)
 
     def add(
-        self, vector_ids: list[int], case_ids: list[str], tenant_ids: list[str], vectors: np.ndarray
+        self,
+        vector_ids: list[int],
+        case_ids: list[str],
+        tenant_ids: list[str],
+        vectors: np.ndarray,
+        texts: list[str],
     ) -> int:
-        return self.service.add(vector_ids, case_ids, tenant_ids, vectors)
+        return self.service.add(vector_ids, case_ids, tenant_ids, vectors, texts)
 
     def remove_case(self, case_id: str) -> int:
         return self.service.remove_case(case_id)
@@ -180,6 +229,9 @@ class IndexActor:
         self, query_vectors: np.ndarray, k: int, tenant_id: str | None = None
     ) -> list[list[VectorHit]]:
         return self.service.search(query_vectors, k, tenant_id=tenant_id)
+
+    def search_lexical(self, query_text: str, k: int, tenant_id: str | None = None) -> list[LexicalHit]:
+        return self.service.search_lexical(query_text, k, tenant_id=tenant_id)
 
     def count(self) -> int:
         return self.service.count()

@@ -257,24 +257,18 @@ class CaseStore:
 
     def iter_chunk_vectors(
         self, vector_ids: list[int] | None = None, *, batch_size: int = 1000
-    ) -> Iterator[tuple[list[int], list[str], list[str], np.ndarray]]:
-        """Yield (vector_ids, case_ids, tenant_ids, vectors) batches, for rebuilding the index."""
+    ) -> Iterator[tuple[list[int], list[str], list[str], np.ndarray, list[str]]]:
+        """Yield (vector_ids, case_ids, tenant_ids, vectors, texts) batches, to rebuild the index."""
         query: dict = {} if vector_ids is None else {"vector_id": {"$in": vector_ids}}
-        fields = {"_id": 0, "vector_id": 1, "case_id": 1, "tenant_id": 1, "embedding": 1}
-        ids: list[int] = []
-        cases: list[str] = []
-        tenants: list[str] = []
-        rows: list[np.ndarray] = []
+        fields = {"_id": 0, "vector_id": 1, "case_id": 1, "tenant_id": 1, "embedding": 1, "text": 1}
+        batch: list[dict] = []
         for row in self.chunks.find(query, fields).batch_size(batch_size):
-            ids.append(row["vector_id"])
-            cases.append(row["case_id"])
-            tenants.append(row.get("tenant_id", DEFAULT_TENANT))
-            rows.append(vector_from_bytes(row["embedding"]))
-            if len(ids) >= batch_size:
-                yield ids, cases, tenants, np.vstack(rows)
-                ids, cases, tenants, rows = [], [], [], []
-        if ids:
-            yield ids, cases, tenants, np.vstack(rows)
+            batch.append(row)
+            if len(batch) >= batch_size:
+                yield _columns(batch)
+                batch = []
+        if batch:
+            yield _columns(batch)
 
     def delete_case(self, case_id: str) -> bool:
         self.chunks.delete_many({"case_id": case_id})
@@ -323,6 +317,16 @@ class CaseStore:
         fields = {"_id": 0, "case_id": 1, "tenant_id": 1, "document_hash": 1, "original_filename": 1,
                   "metadata_overrides": 1}
         return list(self.cases.find(query, fields).sort("created_at", 1).limit(limit))
+
+
+def _columns(rows: list[dict]) -> tuple[list[int], list[str], list[str], np.ndarray, list[str]]:
+    return (
+        [row["vector_id"] for row in rows],
+        [row["case_id"] for row in rows],
+        [row.get("tenant_id", DEFAULT_TENANT) for row in rows],
+        np.vstack([vector_from_bytes(row["embedding"]) for row in rows]),
+        [row["text"] for row in rows],
+    )
 
 
 _stores: dict[tuple[str, str], CaseStore] = {}

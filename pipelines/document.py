@@ -184,7 +184,7 @@ def store_and_index(
     if chunks:
         ray.get(index_actor.add.remote(
             [chunk.vector_id for chunk in chunks], [case_id] * len(chunks),
-            [tenant_id] * len(chunks), vectors,
+            [tenant_id] * len(chunks), vectors, [chunk.text for chunk in chunks],
         ))
     store.set_status(
         case_id,

@@ -50,7 +50,8 @@ def test_add_search_remove_and_restart_restores(ray_address, settings, store):
     vectors = {f"case-{n}": _unit_rows(5, seed=n) for n in range(4)}
     for case_id, rows in vectors.items():
         chunks = _store_case(store, case_id, rows)
-        ray.get(actor.add.remote([c.vector_id for c in chunks], [case_id] * 5, ["default"] * 5, rows))
+        ray.get(actor.add.remote([c.vector_id for c in chunks], [case_id] * 5, ["default"] * 5, rows,
+                                 [c.text for c in chunks]))
     assert ray.get(actor.count.remote()) == 20
     stats = ray.get(actor.stats.remote())
     assert sum(stats["shards"]) == 20 and len(stats["shards"]) == 3 and stats["dimension"] == 16
@@ -73,7 +74,8 @@ def test_restart_without_snapshot_rebuilds_from_mongodb(ray_address, settings, s
     actor = get_index_actor(settings)
     rows = _unit_rows(7, seed=11)
     chunks = _store_case(store, "case-a", rows)
-    ray.get(actor.add.remote([c.vector_id for c in chunks], ["case-a"] * 7, ["default"] * 7, rows))
+    ray.get(actor.add.remote([c.vector_id for c in chunks], ["case-a"] * 7, ["default"] * 7, rows,
+                             [c.text for c in chunks]))
     ray.get(actor.snapshot.remote())
     # MongoDB moves on past the snapshot: one more case stored, and the snapshot is lost.
     _store_case(store, "case-b", _unit_rows(4, seed=12))
@@ -87,7 +89,8 @@ def test_reconcile_drops_vectors_mongodb_no_longer_has(ray_address, settings, st
     actor = get_index_actor(settings)
     rows = _unit_rows(3, seed=5)
     chunks = _store_case(store, "case-gone", rows)
-    ray.get(actor.add.remote([c.vector_id for c in chunks], ["case-gone"] * 3, ["default"] * 3, rows))
+    ray.get(actor.add.remote([c.vector_id for c in chunks], ["case-gone"] * 3, ["default"] * 3, rows,
+                             [c.text for c in chunks]))
     store.delete_case("case-gone")
     report = ray.get(actor.reconcile.remote())
     assert report == {"added": 0, "removed": 3, "count": 0}
@@ -98,12 +101,17 @@ def test_search_is_filtered_by_tenant_before_ranking(ray_address, settings, stor
     actor = get_index_actor(settings)
     rows = _unit_rows(12, seed=21)
     # Tenant b's vectors are the nearest to the query; tenant a still gets its own top 3.
-    ray.get(actor.add.remote(list(range(1, 7)), ["a1"] * 6, ["tenant-a"] * 6, rows[:6]))
-    ray.get(actor.add.remote(list(range(7, 13)), ["b1"] * 6, ["tenant-b"] * 6, rows[6:]))
+    ray.get(actor.add.remote(list(range(1, 7)), ["a1"] * 6, ["tenant-a"] * 6, rows[:6],
+                             [f"water rights compact {i}" for i in range(6)]))
+    ray.get(actor.add.remote(list(range(7, 13)), ["b1"] * 6, ["tenant-b"] * 6, rows[6:],
+                             [f"water rights appeal {i}" for i in range(6)]))
     query = rows[6:7]
     unfiltered = ray.get(actor.search.remote(query, 3))[0]
     assert unfiltered[0].case_id == "b1"
     only_a = ray.get(actor.search.remote(query, 3, "tenant-a"))[0]
     assert len(only_a) == 3 and {hit.case_id for hit in only_a} == {"a1"}
     assert ray.get(actor.search.remote(query, 3, "tenant-c"))[0] == []
+    # The lexical side is tenant-filtered too: "compact" only occurs in tenant a's chunks.
+    assert ray.get(actor.search_lexical.remote("compact", 3, "tenant-b")) == []
+    assert {hit.case_id for hit in ray.get(actor.search_lexical.remote("compact", 10, "tenant-a"))} == {"a1"}
     ray.kill(actor, no_restart=True)

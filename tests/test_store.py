@@ -54,7 +54,8 @@ def test_chunks_round_trip_with_vectors_and_replace(store):
     store.replace_chunks(chunks, vectors, case_id=case_id)
     store.replace_chunks(chunks[:2], vectors[:2], case_id=case_id)
     assert store.count_chunks() == 2
-    ids, cases, tenants, stored = next(store.iter_chunk_vectors())
+    ids, cases, tenants, stored, texts = next(store.iter_chunk_vectors())
+    assert sorted(texts) == ["text 0", "text 1"]
     assert set(tenants) == {"default"}
     assert sorted(ids) == [1000, 1001] and set(cases) == {case_id}
     assert np.array_equal(stored[np.argsort(ids)], vectors[:2])
