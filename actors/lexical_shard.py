@@ -17,7 +17,6 @@ shared BM25 index.
 from __future__ import annotations
 
 import io
-import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from actors.snapshot_file import write_atomically
 from pipelines.lexical_tokens import legal_tokens
 
 SNAPSHOT_FORMAT = 1
@@ -234,7 +234,6 @@ class LexicalShard:
     def save(self, path: Path) -> None:
         """Write the term counts and id maps to one file, atomically (tmp file, then rename)."""
         self._commit_rows()
-        path.parent.mkdir(parents=True, exist_ok=True)
         cases = [self.case_of_vector[vector_id] for vector_id in self._row_vector_ids.tolist()]
         buffer = io.BytesIO()
         np.savez(
@@ -253,12 +252,7 @@ class LexicalShard:
             row_cases=np.array(cases, dtype=np.str_),
             row_tenants=np.array([self.tenant_of_case[case] for case in cases], dtype=np.str_),
         )
-        tmp_path = path.with_suffix(path.suffix + ".tmp")
-        with open(tmp_path, "wb") as handle:
-            handle.write(buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, path)
+        write_atomically(path, buffer.getvalue())
 
     @classmethod
     def load(cls, path: Path, params: BM25Params | None = None) -> LexicalShard:

@@ -9,13 +9,14 @@ ranking, so a tenant always gets its own top-k, never someone else's hits filter
 from __future__ import annotations
 
 import io
-import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
+
+from actors.snapshot_file import write_atomically
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,6 @@ class VectorShard:
 
     def save(self, path: Path) -> None:
         """Write index and id maps to one file, atomically (tmp file, then rename)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         ids = np.fromiter(self.case_of_vector.keys(), dtype=np.int64, count=len(self.case_of_vector))
         cases = [self.case_of_vector[int(i)] for i in ids]
         buffer = io.BytesIO()
@@ -132,12 +132,7 @@ class VectorShard:
             tenants=np.array([self.tenant_of_case[case] for case in cases], dtype=np.str_),
             dimension=np.int64(self.dimension),
         )
-        tmp_path = path.with_suffix(path.suffix + ".tmp")
-        with open(tmp_path, "wb") as handle:
-            handle.write(buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, path)
+        write_atomically(path, buffer.getvalue())
 
     @classmethod
     def load(cls, path: Path) -> VectorShard:
