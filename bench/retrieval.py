@@ -105,15 +105,15 @@ def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedde
     return service
 
 
-def search_query(service, query_vectors: np.ndarray, query_passages: list[str]
+def search_query(service, query_vectors: np.ndarray, query_passages: list[str], candidates: int
                  ) -> tuple[dict[str, dict], dict[str, float]]:
     """Case scores per mode for one query (dense and bm25; hybrid is blended later), and the
     seconds each mode's search took."""
     started = time.perf_counter()
-    dense_hits = service.search(query_vectors, CANDIDATE_CHUNKS, tenant_id=BENCH_TENANT)
+    dense_hits = service.search(query_vectors, candidates, tenant_id=BENCH_TENANT)
     dense = case_scores_from_passages([[(h.case_id, h.score) for h in hits] for hits in dense_hits])
     dense_done = time.perf_counter()
-    lexical_hits = [service.search_lexical(text, CANDIDATE_CHUNKS, tenant_id=BENCH_TENANT)
+    lexical_hits = [service.search_lexical(text, candidates, tenant_id=BENCH_TENANT)
                     for text in query_passages]
     bm25 = case_scores_from_passages([[(h.case_id, h.score) for h in hits] for hits in lexical_hits],
                                      normalise=True)
@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test")
     parser.add_argument("--tune-split", default="train", help="split the hybrid weight is tuned on")
     parser.add_argument("--modes", default="bm25,dense,hybrid")
+    parser.add_argument("--candidates", type=int, default=CANDIDATE_CHUNKS,
+                        help="chunks retrieved per query passage and mode before aggregation")
     args = parser.parse_args(argv)
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
 
@@ -174,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             vectors = embedder_factory().encode(query_passages)
             embed_seconds = time.perf_counter() - started
-            per_query[query_id], timing = search_query(service, vectors, query_passages)
+            per_query[query_id], timing = search_query(service, vectors, query_passages, args.candidates)
             seconds["dense"].append(embed_seconds + timing["dense"])
             seconds["bm25"].append(timing["bm25"])
             seconds["hybrid"].append(embed_seconds + timing["dense"] + timing["bm25"])
