@@ -243,11 +243,6 @@ class CaseStore:
                     {"$group": {"_id": "$processing_status", "count": {"$sum": 1}}}]
         return {row["_id"]: row["count"] for row in self.cases.aggregate(pipeline)}
 
-    def chunks_of_case(self, case_id: str) -> list[dict]:
-        return list(
-            self.chunks.find({"case_id": case_id}, {"_id": 0, "embedding": 0}).sort("chunk_index", 1)
-        )
-
     def chunk_vector_ids(self) -> dict[int, str]:
         """vector_id -> case_id of every stored chunk (what the index must hold)."""
         return {

@@ -10,11 +10,11 @@ a search hit or a generated citation can point at a page and a character range.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 
 from lexray.models import PageSpan
+from pipelines.clean import pages_in_range
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"[.!?;:][\"')\]]*\s")
@@ -53,27 +53,13 @@ def chunk_text(
                     text=text[start:stripped_end],
                     char_start=start,
                     char_end=stripped_end,
-                    page_numbers=pages_in_span(page_spans, start, stripped_end),
+                    page_numbers=pages_in_range(page_spans, start, stripped_end),
                 )
             )
         if end >= len(text):
             break
         start = _next_start(text, start, end, overlap_chars)
     return chunks
-
-
-def pages_in_span(page_spans: list[PageSpan], start: int, end: int) -> list[int]:
-    """Pages whose span overlaps [start, end); the nearest page when it falls between pages."""
-    if not page_spans:
-        return []
-    starts = [span.char_start for span in page_spans]
-    first = max(bisect.bisect_right(starts, start) - 1, 0)
-    pages = [
-        span.page
-        for span in page_spans[first:]
-        if span.char_start < end and span.char_end > start and span.char_end > span.char_start
-    ]
-    return pages or [page_spans[first].page]
 
 
 def _chunk_end(text: str, start: int, size_chars: int) -> int:

@@ -3,9 +3,10 @@
     bytes --extract_case_text--> pages + cleaned text --enrich_case--> case fields + chunks
           --(embedder)--> chunk vectors --store_and_index--> MongoDB + index actor
 
-``process_document`` runs them all in one process; ``pipelines.ingest`` runs the same steps as
-Ray Data stages. Step functions take their collaborators (store, embedder, index) as arguments,
-so nothing here knows whether it runs in a Ray task, an actor or a test.
+``process_registered_case`` runs them all in one process (the upload path);
+``pipelines.stages`` runs the same steps as Ray Data stages. Step functions take their
+collaborators (store, embedder, index) as arguments, so nothing here knows whether it runs in a
+Ray task, an actor or a test.
 """
 
 from __future__ import annotations
@@ -193,27 +194,6 @@ def store_and_index(
         embedding_model=settings.embedding.model_name,
         embedding_dimension=int(vectors.shape[1]) if len(chunks) else None,
         chunk_count=len(chunks),
-    )
-
-
-def process_document(
-    data: bytes,
-    filename: str,
-    *,
-    settings: Settings,
-    store: CaseStore,
-    embedder,
-    index_actor,
-    tenant_id: str,
-    ocr_runner: OcrRunner | None = None,
-) -> DocumentOutcome:
-    """Register and process one document in this process; failures are recorded, not raised."""
-    registration = register_document(data, filename, store, settings, tenant_id=tenant_id)
-    if registration.duplicate:
-        return DocumentOutcome(registration.case_id, display_name(filename), "duplicate")
-    return process_registered_case(
-        registration.case_id, data, settings=settings, store=store, embedder=embedder,
-        index_actor=index_actor, tenant_id=tenant_id, filename=filename, ocr_runner=ocr_runner,
     )
 
 

@@ -1,5 +1,5 @@
 from lexray.models import PageSpan
-from pipelines.chunk import chunk_text, pages_in_span
+from pipelines.chunk import chunk_text
 
 
 def _two_pages() -> tuple[str, list[PageSpan]]:
@@ -58,9 +58,3 @@ def test_long_word_without_breaks_is_cut_at_size():
 
 def test_empty_text_gives_no_chunks():
     assert chunk_text("   \n ", [], size_chars=100, overlap_chars=10) == []
-
-
-def test_pages_in_span_between_pages_falls_back_to_previous_page():
-    spans = [PageSpan(page=1, char_start=0, char_end=10), PageSpan(page=2, char_start=12, char_end=20)]
-    assert pages_in_span(spans, 10, 12) == [1]
-    assert pages_in_span(spans, 5, 15) == [1, 2]
