@@ -7,6 +7,7 @@ disturbs a stack `make up` started on the same machine.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -34,6 +35,8 @@ def services_dir() -> Path:
     # Ray's socket paths must stay short: keep this directory near the filesystem root.
     path = Path(tempfile.mkdtemp(prefix="lxr-", dir="/tmp"))
     yield path
+    # The services using it are stopped by now (their fixtures depend on this one).
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
