@@ -83,6 +83,11 @@ class IndexSettings(BaseModel):
         30.0, ge=0, description="Minimum seconds between automatic snapshots after changes."
     )
     use_gpu: bool = Field(False, description="Use faiss-gpu when it is installed and a GPU exists.")
+    hybrid_dense_weight: float = Field(
+        0.0, ge=0, le=1,
+        description="Weight of dense scores in hybrid ranking (1 - it for BM25); 0.0 is what "
+        "bench.retrieval tunes on AILA-2019's train split.",
+    )
 
 
 class RaySettings(BaseModel):

@@ -7,6 +7,7 @@ forwards each request to the deployment of its concern through a DeploymentHandl
 
 import asyncio
 import logging
+from typing import Literal
 
 import ray
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
@@ -48,8 +49,10 @@ app = FastAPI(
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=1_000_000)
+    query: str = Field(min_length=1, max_length=1_000_000,
+                       description="Keywords, a fact description or a whole judgement.")
     limit: int = Field(10, ge=1, le=100)
+    mode: Literal["bm25", "dense", "hybrid"] = "hybrid"
 
 
 def tenant_of(request: Request) -> str:
@@ -188,7 +191,7 @@ class Gateway:
 
     @app.post("/api/v1/retrieval/search", responses=ERRORS)
     async def search(self, search: SearchRequest, tenant: str = Depends(tenant_of)) -> dict:
-        return await self.retrieval.search.remote(search.query, search.limit, tenant)
+        return await self.retrieval.search.remote(search.query, search.limit, tenant, search.mode)
 
     @app.post("/api/v1/summarization/summarize", responses={**ERRORS, 501: {"model": ErrorResponse}})
     async def summarize(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:

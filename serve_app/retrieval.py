@@ -1,19 +1,21 @@
-"""Retrieval deployment: dense search over the index actor, scoped to the caller's tenant.
+"""Retrieval deployment: bm25, dense or hybrid search over the index actor, tenant-scoped.
 
-Chunk hits are aggregated to cases (a case scores as its best chunk) and returned with the
-matched chunks' pages and character spans. BM25, hybrid fusion and metadata filters come with
-the retrieval issue; the interface (query, limit, tenant) stays.
+A query longer than one chunk (a fact description, a whole judgement) is cut into passages
+like documents are; each passage is searched, a case scores as its best chunk per passage,
+averaged over passages (``lexray.ranking``), and hybrid blends the two normalised rankings.
+Hits come back per case with the matched chunks' pages and character spans.
 """
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 import ray
 from ray import serve
 
 from actors.index_actor import get_index_actor
+from lexray.models import PageSpan
+from lexray.ranking import blend_case_scores, case_scores_from_passages
 from lexray.store import CaseStore
+from pipelines.chunk import chunk_text
 from pipelines.embed import Embedder
 from serve_app.errors import ApiError
 from serve_app.ingestion import settings_from
@@ -21,7 +23,8 @@ from serve_app.ingestion import settings_from
 # Candidate chunks fetched per requested case, so several chunks of one case don't crowd out others.
 CHUNKS_PER_CASE = 5
 MAX_LIMIT = 100
-MAX_QUERY_CHARS = 20_000
+MAX_QUERY_PASSAGES = 64
+MODES = ("bm25", "dense", "hybrid")
 
 
 @serve.deployment
@@ -31,37 +34,62 @@ class Retrieval:
         self.store = CaseStore(self.settings.mongodb)
         self.embedder = Embedder(self.settings.embedding)
 
-    def search(self, query: str, limit: int, tenant_id: str) -> dict:
+    def _passages(self, query: str) -> list[str]:
+        chunk = self.settings.chunk
+        pieces = chunk_text(query, [PageSpan(page=1, char_start=0, char_end=len(query))],
+                            size_chars=chunk.size_chars, overlap_chars=chunk.overlap_chars)
+        return [piece.text for piece in pieces][:MAX_QUERY_PASSAGES] or [query]
+
+    def search(self, query: str, limit: int, tenant_id: str, mode: str = "hybrid") -> dict:
         query = query.strip()
         if not query:
             raise ApiError("validation_error", "query must not be empty")
         if not 1 <= limit <= MAX_LIMIT:
             raise ApiError("validation_error", f"limit must be between 1 and {MAX_LIMIT}")
+        if mode not in MODES:
+            raise ApiError("validation_error", f"mode must be one of {', '.join(MODES)}")
         index_actor = get_index_actor(self.settings)
-        query_vector = self.embedder.encode([query[:MAX_QUERY_CHARS]])
-        hits = ray.get(index_actor.search.remote(query_vector, limit * CHUNKS_PER_CASE, tenant_id))[0]
-        chunk_scores: dict[str, list[tuple[float, int]]] = defaultdict(list)
-        for hit in hits:
-            chunk_scores[hit.case_id].append((hit.score, hit.vector_id))
-        ranked = sorted(chunk_scores.items(), key=lambda item: -max(s for s, _ in item[1]))[:limit]
-        results = [self._case_result(case_id, scored, tenant_id) for case_id, scored in ranked]
-        return {"query": query, "mode": "dense", "results": [r for r in results if r is not None]}
+        passages = self._passages(query)
+        candidates = limit * CHUNKS_PER_CASE
+        case_scores: dict[str, dict[str, float]] = {}
+        chunk_scores: dict[int, float] = {}
+        if mode in ("dense", "hybrid"):
+            per_passage = ray.get(index_actor.search.remote(self.embedder.encode(passages), candidates, tenant_id))
+            case_scores["dense"] = case_scores_from_passages(
+                [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage])
+            chunk_scores.update({hit.vector_id: hit.score for hits in per_passage for hit in hits})
+        if mode in ("bm25", "hybrid"):
+            per_passage = ray.get([index_actor.search_lexical.remote(text, candidates, tenant_id)
+                                   for text in passages])
+            case_scores["bm25"] = case_scores_from_passages(
+                [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage], normalise=True)
+            for hits in per_passage:
+                for hit in hits:
+                    chunk_scores.setdefault(hit.vector_id, hit.score)
+        if mode == "hybrid":
+            ranked = blend_case_scores(case_scores["dense"], case_scores["bm25"],
+                                       self.settings.index.hybrid_dense_weight)
+        else:
+            ranked = case_scores[mode]
+        best = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        results = [self._case_result(case_id, score, chunk_scores, tenant_id) for case_id, score in best]
+        return {"query": query[:500], "mode": mode, "results": [r for r in results if r is not None]}
 
-    def _case_result(self, case_id: str, scored: list[tuple[float, int]], tenant_id: str) -> dict | None:
+    def _case_result(self, case_id: str, score: float, chunk_scores: dict[int, float],
+                     tenant_id: str) -> dict | None:
         case = self.store.get_case(case_id, tenant_id=tenant_id, with_content=False)
         if case is None:
             return None
-        score_of = {vector_id: score for score, vector_id in scored}
         chunks = self.store.chunks.find(
-            {"vector_id": {"$in": list(score_of)}, "tenant_id": tenant_id},
+            {"case_id": case_id, "tenant_id": tenant_id, "vector_id": {"$in": list(chunk_scores)}},
             {"_id": 0, "embedding": 0},
         )
         matched = sorted(
-            ({"chunk_id": c["chunk_id"], "score": round(score_of[c["vector_id"]], 4),
+            ({"chunk_id": c["chunk_id"], "score": round(chunk_scores[c["vector_id"]], 4),
               "page_numbers": c["page_numbers"], "char_start": c["char_start"],
               "char_end": c["char_end"], "text": c["text"]} for c in chunks),
             key=lambda c: -c["score"],
-        )
+        )[:CHUNKS_PER_CASE]
         metadata = case.get("metadata") or {}
         decided = metadata.get("date_decided") or metadata.get("date_filed")
         return {
@@ -69,6 +97,6 @@ class Retrieval:
             "title": case.get("title"),
             "court": metadata.get("court"),
             "date": decided.date().isoformat() if decided else None,
-            "score": matched[0]["score"] if matched else 0.0,
+            "score": round(score, 4),
             "chunks": matched,
         }

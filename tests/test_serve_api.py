@@ -136,15 +136,19 @@ def test_upload_is_indexed_then_duplicate_with_headers(api):
     assert stored["tenant_id"] == "tenant-a"
     assert stored["metadata"]["court"] == "Missouri Court of Appeals"
 
-    results = client_search(api, "tenant-a", "post-conviction relief guilty plea counsel")
-    assert results[0]["case_id"] == body["case_id"]
-    chunk = results[0]["chunks"][0]
-    assert stored["cleaned_content"][chunk["char_start"]:chunk["char_end"]] == chunk["text"]
+    for mode in ("bm25", "dense", "hybrid"):
+        results = client_search(api, "tenant-a", "post-conviction relief guilty plea counsel", mode)
+        assert results[0]["case_id"] == body["case_id"], mode
+        chunk = results[0]["chunks"][0]
+        assert stored["cleaned_content"][chunk["char_start"]:chunk["char_end"]] == chunk["text"]
+    # A long query (a whole page of the opinion) is searched passage by passage.
+    long_query = stored["cleaned_content"][:5000]
+    assert client_search(api, "tenant-a", long_query, "bm25")[0]["case_id"] == body["case_id"]
 
 
-def client_search(api, tenant, query):
+def client_search(api, tenant, query, mode="hybrid"):
     with http(api, tenant) as raw:
-        response = raw.post("/api/v1/retrieval/search", json={"query": query, "limit": 5})
+        response = raw.post("/api/v1/retrieval/search", json={"query": query, "limit": 5, "mode": mode})
         assert response.status_code == 200, response.text
         return response.json()["results"]
 
@@ -184,6 +188,10 @@ def test_bad_uploads_get_4xx_and_change_nothing(api):
         assert_error(client.post("/api/v1/ingestion/batch", json={"folder": "../../etc"}), 400, "invalid_path")
         assert_error(client.post("/api/v1/ingestion/batch", json={"folder": "no-such"}), 404, "not_found")
         assert_error(client.post("/api/v1/retrieval/search", json={"query": ""}), 422, "validation_error")
+        assert_error(client.post("/api/v1/retrieval/search", json={"query": "x", "mode": "magic"}),
+                     422, "validation_error")
+        assert_error(client.post("/api/v1/retrieval/search", json={"query": "x", "limit": 0}),
+                     422, "validation_error")
         assert_error(client.post("/api/v1/chat/message", json={"message": "hi"}), 501, "not_implemented")
     assert (store.count_cases(), store.count_chunks()) == (cases_before, chunks_before)
 
