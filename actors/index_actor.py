@@ -53,23 +53,10 @@ class IndexService:
         return self.snapshot_dir / f"lexical-{number}-of-{self.shard_count}.npz"
 
     def _restore_lexical(self, number: int) -> LexicalShard:
-        path = self._lexical_path(number)
-        if path.exists():
-            try:
-                return LexicalShard.load(path)
-            except (OSError, ValueError, RuntimeError) as exc:
-                logger.warning("snapshot %s unreadable (%s): rebuilding from MongoDB", path, exc)
-        return LexicalShard()
+        return _load_snapshot(self._lexical_path(number), LexicalShard.load) or LexicalShard()
 
     def _restore_shard(self, number: int) -> VectorShard | None:
-        path = self._shard_path(number)
-        if not path.exists():
-            return None
-        try:
-            return VectorShard.load(path)
-        except (OSError, ValueError, RuntimeError) as exc:
-            logger.warning("snapshot %s unreadable (%s): rebuilding from MongoDB", path, exc)
-            return None
+        return _load_snapshot(self._shard_path(number), VectorShard.load)
 
     def _ready_shards(self) -> list[VectorShard]:
         return [shard for shard in self.shards if shard is not None]
@@ -149,15 +136,15 @@ class IndexService:
     def shard_counts(self) -> list[int]:
         return [shard.count if shard is not None else 0 for shard in self.shards]
 
+    def _dense_ids(self) -> set[int]:
+        return set().union(*(shard.vector_ids() for shard in self._ready_shards()))
+
+    def _lexical_ids(self) -> set[int]:
+        return set().union(*(shard.vector_ids() for shard in self.lexical))
+
     def vector_ids(self) -> set[int]:
         """Ids held by both the vector and the lexical side (one without the other is missing)."""
-        dense = set().union(*(shard.vector_ids() for shard in self._ready_shards()))
-        lexical = set().union(*(shard.vector_ids() for shard in self.lexical))
-        return dense & lexical
-
-    def _all_ids(self) -> set[int]:
-        dense = set().union(*(shard.vector_ids() for shard in self._ready_shards()))
-        return dense | set().union(*(shard.vector_ids() for shard in self.lexical))
+        return self._dense_ids() & self._lexical_ids()
 
     def snapshot(self) -> int:
         for number, shard in enumerate(self.shards):
@@ -177,7 +164,7 @@ class IndexService:
     def reconcile(self, store: CaseStore) -> dict[str, int]:
         """Make the index hold exactly the chunks MongoDB holds."""
         stored = store.chunk_vector_ids()
-        stale = self._all_ids() - set(stored)
+        stale = (self._dense_ids() | self._lexical_ids()) - set(stored)
         for shard in self._ready_shards():
             shard.remove_ids([vector_id for vector_id in stale if vector_id in shard.case_of_vector])
         for lexical in self.lexical:
@@ -191,6 +178,17 @@ class IndexService:
         if stale or added:
             self.snapshot()
         return {"added": added, "removed": len(stale), "count": self.count()}
+
+
+def _load_snapshot(path: Path, load):
+    """``load(path)``, or None when the snapshot is missing or unreadable (then MongoDB rebuilds it)."""
+    if not path.exists():
+        return None
+    try:
+        return load(path)
+    except (OSError, ValueError, RuntimeError) as exc:
+        logger.warning("snapshot %s unreadable (%s): rebuilding from MongoDB", path, exc)
+        return None
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=3)

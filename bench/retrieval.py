@@ -32,10 +32,9 @@ import numpy as np
 from bench.beir import load_beir
 from lexray.evaluation import evaluate, latency_percentiles
 from lexray.ids import vector_id_for
-from lexray.models import PageSpan
 from lexray.ranking import blend_case_scores, case_scores_from_passages
 from lexray.settings import Settings, get_settings
-from pipelines.chunk import chunk_text
+from pipelines.chunk import text_passages
 
 BENCH_TENANT = "bench"
 CANDIDATE_CHUNKS = 300
@@ -79,10 +78,9 @@ class EmbeddingCache:
 
 
 def passages(text: str, settings: Settings) -> list[str]:
-    spans = [PageSpan(page=1, char_start=0, char_end=len(text))]
-    pieces = chunk_text(text, spans, size_chars=settings.chunk.size_chars,
-                        overlap_chars=settings.chunk.overlap_chars)
-    return [piece.text for piece in pieces] or [text]
+    pieces = text_passages(text, size_chars=settings.chunk.size_chars,
+                           overlap_chars=settings.chunk.overlap_chars)
+    return pieces or [text]
 
 
 def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedder_factory):

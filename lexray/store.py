@@ -105,7 +105,6 @@ class CaseStore:
 
     def ensure_indexes(self) -> None:
         """The seed's indexes: unique ids and hash, and the metadata fields filters use."""
-        self._drop_legacy_hash_index()
         self.cases.create_index("case_id", unique=True)
         # The same bytes may be stored once per tenant: tenants never learn of each other.
         self.cases.create_index([("tenant_id", 1), ("document_hash", 1)], unique=True)
@@ -120,12 +119,6 @@ class CaseStore:
         self.chunks.create_index([("case_id", pymongo.ASCENDING), ("chunk_index", pymongo.ASCENDING)])
         self.chunks.create_index("tenant_id")
         self.jobs.create_index("job_id", unique=True)
-
-    def _drop_legacy_hash_index(self) -> None:
-        """Databases made before tenants had document_hash unique on its own."""
-        for name, spec in self.cases.index_information().items():
-            if spec.get("key") == [("document_hash", 1)] and spec.get("unique"):
-                self.cases.drop_index(name)
 
     # Registration and status
 

@@ -62,6 +62,17 @@ def chunk_text(
     return chunks
 
 
+def text_passages(text: str, *, size_chars: int, overlap_chars: int) -> list[str]:
+    """A text with no pages (a query, a benchmark document) cut like a case's text.
+
+    >>> text_passages("A short query.", size_chars=100, overlap_chars=10)
+    ['A short query.']
+    """
+    spans = [PageSpan(page=1, char_start=0, char_end=len(text))]
+    pieces = chunk_text(text, spans, size_chars=size_chars, overlap_chars=overlap_chars)
+    return [piece.text for piece in pieces]
+
+
 def _chunk_end(text: str, start: int, size_chars: int) -> int:
     limit = start + size_chars
     if limit >= len(text):

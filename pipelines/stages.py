@@ -154,14 +154,14 @@ def index_stage(batch: dict[str, np.ndarray], settings_json: str) -> dict[str, n
             continue
         try:
             enriched = EnrichedCase.model_validate_json(row["payload"])
-            vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(enriched.chunks), -1) \
-                if enriched.chunks else np.zeros((0, 0), dtype=np.float32)
+            vectors = (np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(enriched.chunks), -1)
+                       if enriched.chunks else np.zeros((0, 0), dtype=np.float32))
             store_and_index(row["case_id"], settings.ingest.tenant, enriched.chunks, vectors, store,
                             index_actor, settings)
             rows[i] = {**row, "status": ProcessingStatus.INDEXED.value}
         except Exception as exc:  # noqa: BLE001
             rows[i] = _fail(row, exc, settings)
-    return {column: np.array([row[column] for row in rows], dtype=object) for column in SUMMARY_COLUMNS}
+    return _batch_of(rows, SUMMARY_COLUMNS)
 
 
 def _rows_of(batch: dict[str, np.ndarray]) -> list[dict[str, Any]]:
@@ -170,8 +170,9 @@ def _rows_of(batch: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     return [{column: _plain(batch[column][i]) for column in columns} for i in range(size)]
 
 
-def _batch_of(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    return {column: np.array([row[column] for row in rows], dtype=object) for column in rows[0]}
+def _batch_of(rows: list[dict[str, Any]], columns: list[str] | None = None) -> dict[str, np.ndarray]:
+    return {column: np.array([row[column] for row in rows], dtype=object)
+            for column in (columns or rows[0])}
 
 
 def _plain(value: Any) -> Any:

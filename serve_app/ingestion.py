@@ -21,7 +21,7 @@ from lexray.ids import sha256_hex
 from lexray.ray_connect import dashboard_url
 from lexray.settings import SETTINGS_JSON_ENV, Settings, get_settings
 from lexray.store import CaseStore
-from pipelines.document import display_name
+from pipelines.document import OVERRIDABLE_METADATA, display_name
 from pipelines.extract import locate_pdf, read_text_layer
 from serve_app.errors import ApiError
 
@@ -68,7 +68,7 @@ class Ingestion:
         from actors.upload_processor import get_upload_processor
 
         get_index_actor(self.settings)
-        get_upload_processor(self.settings)
+        self.upload_processor = get_upload_processor(self.settings)
 
     def _store(self) -> CaseStore:
         if not self.indexes_ready:
@@ -82,8 +82,7 @@ class Ingestion:
         name = display_name(filename)
         document_hash = sha256_hex(data)
         store.save_upload(tenant_id=tenant_id, document_hash=document_hash, data=data, filename=name)
-        overrides = {key: options[key] for key in ("title", "court", "case_type", "jurisdiction")
-                     if options.get(key)}
+        overrides = {key: options[key] for key in OVERRIDABLE_METADATA if options.get(key)}
         immediate = options.get("process_immediately", True)
         # "deferred" cases are stored but not processed until uploaded again with processing on.
         source = "upload" if immediate else "deferred"
@@ -94,7 +93,8 @@ class Ingestion:
         if not registration.duplicate:
             store.set_source(registration.case_id, source)  # a re-upload of an unfinished case
             if immediate:
-                self._nudge_processor(registration.case_id)
+                # Fire and forget: the case is queued in MongoDB already; the sweep would find it.
+                self.upload_processor.submit.remote(registration.case_id)
         case = store.get_case(registration.case_id, tenant_id=tenant_id, with_content=False)
         return {
             "case_id": registration.case_id,
@@ -102,12 +102,6 @@ class Ingestion:
             "processing_status": case["processing_status"],
             "original_filename": case.get("original_filename") or name,
         }
-
-    def _nudge_processor(self, case_id: str) -> None:
-        from actors.upload_processor import get_upload_processor
-
-        # Fire and forget: the case is already queued in MongoDB; the actor's sweep would find it.
-        get_upload_processor(self.settings).submit.remote(case_id)
 
     def status(self, case_id: str, tenant_id: str) -> dict:
         case = self._store().get_case(case_id, tenant_id=tenant_id, with_content=False)

@@ -12,10 +12,9 @@ import ray
 from ray import serve
 
 from actors.index_actor import get_index_actor
-from lexray.models import PageSpan
 from lexray.ranking import blend_case_scores, case_scores_from_passages
 from lexray.store import CaseStore
-from pipelines.chunk import chunk_text
+from pipelines.chunk import text_passages
 from pipelines.embed import Embedder
 from serve_app.errors import ApiError
 from serve_app.ingestion import settings_from
@@ -36,9 +35,8 @@ class Retrieval:
 
     def _passages(self, query: str) -> list[str]:
         chunk = self.settings.chunk
-        pieces = chunk_text(query, [PageSpan(page=1, char_start=0, char_end=len(query))],
-                            size_chars=chunk.size_chars, overlap_chars=chunk.overlap_chars)
-        return [piece.text for piece in pieces][:MAX_QUERY_PASSAGES] or [query]
+        pieces = text_passages(query, size_chars=chunk.size_chars, overlap_chars=chunk.overlap_chars)
+        return pieces[:MAX_QUERY_PASSAGES] or [query]
 
     def search(self, query: str, limit: int, tenant_id: str, mode: str = "hybrid") -> dict:
         query = query.strip()
