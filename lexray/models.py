@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 DEFAULT_TENANT = "default"
@@ -126,3 +126,35 @@ class Chunk(BaseModel):
     page_numbers: list[int]
     char_start: int
     char_end: int
+
+
+class CaseFilters(BaseModel):
+    """Metadata a search is restricted to before ranking (all given fields must match).
+
+    ``court``, ``case_type`` and ``jurisdiction`` match whole values, case-insensitively;
+    ``judge`` matches any judge whose name contains it; dates bound ``date_decided``
+    (``date_filed`` when no decision date was found), inclusive.
+
+    >>> CaseFilters(court="Supreme Court of India").is_empty()
+    False
+    >>> CaseFilters().is_empty()
+    True
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    court: str | None = Field(None, min_length=1, max_length=200)
+    case_type: str | None = Field(None, min_length=1, max_length=200)
+    jurisdiction: str | None = Field(None, min_length=1, max_length=200)
+    judge: str | None = Field(None, min_length=1, max_length=200)
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> CaseFilters:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from must not be after date_to")
+        return self
+
+    def is_empty(self) -> bool:
+        return not any(value is not None for value in self.model_dump().values())

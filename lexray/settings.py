@@ -83,6 +83,19 @@ class IndexSettings(BaseModel):
         30.0, ge=0, description="Minimum seconds between automatic snapshots after changes."
     )
     use_gpu: bool = Field(False, description="Use faiss-gpu when it is installed and a GPU exists.")
+    index_type: Literal["auto", "flat", "ivf", "hnsw"] = Field(
+        "auto", description="auto: exact (Flat) below approximate_threshold vectors per shard, "
+        "approximate_type above it."
+    )
+    approximate_type: Literal["ivf", "hnsw"] = Field("hnsw", description="Approximate index used by auto.")
+    approximate_threshold: int = Field(
+        50_000, ge=1, description="Vectors per shard from which auto switches to approximate_type."
+    )
+    ivf_nlist: int = Field(0, ge=0, description="IVF lists; 0 = about 4 x sqrt(vectors).")
+    ivf_nprobe: int = Field(16, ge=1, description="IVF lists visited per query.")
+    hnsw_m: int = Field(32, ge=4, description="HNSW neighbours per node.")
+    hnsw_ef_construction: int = Field(80, ge=8, description="HNSW build-time search depth.")
+    hnsw_ef_search: int = Field(128, ge=8, description="HNSW query-time search depth.")
     hybrid_dense_weight: float = Field(
         0.0, ge=0, le=1,
         description="Weight of dense scores in hybrid ranking (1 - it for BM25); 0.0 is what "

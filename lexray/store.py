@@ -6,6 +6,7 @@ actor. Dates are stored as BSON datetimes (BSON has no plain date type).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from lexray.errors import StoreUnavailableError
 from lexray.models import (
     DEFAULT_TENANT,
+    CaseFilters,
     Chunk,
     LegalCaseDocument,
     ProcessingLogEntry,
@@ -55,6 +57,33 @@ class Registration:
 def tenant_scope(query: dict, tenant_id: str | None) -> dict:
     """``query`` restricted to one tenant's documents (unchanged when ``tenant_id`` is None)."""
     return query if tenant_id is None else {**query, "tenant_id": tenant_id}
+
+
+def filter_query(filters: CaseFilters | None, tenant_id: str | None) -> dict:
+    """The MongoDB query for indexed cases of ``tenant_id`` that match ``filters``.
+
+    >>> filter_query(CaseFilters(court="SC"), "t1")["metadata.court"]
+    {'$regex': '^SC$', '$options': 'i'}
+    """
+    query: dict = {"processing_status": ProcessingStatus.INDEXED.value}
+    filters = filters or CaseFilters()
+    for field in ("court", "case_type", "jurisdiction"):
+        value = getattr(filters, field)
+        if value is not None:
+            query[f"metadata.{field}"] = {"$regex": f"^{re.escape(value.strip())}$", "$options": "i"}
+    if filters.judge is not None:
+        query["metadata.judges"] = {"$regex": re.escape(filters.judge.strip()), "$options": "i"}
+    if filters.date_from is not None or filters.date_to is not None:
+        bounds: dict = {}
+        if filters.date_from is not None:
+            bounds["$gte"] = to_bson(filters.date_from)
+        if filters.date_to is not None:
+            bounds["$lte"] = to_bson(filters.date_to)
+        query["$or"] = [
+            {"metadata.date_decided": bounds},
+            {"metadata.date_decided": None, "metadata.date_filed": bounds},
+        ]
+    return tenant_scope(query, tenant_id)
 
 
 def to_bson(value: Any) -> Any:
@@ -235,6 +264,11 @@ class CaseStore:
         pipeline = [{"$match": tenant_scope({}, tenant_id)},
                     {"$group": {"_id": "$processing_status", "count": {"$sum": 1}}}]
         return {row["_id"]: row["count"] for row in self.cases.aggregate(pipeline)}
+
+    def case_ids_matching(self, filters: CaseFilters | None, *, tenant_id: str | None) -> list[str]:
+        """Ids of the indexed cases of ``tenant_id`` that match ``filters``."""
+        return [row["case_id"] for row in
+                self.cases.find(filter_query(filters, tenant_id), {"_id": 0, "case_id": 1})]
 
     def chunk_vector_ids(self) -> dict[int, str]:
         """vector_id -> case_id of every stored chunk (what the index must hold)."""
