@@ -56,7 +56,8 @@ class IndexService:
         return _load_snapshot(self._lexical_path(number), LexicalShard.load) or LexicalShard()
 
     def _restore_shard(self, number: int) -> VectorShard | None:
-        return _load_snapshot(self._shard_path(number), VectorShard.load)
+        return _load_snapshot(self._shard_path(number),
+                              lambda path: VectorShard.load(path, self.settings.index))
 
     def _ready_shards(self) -> list[VectorShard]:
         return [shard for shard in self.shards if shard is not None]
@@ -79,7 +80,7 @@ class IndexService:
             self.dimension = int(vectors.shape[1])
         elif vectors.shape[1] != self.dimension:
             raise ValueError(f"vectors have dimension {vectors.shape[1]}, index has {self.dimension}")
-        self.shards = [shard or VectorShard(self.dimension) for shard in self.shards]
+        self.shards = [shard or VectorShard(self.dimension, self.settings.index) for shard in self.shards]
         by_shard: dict[int, list[int]] = {}
         for row, case_id in enumerate(case_ids):
             by_shard.setdefault(shard_for(case_id, self.shard_count), []).append(row)
@@ -108,26 +109,32 @@ class IndexService:
         return removed
 
     def search(
-        self, query_vectors: np.ndarray, k: int, *, tenant_id: str | None = None
+        self, query_vectors: np.ndarray, k: int, *, tenant_id: str | None = None,
+        case_ids: list[str] | None = None,
     ) -> list[list[VectorHit]]:
         """Global top-``k`` per query: each shard's top-``k``, merged by score.
 
-        With ``tenant_id`` only that tenant's chunks are candidates (filtered inside FAISS).
+        With ``tenant_id`` only that tenant's chunks are candidates, with ``case_ids`` only those
+        cases' chunks (both filtered inside FAISS, before ranking).
         """
         shards = self._ready_shards()
         if not shards:
             return [[] for _ in range(len(np.atleast_2d(query_vectors)))]
-        per_shard = [shard.search(query_vectors, k, tenant_id=tenant_id) for shard in shards]
+        per_shard = [shard.search(query_vectors, k, tenant_id=tenant_id, case_ids=case_ids)
+                     for shard in shards]
         return [
             heapq.nlargest(k, (hit for shard_hits in per_query for hit in shard_hits),
                            key=lambda hit: hit.score)
             for per_query in zip(*per_shard, strict=True)
         ]
 
-    def search_lexical(self, query_text: str, k: int, *, tenant_id: str | None = None) -> list[LexicalHit]:
+    def search_lexical(
+        self, query_text: str, k: int, *, tenant_id: str | None = None, case_ids: list[str] | None = None
+    ) -> list[LexicalHit]:
         """Global BM25 top-``k``: each shard's top-``k``, merged by score (BM25 statistics are
         per shard; with the stable case hash, shards hold statistically similar samples)."""
-        hits = (hit for shard in self.lexical for hit in shard.search(query_text, k, tenant_id=tenant_id))
+        hits = (hit for shard in self.lexical
+                for hit in shard.search(query_text, k, tenant_id=tenant_id, case_ids=case_ids))
         return heapq.nlargest(k, hits, key=lambda hit: hit.score)
 
     def count(self) -> int:
@@ -224,12 +231,15 @@ class IndexActor:
         return self.service.remove_case(case_id)
 
     def search(
-        self, query_vectors: np.ndarray, k: int, tenant_id: str | None = None
+        self, query_vectors: np.ndarray, k: int, tenant_id: str | None = None,
+        case_ids: list[str] | None = None,
     ) -> list[list[VectorHit]]:
-        return self.service.search(query_vectors, k, tenant_id=tenant_id)
+        return self.service.search(query_vectors, k, tenant_id=tenant_id, case_ids=case_ids)
 
-    def search_lexical(self, query_text: str, k: int, tenant_id: str | None = None) -> list[LexicalHit]:
-        return self.service.search_lexical(query_text, k, tenant_id=tenant_id)
+    def search_lexical(
+        self, query_text: str, k: int, tenant_id: str | None = None, case_ids: list[str] | None = None
+    ) -> list[LexicalHit]:
+        return self.service.search_lexical(query_text, k, tenant_id=tenant_id, case_ids=case_ids)
 
     def count(self) -> int:
         return self.service.count()
@@ -238,6 +248,7 @@ class IndexActor:
         return {
             "count": self.service.count(),
             "shards": self.service.shard_counts(),
+            "index_kinds": [shard.index_kind for shard in self.service._ready_shards()],
             "dimension": self.service.dimension,
             "dirty": self.service.dirty,
             "started_at": self.started_at,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,8 +208,12 @@ class LexicalShard:
     def remove_case(self, case_id: str) -> int:
         return self.remove_ids(sorted(self.vectors_of_case.get(case_id, ())))
 
-    def search(self, query_text: str, k: int, *, tenant_id: str | None = None) -> list[LexicalHit]:
-        """Top-``k`` chunks by BM25, best first; only ``tenant_id``'s chunks when given.
+    def search(
+        self, query_text: str, k: int, *, tenant_id: str | None = None,
+        case_ids: Iterable[str] | None = None,
+    ) -> list[LexicalHit]:
+        """Top-``k`` chunks by BM25, best first; only ``tenant_id``'s chunks when given, and only
+        chunks of ``case_ids`` when given (both applied before ranking).
 
         Chunks sharing no term with the query are not hits, so fewer than ``k`` may come back.
         """
@@ -224,6 +228,8 @@ class LexicalShard:
             candidate_rows = np.arange(len(self._row_vector_ids))
         else:
             candidate_rows = self._tenant_rows(tenant_id)
+        if case_ids is not None:
+            candidate_rows = np.intersect1d(candidate_rows, self._case_rows(case_ids), assume_unique=True)
         scores = retriever.get_scores_from_ids(query_term_ids)
         best_rows = top_k_rows(scores, candidate_rows, self._row_vector_ids, k)
         return [
@@ -318,6 +324,14 @@ class LexicalShard:
             )
             self._rows_of_tenant[tenant_id] = rows
         return rows
+
+    def _case_rows(self, case_ids: Iterable[str]) -> np.ndarray:
+        """Rows of the chunks of ``case_ids`` (cases this shard does not hold are ignored)."""
+        return np.unique(np.fromiter(
+            (self.row_of_vector[vector_id]
+             for case_id in case_ids for vector_id in self.vectors_of_case.get(case_id, ())),
+            dtype=np.int64,
+        ))
 
     def _current_retriever(self) -> bm25s.BM25:
         """The bm25s scorer for the shard as it is now, rebuilt only after a change."""

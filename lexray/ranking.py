@@ -53,3 +53,8 @@ def blend_case_scores(dense: dict[str, float], lexical: dict[str, float], weight
         case_id: round(weight * dense_norm.get(case_id, 0.0) + (1 - weight) * lexical_norm.get(case_id, 0.0), 10)
         for case_id in sorted(dense_norm.keys() | lexical_norm.keys())
     }
+
+
+def hybrid_case_scores(dense: dict[str, float], lexical: dict[str, float], settings) -> dict[str, float]:
+    """Hybrid case ranking from dense and BM25 case scores, with ``settings`` (IndexSettings)."""
+    return blend_case_scores(dense, lexical, settings.hybrid_dense_weight)

@@ -150,6 +150,9 @@ class ApiSettings(BaseModel):
     )
     default_tenant: str = Field("default", description="Tenant of requests when auth is off.")
     max_upload_bytes: int = Field(50 * 1024 * 1024, description="Larger uploads get 413.")
+    max_body_bytes: int = Field(
+        2 * 1024 * 1024, ge=1024, description="Larger JSON/form bodies (not uploads) get 413."
+    )
     rate_limit_per_minute: int = Field(600, ge=1, description="Requests per key per minute.")
     upload_rate_limit_per_minute: int = Field(30, ge=1, description="Uploads per key per minute.")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")

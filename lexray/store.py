@@ -340,6 +340,56 @@ class CaseStore:
                   "metadata_overrides": 1}
         return list(self.cases.find(query, fields).sort("created_at", 1).limit(limit))
 
+    # Reads for retrieval: listings, facets, hits
+
+    def list_cases(
+        self, filters: CaseFilters | None, *, tenant_id: str, skip: int = 0, limit: int = 20
+    ) -> list[dict]:
+        """One page of the indexed cases of ``tenant_id`` matching ``filters``, newest decision
+        first (``date_decided``, else ``date_filed``; undated last), without their texts."""
+        pipeline = [
+            {"$match": filter_query(filters, tenant_id)},
+            {"$addFields": {"decision_date": {"$ifNull": ["$metadata.date_decided", "$metadata.date_filed"]}}},
+            {"$sort": {"decision_date": -1, "created_at": -1, "case_id": 1}},
+            {"$skip": skip},
+            {"$limit": limit},
+            {"$project": {"_id": 0, **CASE_SUMMARY_FIELDS}},
+        ]
+        return list(self.cases.aggregate(pipeline))
+
+    def count_matching(self, filters: CaseFilters | None, *, tenant_id: str) -> int:
+        """How many indexed cases of ``tenant_id`` match ``filters``."""
+        return self.cases.count_documents(filter_query(filters, tenant_id))
+
+    def metadata_value_counts(self, field: str, *, tenant_id: str) -> list[tuple[str, int]]:
+        """(value, number of indexed cases) of one metadata field, most frequent first;
+        cases without a value are not counted."""
+        pipeline = [
+            {"$match": filter_query(None, tenant_id)},
+            {"$group": {"_id": f"$metadata.{field}", "count": {"$sum": 1}}},
+            {"$sort": {"count": -1, "_id": 1}},
+        ]
+        return [(row["_id"], row["count"]) for row in self.cases.aggregate(pipeline)
+                if row["_id"] not in (None, "")]
+
+    def cases_by_id(
+        self, case_ids: list[str], *, tenant_id: str, with_sections: bool = False
+    ) -> dict[str, dict]:
+        """case_id -> the case's summary fields (and sections), for those of ``tenant_id``."""
+        fields = {"_id": 0, **CASE_SUMMARY_FIELDS, **({"sections": 1} if with_sections else {})}
+        rows = self.cases.find(tenant_scope({"case_id": {"$in": case_ids}}, tenant_id), fields)
+        return {row["case_id"]: row for row in rows}
+
+    def chunks_by_vector_id(self, vector_ids: list[int], *, tenant_id: str) -> list[dict]:
+        """The stored chunks (without vectors) with these ``vector_ids`` that ``tenant_id`` owns."""
+        query = tenant_scope({"vector_id": {"$in": vector_ids}}, tenant_id)
+        return list(self.chunks.find(query, {"_id": 0, "embedding": 0}))
+
+
+# What a listing or a search hit shows of a case: no texts, logs or page spans.
+CASE_SUMMARY_FIELDS = {"case_id": 1, "title": 1, "original_filename": 1, "processing_status": 1,
+                       "chunk_count": 1, "metadata": 1, "created_at": 1, "processed_at": 1}
+
 
 def _columns(rows: list[dict]) -> tuple[list[int], list[str], list[str], np.ndarray, list[str]]:
     return (

@@ -86,7 +86,7 @@ _NUMBER_LIST = rf"{_SECTION_NUMBER}(?:{_LIST_JOINER}{_SECTION_NUMBER})*"
 # One scan over the original text; at each position the first matching branch wins, so
 # longer or more specific forms come first (a citation's "U. S. 614" must not read as "S. 614").
 # References start at a word start; checking that once, before the branches, halves the scan.
-_LEGAL_REFERENCE = re.compile(
+LEGAL_REFERENCE = re.compile(
     rf"""
     (?<![\w.])(?=[\w(\[§])(?:
       (?P<year_citation>[(\[](?P<yc_year>\d{{4}})[)\]]\s*(?P<yc_volume>\d{{1,4}})?\s*
@@ -131,7 +131,7 @@ def legal_tokens(text: str) -> list[str]:
         references.extend(_reference_tokens(match))
         return " "
 
-    words_text = _LEGAL_REFERENCE.sub(keep_reference, text).lower()
+    words_text = LEGAL_REFERENCE.sub(keep_reference, text).lower()
     tokens = [token for word in _WORD.findall(words_text) for token in _word_tokens(word)]
     tokens.extend(references)
     return tokens

@@ -13,6 +13,19 @@ Over HTTP (``make up`` serves the API on http://127.0.0.1:8000)::
         except LexRayAPIError as error:
             print(error.status_code, error.code, error.message, error.request_id)
 
+Retrieval: search (POST or GET), similar cases, a case, the filtered listing, stats and
+metadata values, tenant-scoped by the key (same ``lexray`` as above)::
+
+    hits = lexray.search("guilty plea withdrawn", limit=5, filters={"court": "Mo. Ct. App."})
+    for hit in hits.results:
+        print(hit.case_id, hit.title, hit.date, hit.score, hit.snippet)  # snippet: HTML, <mark>
+    like_it = lexray.similar_to_case(hits.results[0].case_id, limit=5)
+    like_pdf = lexray.similar_to_pdf("draft.pdf", filters={"case_type": "criminal"})
+    page = lexray.filter_cases({"date_from": "2020-01-01"}, skip=0, limit=20)
+
+Arguments the API models refuse (a limit of 0, an unknown filter) raise pydantic's
+``ValidationError`` before anything is sent.
+
 Inside the Ray cluster (a Ray job, another deployment, or a driver after
 ``ray.init(address="auto")``), callers can skip HTTP and call the gateway deployment's two
 plain methods through its handle. They mirror ``POST .../upload`` and
@@ -51,19 +64,30 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from lexray.errors import LexRayError
+from lexray.models import CaseFilters
 from serve_app.schemas import (
     BatchJobResponse,
     BatchRequest,
+    CaseListResponse,
+    CaseResponse,
     CaseStatusResponse,
     ErrorResponse,
     HealthResponse,
     IngestionStatsResponse,
+    MetadataValuesResponse,
+    RetrievalStatsResponse,
     RootResponse,
+    SearchMode,
+    SearchRequest,
+    SearchResponse,
+    SimilarRequest,
+    SimilarResponse,
     UploadResponse,
 )
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 API_PREFIX = "/api/v1/ingestion"
+RETRIEVAL_PREFIX = "/api/v1/retrieval"
 CASE_DONE_STATUSES = frozenset({"indexed", "failed"})
 BATCH_DONE_STATUSES = frozenset({"SUCCEEDED", "FAILED", "STOPPED"})
 # Waited on a 429 that carries no (readable) Retry-After.
@@ -185,6 +209,15 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 def _form_bool(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _filter_fields(filters: CaseFilters | dict | None) -> dict[str, str]:
+    """Filters as flat query or form fields (only those given).
+
+    >>> _filter_fields({"court": "SC", "date_from": "2020-01-01"})
+    {'court': 'SC', 'date_from': '2020-01-01'}
+    """
+    return CaseFilters.model_validate(filters or {}).model_dump(mode="json", exclude_none=True)
 
 
 class LexRayClient:
@@ -328,6 +361,112 @@ class LexRayClient:
             timeout_s=timeout_s,
             poll_s=poll_s,
         )
+
+    # Retrieval
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        mode: SearchMode = "hybrid",
+        filters: CaseFilters | dict | None = None,
+        include_metadata: bool = False,
+        include_sections: bool = False,
+    ) -> SearchResponse:
+        """The ``limit`` cases that best match ``query`` among those matching ``filters``."""
+        search_request = SearchRequest(
+            query=query, limit=limit, mode=mode, filters=filters or CaseFilters(),
+            include_metadata=include_metadata, include_sections=include_sections,
+        )
+        response = self._request("POST", f"{RETRIEVAL_PREFIX}/search",
+                                 json=search_request.model_dump(mode="json"))
+        return SearchResponse.model_validate_json(response.content)
+
+    def search_text(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        mode: SearchMode = "hybrid",
+        filters: CaseFilters | dict | None = None,
+        include_metadata: bool = False,
+        include_sections: bool = False,
+    ) -> SearchResponse:
+        """``search`` through ``GET /search/text`` (query and filters in the URL)."""
+        params = {"q": query, "limit": limit, "mode": mode, **_filter_fields(filters),
+                  "include_metadata": _form_bool(include_metadata),
+                  "include_sections": _form_bool(include_sections)}
+        response = self._request("GET", f"{RETRIEVAL_PREFIX}/search/text", params=params)
+        return SearchResponse.model_validate_json(response.content)
+
+    def similar_to_case(
+        self,
+        case_id: str,
+        *,
+        limit: int = 10,
+        mode: SearchMode = "hybrid",
+        filters: CaseFilters | dict | None = None,
+        include_metadata: bool = False,
+        include_sections: bool = False,
+    ) -> SimilarResponse:
+        """The cases most like a stored one (never the case itself)."""
+        similar_request = SimilarRequest(
+            case_id=case_id, limit=limit, mode=mode, filters=filters or CaseFilters(),
+            include_metadata=include_metadata, include_sections=include_sections,
+        )
+        response = self._request("POST", f"{RETRIEVAL_PREFIX}/similar",
+                                 json=similar_request.model_dump(mode="json"))
+        return SimilarResponse.model_validate_json(response.content)
+
+    def similar_to_pdf(
+        self,
+        source: str | Path | bytes,
+        *,
+        filename: str | None = None,
+        limit: int = 10,
+        mode: SearchMode = "hybrid",
+        filters: CaseFilters | dict | None = None,
+        include_metadata: bool = False,
+        include_sections: bool = False,
+    ) -> SimilarResponse:
+        """The cases most like a PDF (a path, or its bytes), which the server reads but does not store."""
+        if isinstance(source, bytes):
+            pdf_bytes, filename = source, filename or "query.pdf"
+        else:
+            path = Path(source)
+            pdf_bytes, filename = path.read_bytes(), filename or path.name
+        form_fields = {"limit": str(limit), "mode": mode, **_filter_fields(filters),
+                       "include_metadata": _form_bool(include_metadata),
+                       "include_sections": _form_bool(include_sections)}
+        response = self._request("POST", f"{RETRIEVAL_PREFIX}/similar", data=form_fields,
+                                 files={"file": (filename, pdf_bytes, "application/pdf")})
+        return SimilarResponse.model_validate_json(response.content)
+
+    def case(self, case_id: str, *, include_content: bool = False) -> CaseResponse:
+        """A stored case: metadata, sections, status; its texts with ``include_content``."""
+        response = self._request("GET", f"{RETRIEVAL_PREFIX}/case/{quote(case_id, safe='')}",
+                                 params={"include_content": _form_bool(include_content)})
+        return CaseResponse.model_validate_json(response.content)
+
+    def filter_cases(
+        self, filters: CaseFilters | dict | None = None, *, skip: int = 0, limit: int = 20
+    ) -> CaseListResponse:
+        """One page of the indexed cases matching ``filters``, newest decision first."""
+        params = {**_filter_fields(filters), "skip": skip, "limit": limit}
+        response = self._request("GET", f"{RETRIEVAL_PREFIX}/filter", params=params)
+        return CaseListResponse.model_validate_json(response.content)
+
+    def retrieval_stats(self) -> RetrievalStatsResponse:
+        return self._get_model(f"{RETRIEVAL_PREFIX}/stats", RetrievalStatsResponse)
+
+    def courts(self) -> MetadataValuesResponse:
+        """The courts of the indexed cases, with how many cases each."""
+        return self._get_model(f"{RETRIEVAL_PREFIX}/metadata/courts", MetadataValuesResponse)
+
+    def case_types(self) -> MetadataValuesResponse:
+        """The case types of the indexed cases, with how many cases each."""
+        return self._get_model(f"{RETRIEVAL_PREFIX}/metadata/case-types", MetadataValuesResponse)
 
     def _poll(
         self,

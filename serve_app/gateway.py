@@ -7,11 +7,12 @@ forwards each request to the deployment of its concern through a DeploymentHandl
 
 import asyncio
 import logging
-from typing import Literal
+from typing import Annotated, TypeVar
 
 import ray
-from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
-from pydantic import BaseModel, Field
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
@@ -25,11 +26,22 @@ from serve_app.rate_limit import get_rate_limiter
 from serve_app.schemas import (
     BatchJobResponse,
     BatchRequest,
+    CaseListQuery,
+    CaseListResponse,
+    CaseResponse,
     CaseStatusResponse,
     ErrorResponse,
     HealthResponse,
     IngestionStatsResponse,
+    MetadataValuesResponse,
+    RetrievalStatsResponse,
     RootResponse,
+    SearchRequest,
+    SearchResponse,
+    SimilarForm,
+    SimilarRequest,
+    SimilarResponse,
+    TextSearchQuery,
     UploadResponse,
 )
 
@@ -48,15 +60,35 @@ app = FastAPI(
 )
 
 
-class SearchRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=1_000_000,
-                       description="Keywords, a fact description or a whole judgement.")
-    limit: int = Field(10, ge=1, le=100)
-    mode: Literal["bm25", "dense", "hybrid"] = "hybrid"
+RETRIEVAL = "/api/v1/retrieval"
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def tenant_of(request: Request) -> str:
     return principal_of(request).tenant
+
+
+def validated(model: type[ModelT], raw: bytes | dict) -> ModelT:
+    """``raw`` (JSON bytes or form fields) as ``model``; a 422 in the one error shape if invalid."""
+    try:
+        return model.model_validate_json(raw) if isinstance(raw, bytes) else model.model_validate(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from exc
+
+
+def similar_request_body() -> dict:
+    """OpenAPI of ``POST /similar``'s two request shapes (the route reads the body itself)."""
+    json_schema = SimilarRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    json_schema.pop("$defs", None)  # CaseFilters is in components already (SearchRequest)
+    form_schema = SimilarForm.model_json_schema()
+    form_schema["properties"]["file"] = {"type": "string", "format": "binary",
+                                         "description": "A PDF to find similar cases to (not stored)."}
+    form_schema["description"] = "Either case_id or file; filters as flat fields."
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": json_schema},
+        "multipart/form-data": {"schema": form_schema},
+    }}}
 
 
 @serve.deployment
@@ -189,9 +221,68 @@ class Gateway:
 
     # Retrieval, and the generation features that land later (501 until then)
 
-    @app.post("/api/v1/retrieval/search", responses=ERRORS)
+    @app.post(f"{RETRIEVAL}/search", response_model=SearchResponse, responses=ERRORS)
     async def search(self, search: SearchRequest, tenant: str = Depends(tenant_of)) -> dict:
-        return await self.retrieval.search.remote(search.query, search.limit, tenant, search.mode)
+        return await self.retrieval.search.remote(search.query, tenant, search.search_options())
+
+    @app.get(f"{RETRIEVAL}/search/text", response_model=SearchResponse, responses=ERRORS)
+    async def search_text(self, params: Annotated[TextSearchQuery, Query()],
+                          tenant: str = Depends(tenant_of)) -> dict:
+        return await self.retrieval.search.remote(params.q, tenant, params.search_options())
+
+    @app.post(f"{RETRIEVAL}/similar", response_model=SimilarResponse, responses=ERRORS,
+              openapi_extra=similar_request_body())
+    async def similar(self, request: Request, tenant: str = Depends(tenant_of)) -> dict:
+        """Cases like a stored case (JSON ``{"case_id": ...}``, itself excluded) or like an
+        uploaded PDF (multipart ``file``, read like an upload but not stored)."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/json":
+            similar = validated(SimilarRequest, await request.body())
+            return await self.retrieval.similar_to_case.remote(similar.case_id, tenant, similar.search_options())
+        if content_type in FORM_TYPES:
+            return await self._similar_from_form(request, tenant)
+        raise ApiError("unsupported_media_type", "send JSON with a case_id, or a form with a PDF file")
+
+    async def _similar_from_form(self, request: Request, tenant: str) -> dict:
+        async with request.form(max_files=1) as form:
+            upload = form.get("file")
+            fields = {name: value for name, value in form.multi_items() if name != "file"}
+            similar = validated(SimilarForm, fields)
+            if (upload is None) == (similar.case_id is None):
+                raise ApiError("validation_error", "give exactly one of case_id and file")
+            if similar.case_id is not None:
+                return await self.retrieval.similar_to_case.remote(
+                    similar.case_id, tenant, similar.search_options())
+            if isinstance(upload, str):
+                raise ApiError("validation_error", "file: expected a file, got a text field")
+            limit = self.settings.api.max_upload_bytes
+            pdf_bytes = await upload.read(limit + 1)
+        if len(pdf_bytes) > limit:
+            raise ApiError("payload_too_large", f"upload larger than {limit} bytes")
+        return await self.retrieval.similar_to_pdf.remote(
+            pdf_bytes, upload.filename or "", tenant, similar.search_options())
+
+    @app.get(f"{RETRIEVAL}/case/{{case_id}}", response_model=CaseResponse, responses=ERRORS)
+    async def case(self, case_id: str, include_content: bool = False,
+                   tenant: str = Depends(tenant_of)) -> dict:
+        return await self.retrieval.case.remote(case_id, tenant, include_content)
+
+    @app.get(f"{RETRIEVAL}/filter", response_model=CaseListResponse, responses=ERRORS)
+    async def filter_cases(self, params: Annotated[CaseListQuery, Query()],
+                           tenant: str = Depends(tenant_of)) -> dict:
+        return await self.retrieval.list_cases.remote(params.case_filters(), tenant, params.skip, params.limit)
+
+    @app.get(f"{RETRIEVAL}/stats", response_model=RetrievalStatsResponse, responses=ERRORS)
+    async def retrieval_stats(self, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.retrieval.stats.remote(tenant)
+
+    @app.get(f"{RETRIEVAL}/metadata/courts", response_model=MetadataValuesResponse, responses=ERRORS)
+    async def courts(self, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.retrieval.metadata_values.remote("court", tenant)
+
+    @app.get(f"{RETRIEVAL}/metadata/case-types", response_model=MetadataValuesResponse, responses=ERRORS)
+    async def case_types(self, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.retrieval.metadata_values.remote("case_type", tenant)
 
     @app.post("/api/v1/summarization/summarize", responses={**ERRORS, 501: {"model": ErrorResponse}})
     async def summarize(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:

@@ -20,7 +20,7 @@ from serve_app.rate_limit import rate_limit_headers
 
 PUBLIC_PATHS = {"/", "/health", "/health/ready", "/health/live", "/docs", "/docs/oauth2-redirect",
                 "/redoc", "/openapi.json"}
-UPLOAD_PATHS = {"/api/v1/ingestion/upload"}
+UPLOAD_PATHS = {"/api/v1/ingestion/upload", "/api/v1/retrieval/similar"}
 RATE_WINDOW_S = 60.0
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -109,7 +109,11 @@ def _client_host(request: Request) -> str:
 def _check_declared_size(request: Request, api: ApiSettings) -> None:
     """Refuse an oversized upload from its Content-Length, before reading the body."""
     declared = request.headers.get("content-length")
-    if request.url.path in UPLOAD_PATHS and declared and declared.isdigit():
+    if not (declared and declared.isdigit()):
+        return
+    if request.url.path in UPLOAD_PATHS:
         # Multipart framing adds a little; the file itself is checked again once read.
         if int(declared) > api.max_upload_bytes + 64 * 1024:
             raise LexRayError(f"upload larger than {api.max_upload_bytes} bytes", code="payload_too_large")
+    elif int(declared) > api.max_body_bytes:
+        raise LexRayError(f"request body larger than {api.max_body_bytes} bytes", code="payload_too_large")

@@ -1,9 +1,11 @@
-"""Retrieval deployment: bm25, dense or hybrid search over the index actor, tenant-scoped.
+"""Retrieval deployment: bm25, dense or hybrid search over the index actor, tenant-scoped, and
+the reads around it (a case, a filtered listing, stats, metadata values).
 
 A query longer than one chunk (a fact description, a whole judgement) is cut into passages
 like documents are; each passage is searched, a case scores as its best chunk per passage,
-averaged over passages (``lexray.ranking``), and hybrid blends the two normalised rankings.
-Hits come back per case with the matched chunks' pages and character spans.
+averaged over passages (``lexray.ranking``), and hybrid fuses the two rankings. Metadata
+filters become the set of cases the index may return, so they apply before ranking. Hits come
+back per case with the matched chunks' pages, character spans and highlighted snippets.
 """
 
 from __future__ import annotations
@@ -12,18 +14,51 @@ import ray
 from ray import serve
 
 from actors.index_actor import get_index_actor
-from lexray.ranking import blend_case_scores, case_scores_from_passages
+from lexray.models import CaseFilters
+from lexray.ranking import case_scores_from_passages, hybrid_case_scores
+from lexray.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore
 from pipelines.chunk import text_passages
+from pipelines.document import extract_case_text
 from pipelines.embed import Embedder
+from pipelines.stages import ray_ocr_runner
 from serve_app.errors import ApiError
-from serve_app.ingestion import settings_from
+from serve_app.ingestion import settings_from, validate_pdf
+from serve_app.schemas import SearchOptions
 
-# Candidate chunks fetched per requested case, so several chunks of one case don't crowd out others.
+# Matched chunks shown per case, and chunks first fetched per requested case (so several
+# chunks of one case don't crowd out others).
 CHUNKS_PER_CASE = 5
-MAX_LIMIT = 100
+# When the candidates hold fewer cases than asked for, fetch this many times more, up to the cap.
+CANDIDATE_GROWTH = 4
+MAX_CANDIDATES_PER_PASSAGE = 2000
 MAX_QUERY_PASSAGES = 64
-MODES = ("bm25", "dense", "hybrid")
+# A case used as a query is represented by this many passages, spread over its text.
+MAX_SIMILAR_PASSAGES = 16
+QUERY_ECHO_CHARS = 500
+INDEX_STATS_TIMEOUT_S = 5
+METADATA_FIELDS = ("court", "case_type")
+
+
+def spread(items: list, count: int) -> list:
+    """At most ``count`` items, evenly spaced from first to last.
+
+    >>> spread(list(range(10)), 4)
+    [0, 3, 6, 9]
+    >>> spread([1, 2], 5)
+    [1, 2]
+    """
+    if len(items) <= count:
+        return list(items)
+    if count == 1:
+        return items[:1]
+    return [items[round(i * (len(items) - 1) / (count - 1))] for i in range(count)]
+
+
+def decision_date(metadata: dict):
+    """Date decided, else date filed, as a date (stored as a BSON datetime), or None."""
+    decided = metadata.get("date_decided") or metadata.get("date_filed")
+    return decided.date() if hasattr(decided, "date") else decided
 
 
 @serve.deployment
@@ -33,68 +68,240 @@ class Retrieval:
         self.store = CaseStore(self.settings.mongodb)
         self.embedder = Embedder(self.settings.embedding)
 
-    def _passages(self, query: str) -> list[str]:
-        chunk = self.settings.chunk
-        pieces = text_passages(query, size_chars=chunk.size_chars, overlap_chars=chunk.overlap_chars)
-        return pieces[:MAX_QUERY_PASSAGES] or [query]
+    # Searches
 
-    def search(self, query: str, limit: int, tenant_id: str, mode: str = "hybrid") -> dict:
+    def search(self, query: str, tenant_id: str, options: SearchOptions | None = None) -> dict:
+        options = options or SearchOptions()
         query = query.strip()
         if not query:
             raise ApiError("validation_error", "query must not be empty")
-        if not 1 <= limit <= MAX_LIMIT:
-            raise ApiError("validation_error", f"limit must be between 1 and {MAX_LIMIT}")
-        if mode not in MODES:
-            raise ApiError("validation_error", f"mode must be one of {', '.join(MODES)}")
+        # Only the first passages are searched: cut the text before chunking all of it.
+        chunk = self.settings.chunk
+        head = query[: MAX_QUERY_PASSAGES * chunk.size_chars]
+        passages = self._passages(head)[:MAX_QUERY_PASSAGES]
+        results = self._search_passages(passages, tenant_id, options)
+        return {"query": query[:QUERY_ECHO_CHARS], "mode": options.mode,
+                "filters": options.filters, "results": results}
+
+    def similar_to_case(self, case_id: str, tenant_id: str, options: SearchOptions | None = None) -> dict:
+        """Cases like a stored one (never itself): its text is the query."""
+        options = options or SearchOptions()
+        case = self.store.get_case(case_id, tenant_id=tenant_id, with_content=True)
+        if case is None:
+            raise ApiError("not_found", f"no case {case_id!r}")
+        text = case.get("cleaned_content") or ""
+        if not text.strip():
+            raise ApiError("bad_request",
+                           f"case {case_id!r} has no text yet (status {case['processing_status']})")
+        passages = spread(self._passages(text), MAX_SIMILAR_PASSAGES)
+        results = self._search_passages(passages, tenant_id, options, exclude_case_id=case_id)
+        return {"source_case_id": case_id, "mode": options.mode, "filters": options.filters,
+                "results": results}
+
+    def similar_to_pdf(
+        self, pdf_bytes: bytes, filename: str, tenant_id: str, options: SearchOptions | None = None
+    ) -> dict:
+        """Cases like an uploaded PDF, read as ingestion reads it but not stored."""
+        options = options or SearchOptions()
+        validate_pdf(pdf_bytes, self.settings)
+        case_text = extract_case_text(pdf_bytes, self.settings, ray_ocr_runner(self.settings))
+        passages = spread(self._passages(case_text.cleaned_content), MAX_SIMILAR_PASSAGES)
+        results = self._search_passages(passages, tenant_id, options)
+        return {"source_filename": filename, "mode": options.mode, "filters": options.filters,
+                "results": results}
+
+    def _passages(self, text: str) -> list[str]:
+        chunk = self.settings.chunk
+        return text_passages(text, size_chars=chunk.size_chars, overlap_chars=chunk.overlap_chars) or [text]
+
+    def _search_passages(
+        self, passages: list[str], tenant_id: str, options: SearchOptions, *, exclude_case_id: str | None = None
+    ) -> list[dict]:
+        case_ids = self._allowed_case_ids(options.filters, tenant_id, exclude_case_id)
+        if case_ids == []:
+            return []
+        ranked, chunk_hits = self._rank_cases(passages, tenant_id, options, case_ids)
+        ranked.pop(exclude_case_id, None)
+        best = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[: options.limit]
+        return self._hits(best, chunk_hits, query_terms(" ".join(passages)), tenant_id, options)
+
+    def _allowed_case_ids(
+        self, filters: CaseFilters, tenant_id: str, exclude_case_id: str | None
+    ) -> list[str] | None:
+        """The cases the index may return (None: all of the tenant's)."""
+        if filters.is_empty() and exclude_case_id is None:
+            return None
+        # Excluding the query's own case inside the index keeps its chunks from filling the
+        # candidates (they are the closest to its own passages).
+        matching = self.store.case_ids_matching(filters, tenant_id=tenant_id)
+        return [case_id for case_id in matching if case_id != exclude_case_id]
+
+    def _rank_cases(
+        self, passages: list[str], tenant_id: str, options: SearchOptions, case_ids: list[str] | None
+    ) -> tuple[dict[str, float], dict[int, tuple[str, float]]]:
+        """Case scores and the candidate chunks (vector_id -> case_id, score).
+
+        Candidates per passage start at ``limit`` x ``CHUNKS_PER_CASE`` and grow while they hold
+        fewer than ``limit`` cases and the index has more to give (a few long cases can fill
+        them), so a search returns ``limit`` cases whenever that many can match.
+        """
+        passage_vectors = self.embedder.encode(passages) if options.mode != "bm25" else None
+        allowed = ray.put(case_ids) if case_ids is not None else None
+        candidates = options.limit * CHUNKS_PER_CASE
+        while True:
+            ranked, chunk_hits, more_in_index = self._score_candidates(
+                passages, passage_vectors, candidates, tenant_id, options.mode, allowed)
+            if len(ranked) >= options.limit or not more_in_index or candidates >= MAX_CANDIDATES_PER_PASSAGE:
+                return ranked, chunk_hits
+            candidates = min(candidates * CANDIDATE_GROWTH, MAX_CANDIDATES_PER_PASSAGE)
+
+    def _score_candidates(
+        self, passages: list[str], passage_vectors, candidates: int, tenant_id: str, mode: str, allowed
+    ) -> tuple[dict[str, float], dict[int, tuple[str, float]], bool]:
+        """One round: case scores, candidate chunks, and whether the index holds more candidates."""
         index_actor = get_index_actor(self.settings)
-        passages = self._passages(query)
-        candidates = limit * CHUNKS_PER_CASE
         case_scores: dict[str, dict[str, float]] = {}
-        chunk_scores: dict[int, float] = {}
+        chunk_hits: dict[int, tuple[str, float]] = {}
+        more_in_index = False
         if mode in ("dense", "hybrid"):
-            per_passage = ray.get(index_actor.search.remote(self.embedder.encode(passages), candidates, tenant_id))
+            per_passage = ray.get(index_actor.search.remote(passage_vectors, candidates, tenant_id, allowed))
             case_scores["dense"] = case_scores_from_passages(
                 [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage])
-            chunk_scores.update({hit.vector_id: hit.score for hits in per_passage for hit in hits})
+            _keep_best_chunks(chunk_hits, per_passage)
+            more_in_index |= any(len(hits) >= candidates for hits in per_passage)
         if mode in ("bm25", "hybrid"):
-            per_passage = ray.get([index_actor.search_lexical.remote(text, candidates, tenant_id)
+            per_passage = ray.get([index_actor.search_lexical.remote(text, candidates, tenant_id, allowed)
                                    for text in passages])
             case_scores["bm25"] = case_scores_from_passages(
                 [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage], normalise=True)
-            for hits in per_passage:
-                for hit in hits:
-                    chunk_scores.setdefault(hit.vector_id, hit.score)
+            # In hybrid mode a chunk both sides found keeps its dense score.
+            _keep_best_chunks(chunk_hits, per_passage, only_new=mode == "hybrid")
+            more_in_index |= any(len(hits) >= candidates for hits in per_passage)
         if mode == "hybrid":
-            ranked = blend_case_scores(case_scores["dense"], case_scores["bm25"],
-                                       self.settings.index.hybrid_dense_weight)
+            ranked = hybrid_case_scores(case_scores["dense"], case_scores["bm25"], self.settings.index)
         else:
             ranked = case_scores[mode]
-        best = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        results = [self._case_result(case_id, score, chunk_scores, tenant_id) for case_id, score in best]
-        return {"query": query[:500], "mode": mode, "results": [r for r in results if r is not None]}
+        return dict(ranked), chunk_hits, more_in_index
 
-    def _case_result(self, case_id: str, score: float, chunk_scores: dict[int, float],
-                     tenant_id: str) -> dict | None:
-        case = self.store.get_case(case_id, tenant_id=tenant_id, with_content=False)
+    def _hits(
+        self, best: list[tuple[str, float]], chunk_hits: dict[int, tuple[str, float]],
+        terms: frozenset[str], tenant_id: str, options: SearchOptions,
+    ) -> list[dict]:
+        if not best:
+            return []
+        wanted = {case_id for case_id, _ in best}
+        top_chunks: dict[str, list[tuple[float, int]]] = {case_id: [] for case_id in wanted}
+        for vector_id, (case_id, score) in chunk_hits.items():
+            if case_id in wanted:
+                top_chunks[case_id].append((score, vector_id))
+        vector_ids = [vector_id for scored in top_chunks.values()
+                      for _, vector_id in sorted(scored, reverse=True)[:CHUNKS_PER_CASE]]
+        chunks_of_case: dict[str, list[dict]] = {}
+        for chunk in self.store.chunks_by_vector_id(vector_ids, tenant_id=tenant_id):
+            chunks_of_case.setdefault(chunk["case_id"], []).append(chunk)
+        cases = self.store.cases_by_id(list(wanted), tenant_id=tenant_id,
+                                       with_sections=options.include_sections)
+        hits = []
+        for case_id, score in best:
+            case = cases.get(case_id)
+            if case is None:  # deleted since it was indexed
+                continue
+            matched = sorted(
+                ({"chunk_id": chunk["chunk_id"], "score": round(chunk_hits[chunk["vector_id"]][1], 4),
+                  "page_numbers": chunk["page_numbers"], "char_start": chunk["char_start"],
+                  "char_end": chunk["char_end"], "text": chunk["text"],
+                  "snippet": highlight_snippet(chunk["text"], terms)}
+                 for chunk in chunks_of_case.get(case_id, [])),
+                key=lambda chunk: (-chunk["score"], chunk["char_start"]),
+            )
+            metadata = case.get("metadata") or {}
+            hit = {
+                "case_id": case_id,
+                "title": case.get("title"),
+                "court": metadata.get("court"),
+                "date": decision_date(metadata),
+                "score": round(score, 4),
+                "snippet": matched[0]["snippet"] if matched else "",
+                "chunks": matched,
+            }
+            if options.include_metadata:
+                hit["metadata"] = metadata
+            if options.include_sections:
+                hit["sections"] = case.get("sections") or []
+            hits.append(hit)
+        return hits
+
+    # Reads
+
+    def case(self, case_id: str, tenant_id: str, include_content: bool = False) -> dict:
+        case = self.store.get_case(case_id, tenant_id=tenant_id, with_content=include_content)
         if case is None:
-            return None
-        chunks = self.store.chunks.find(
-            {"case_id": case_id, "tenant_id": tenant_id, "vector_id": {"$in": list(chunk_scores)}},
-            {"_id": 0, "embedding": 0},
-        )
-        matched = sorted(
-            ({"chunk_id": c["chunk_id"], "score": round(chunk_scores[c["vector_id"]], 4),
-              "page_numbers": c["page_numbers"], "char_start": c["char_start"],
-              "char_end": c["char_end"], "text": c["text"]} for c in chunks),
-            key=lambda c: -c["score"],
-        )[:CHUNKS_PER_CASE]
+            # Another tenant's case answers exactly like a missing one: existence must not leak.
+            raise ApiError("not_found", f"no case {case_id!r}")
         metadata = case.get("metadata") or {}
-        decided = metadata.get("date_decided") or metadata.get("date_filed")
         return {
-            "case_id": case_id,
+            "case_id": case["case_id"],
             "title": case.get("title"),
-            "court": metadata.get("court"),
-            "date": decided.date().isoformat() if decided else None,
-            "score": round(score, 4),
-            "chunks": matched,
+            "original_filename": case.get("original_filename"),
+            "processing_status": case["processing_status"],
+            "failure_reason": case.get("failure_reason"),
+            "page_count": metadata.get("page_count", 0),
+            "chunk_count": case.get("chunk_count", 0),
+            "metadata": metadata,
+            "sections": case.get("sections") or [],
+            "created_at": case.get("created_at"),
+            "updated_at": case.get("updated_at"),
+            "processed_at": case.get("processed_at"),
+            "content": case.get("content") if include_content else None,
+            "cleaned_content": case.get("cleaned_content") if include_content else None,
         }
+
+    def list_cases(self, filters: CaseFilters, tenant_id: str, skip: int = 0, limit: int = 20) -> dict:
+        rows = self.store.list_cases(filters, tenant_id=tenant_id, skip=skip, limit=limit)
+        cases = []
+        for row in rows:
+            metadata = row.get("metadata") or {}
+            cases.append({
+                "case_id": row["case_id"], "title": row.get("title"), "court": metadata.get("court"),
+                "case_type": metadata.get("case_type"), "jurisdiction": metadata.get("jurisdiction"),
+                "date": decision_date(metadata), "original_filename": row.get("original_filename"),
+                "chunk_count": row.get("chunk_count", 0), "metadata": metadata,
+            })
+        return {"total": self.store.count_matching(filters, tenant_id=tenant_id), "skip": skip,
+                "limit": limit, "filters": filters, "cases": cases}
+
+    def stats(self, tenant_id: str) -> dict:
+        by_status = self.store.status_counts(tenant_id=tenant_id)
+        try:
+            index_actor = ray.get_actor(self.settings.index.actor_name, namespace=self.settings.ray.namespace)
+            index = ray.get(index_actor.stats.remote(), timeout=INDEX_STATS_TIMEOUT_S)
+            index_stats = {"vectors": index["count"], "shard_vectors": index["shards"],
+                           "shards": len(index["shards"]), "dimension": index["dimension"]}
+        except Exception:  # noqa: BLE001 - the index may not exist yet; the counts still answer
+            index_stats = None
+        return {
+            "tenant_id": tenant_id,
+            "total_cases": sum(by_status.values()),
+            "cases_by_status": by_status,
+            "indexed_cases": by_status.get("indexed", 0),
+            "total_chunks": self.store.count_chunks(tenant_id=tenant_id),
+            "index": index_stats,
+        }
+
+    def metadata_values(self, field: str, tenant_id: str) -> dict:
+        if field not in METADATA_FIELDS:
+            raise ApiError("validation_error", f"field must be one of {', '.join(METADATA_FIELDS)}")
+        counts = self.store.metadata_value_counts(field, tenant_id=tenant_id)
+        return {"field": field, "values": [{"value": value, "count": count} for value, count in counts]}
+
+
+def _keep_best_chunks(chunk_hits: dict[int, tuple[str, float]], per_passage, *, only_new: bool = False) -> None:
+    """Record each hit chunk's best score over the passages (``only_new``: unseen chunks only)."""
+    seen = set(chunk_hits) if only_new else set()
+    for hits in per_passage:
+        for hit in hits:
+            if hit.vector_id in seen:
+                continue
+            known = chunk_hits.get(hit.vector_id)
+            if known is None or hit.score > known[1]:
+                chunk_hits[hit.vector_id] = (hit.case_id, hit.score)

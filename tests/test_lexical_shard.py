@@ -191,3 +191,16 @@ def test_mismatched_lengths_are_rejected():
 
 def test_doctests_hold():
     assert doctest.testmod(lexical_shard).failed == 0
+
+
+def test_case_filter_applies_before_ranking_and_combines_with_tenant():
+    shard = LexicalShard()
+    # Case "strong" holds the best matches; the filter must still yield the allowed cases' chunks.
+    shard.add(range(5), ["strong"] * 5, ["t1"] * 5, ["habeas corpus habeas corpus writ"] * 5)
+    shard.add([10, 11, 12], ["weak", "weak", "other"], ["t1", "t1", "t2"],
+              ["habeas corpus was refused", "writ petition", "habeas corpus writ"])
+    hits = shard.search("habeas corpus writ", 3, case_ids=["weak", "missing-case"])
+    assert {hit.case_id for hit in hits} == {"weak"} and len(hits) == 2
+    assert shard.search("habeas corpus writ", 3, tenant_id="t1", case_ids=["other"]) == []
+    assert [h.case_id for h in shard.search("habeas corpus writ", 3, tenant_id="t2", case_ids=["other"])] == ["other"]
+    assert shard.search("habeas corpus writ", 3, case_ids=[]) == []

@@ -63,3 +63,32 @@ def test_snapshot_of_an_older_layout_is_refused_with_value_error(tmp_path):
     np.savez(path, ids=np.arange(2), dimension=np.int64(8))
     with pytest.raises(ValueError):
         VectorShard.load(path)
+
+
+def test_case_ids_filter_combines_with_the_tenant_filter():
+    shard = VectorShard(8)
+    shard.add(np.arange(6), ["a", "a", "b", "b", "c", "c"], ["t1", "t1", "t1", "t1", "t2", "t2"],
+              _unit_rows(6))
+    query = _unit_rows(1, seed=3)
+    assert {hit.case_id for hit in shard.search(query, 10, case_ids=["a", "c"])[0]} == {"a", "c"}
+    assert {hit.case_id for hit in shard.search(query, 10, tenant_id="t1", case_ids=["a", "c"])[0]} == {"a"}
+    assert shard.search(query, 10, tenant_id="t2", case_ids=["a"]) == [[]]
+    assert shard.search(query, 10, case_ids=[]) == [[]]
+    assert len(shard.search(query, 10, case_ids=None)[0]) == 6
+    with pytest.raises(TypeError):
+        shard.search(query, 10, case_ids="a")
+
+
+def test_an_id_repeated_in_one_call_keeps_its_last_vector():
+    vectors = _unit_rows(3)
+    shard = VectorShard(8)
+    shard.add(np.array([1, 2, 1]), ["a", "b", "c"], ["t", "t", "t"], vectors)
+    assert shard.count == 2 and shard.vector_ids() == {1, 2}
+    hit = shard.search(vectors[2:3], 1)[0][0]
+    assert (hit.vector_id, hit.case_id) == (1, "c") and "a" not in shard.vectors_of_case
+
+
+def test_a_default_shard_is_exact():
+    shard = VectorShard(8)
+    shard.add(np.arange(50), ["a"] * 50, ["t"] * 50, _unit_rows(50))
+    assert shard.index_kind == "flat"

@@ -1,7 +1,9 @@
+from datetime import date
+
 import numpy as np
 import pytest
 
-from lexray.models import Chunk, ProcessingStatus
+from lexray.models import CaseFilters, CaseMetadata, Chunk, ProcessingStatus
 
 
 
@@ -70,3 +72,42 @@ def test_same_bytes_are_separate_cases_per_tenant(store):
     assert store.get_case(first.case_id, tenant_id="tenant-a")["tenant_id"] == "tenant-a"
     assert store.count_cases(tenant_id="tenant-a") == 1
     assert store.status_counts(tenant_id="tenant-b") == {"uploaded": 1}
+
+
+def _indexed_case(store, digest: str, tenant: str = "t1", **metadata):
+    registration = _register(store, digest=digest, tenant_id=tenant)
+    store.save_case_content(registration.case_id, {"metadata": CaseMetadata(**metadata).model_dump()})
+    store.set_status(registration.case_id, ProcessingStatus.INDEXED, "done")
+    return registration.case_id
+
+
+def test_case_ids_matching_each_filter(store):
+    sc = _indexed_case(store, "1" * 64, court="Supreme Court of India", case_type="Criminal Appeal",
+                       judges=["K. Ramaswamy", "B. L. Hansaria"], date_decided=date(1996, 3, 5))
+    hc = _indexed_case(store, "2" * 64, court="High Court of Delhi", jurisdiction="Delhi",
+                       date_filed=date(2004, 1, 9))
+    _indexed_case(store, "3" * 64, tenant="t2", court="Supreme Court of India")
+    pending = _register(store, digest="4" * 64, tenant_id="t1").case_id
+
+    def matching(**filters):
+        return set(store.case_ids_matching(CaseFilters(**filters), tenant_id="t1"))
+
+    assert matching() == {sc, hc}  # indexed cases of this tenant only
+    assert pending not in matching()
+    assert matching(court="supreme court of india") == {sc}
+    assert matching(court="Supreme Court") == set()  # whole values, not prefixes
+    assert matching(case_type="criminal appeal") == {sc}
+    assert matching(jurisdiction="Delhi") == {hc}
+    assert matching(judge="ramaswamy") == {sc}
+    assert matching(date_from=date(1990, 1, 1), date_to=date(2000, 1, 1)) == {sc}
+    assert matching(date_from=date(2004, 1, 9)) == {hc}  # no decision date: the filing date counts
+    assert matching(court="Supreme Court of India", date_from=date(2000, 1, 1)) == set()
+    assert matching(court="No Such Court") == set()
+    assert matching(judge="(.*") == set()  # taken literally, not as a pattern
+
+
+def test_case_filters_reject_unknown_keys_and_reversed_dates():
+    with pytest.raises(ValueError):
+        CaseFilters(courts="x")
+    with pytest.raises(ValueError):
+        CaseFilters(date_from=date(2020, 2, 1), date_to=date(2020, 1, 1))
