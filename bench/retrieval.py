@@ -34,12 +34,12 @@ from lexray.evaluation import evaluate, latency_percentiles
 from lexray.ids import vector_id_for
 from lexray.ranking import blend_case_scores, case_scores_from_passages
 from lexray.settings import Settings, get_settings
-from pipelines.chunk import text_passages
+from pipelines.chunk import QueryPassages, query_passages, text_passages
 
 BENCH_TENANT = "bench"
 CANDIDATE_CHUNKS = 300
 RESULT_CASES = 100
-HYBRID_WEIGHTS = [round(w, 2) for w in np.linspace(0.0, 1.0, 21)]
+HYBRID_WEIGHTS = [round(w, 3) for w in np.linspace(0.0, 1.0, 41)]
 
 
 class EmbeddingCache:
@@ -103,7 +103,7 @@ def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedde
     return service
 
 
-def search_query(service, query_vectors: np.ndarray, query_passages: list[str], candidates: int
+def search_query(service, query_vectors: np.ndarray, passages_of_query: QueryPassages, candidates: int
                  ) -> tuple[dict[str, dict], dict[str, float]]:
     """Case scores per mode for one query (dense and bm25; hybrid is blended later), and the
     seconds each mode's search took."""
@@ -112,7 +112,7 @@ def search_query(service, query_vectors: np.ndarray, query_passages: list[str], 
     dense = case_scores_from_passages([[(h.case_id, h.score) for h in hits] for hits in dense_hits])
     dense_done = time.perf_counter()
     lexical_hits = [service.search_lexical(text, candidates, tenant_id=BENCH_TENANT)
-                    for text in query_passages]
+                    for text in passages_of_query.lexical]
     bm25 = case_scores_from_passages([[(h.case_id, h.score) for h in hits] for hits in lexical_hits],
                                      normalise=True)
     bm25_done = time.perf_counter()
@@ -124,14 +124,37 @@ def top(scores: dict[str, float], n: int = RESULT_CASES) -> dict[str, float]:
 
 
 def tune_weight(per_query: dict[str, dict], qrels: dict) -> float:
-    """The dense weight that maximises nDCG@10 of the blend on the tuning queries."""
-    best_weight, best_ndcg = 0.5, -1.0
+    """The dense weight that maximises nDCG@10 of the blend on the tuning queries; when
+    neighbouring weights tie, the middle of the longest run of them.
+
+    A handful of tuning queries gives a stepwise, flat curve: which end of a tied run is
+    picked is an accident of those queries; its middle is the choice least tied to them.
+    """
+    objective = []
     for weight in HYBRID_WEIGHTS:
         run = {q: top(blend_case_scores(s["dense"], s["bm25"], weight)) for q, s in per_query.items()}
-        ndcg = evaluate(run, qrels)["ndcg@10"]
-        if ndcg > best_ndcg + 1e-9:
-            best_weight, best_ndcg = weight, ndcg
-    return best_weight
+        objective.append(evaluate(run, qrels)["ndcg@10"])
+    return plateau_middle(HYBRID_WEIGHTS, objective)
+
+
+def plateau_middle(weights: list[float], objective: list[float], tolerance: float = 1e-9) -> float:
+    """Middle of the longest run of consecutive weights whose objective is the maximum.
+
+    >>> plateau_middle([0.0, 0.1, 0.2, 0.3], [0.5, 0.7, 0.7, 0.6])
+    0.15
+    """
+    best = max(objective)
+    runs, current = [], []
+    for weight, value in zip(weights, objective, strict=True):
+        if value >= best - tolerance:
+            current.append(weight)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    longest = max(runs, key=len)
+    return round((longest[0] + longest[-1]) / 2, 4)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,12 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         queries = {**(tuning.queries if tuning else {}), **evaluation.queries}
         per_query, seconds = {}, {"dense": [], "bm25": [], "hybrid": []}
         for query_id, text in queries.items():
-            query_passages = passages(text, settings)
+            passages_of_query = query_passages(text, settings.chunk)
             # Query embedding is part of a query's latency: time it uncached.
             started = time.perf_counter()
-            vectors = embedder_factory().encode(query_passages)
+            vectors = embedder_factory().encode(passages_of_query.dense)
             embed_seconds = time.perf_counter() - started
-            per_query[query_id], timing = search_query(service, vectors, query_passages, args.candidates)
+            per_query[query_id], timing = search_query(service, vectors, passages_of_query, args.candidates)
             seconds["dense"].append(embed_seconds + timing["dense"])
             seconds["bm25"].append(timing["bm25"])
             seconds["hybrid"].append(embed_seconds + timing["dense"] + timing["bm25"])

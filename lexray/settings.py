@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -61,6 +61,16 @@ class LimitSettings(BaseModel):
 class ChunkSettings(BaseModel):
     size_chars: int = Field(1200, ge=100, description="Target chunk length in characters.")
     overlap_chars: int = Field(200, ge=0, description="Characters shared by neighbouring chunks.")
+    query_overlap_chars: int = Field(
+        600, ge=0, description="Overlap of a long query's passages for dense search (half a "
+        "chunk: every sentence is embedded in two contexts)."
+    )
+
+    @model_validator(mode="after")
+    def _overlaps_below_size(self) -> ChunkSettings:
+        if max(self.overlap_chars, self.query_overlap_chars) >= self.size_chars:
+            raise ValueError("overlap_chars and query_overlap_chars must be smaller than size_chars")
+        return self
 
 
 class EmbeddingSettings(BaseModel):
@@ -97,9 +107,9 @@ class IndexSettings(BaseModel):
     hnsw_ef_construction: int = Field(80, ge=8, description="HNSW build-time search depth.")
     hnsw_ef_search: int = Field(128, ge=8, description="HNSW query-time search depth.")
     hybrid_dense_weight: float = Field(
-        0.0, ge=0, le=1,
-        description="Weight of dense scores in hybrid ranking (1 - it for BM25); 0.0 is what "
-        "bench.retrieval tunes on AILA-2019's train split.",
+        0.0375, ge=0, le=1,
+        description="Weight of min-max normalised dense case scores in hybrid ranking (1 - it "
+        "for BM25); what bench.retrieval tunes on AILA-2019's train split (Q1-Q10).",
     )
 
 

@@ -18,7 +18,7 @@ from lexray.models import CaseFilters
 from lexray.ranking import case_scores_from_passages, hybrid_case_scores
 from lexray.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore
-from pipelines.chunk import text_passages
+from pipelines.chunk import QueryPassages, query_passages
 from pipelines.document import extract_case_text
 from pipelines.embed import Embedder
 from pipelines.stages import ray_ocr_runner
@@ -78,7 +78,7 @@ class Retrieval:
         # Only the first passages are searched: cut the text before chunking all of it.
         chunk = self.settings.chunk
         head = query[: MAX_QUERY_PASSAGES * chunk.size_chars]
-        passages = self._passages(head)[:MAX_QUERY_PASSAGES]
+        passages = query_passages(head, chunk).limited(lambda items: items[:MAX_QUERY_PASSAGES])
         results = self._search_passages(passages, tenant_id, options)
         return {"query": query[:QUERY_ECHO_CHARS], "mode": options.mode,
                 "filters": options.filters, "results": results}
@@ -93,7 +93,8 @@ class Retrieval:
         if not text.strip():
             raise ApiError("bad_request",
                            f"case {case_id!r} has no text yet (status {case['processing_status']})")
-        passages = spread(self._passages(text), MAX_SIMILAR_PASSAGES)
+        passages = query_passages(text, self.settings.chunk).limited(
+            lambda items: spread(items, MAX_SIMILAR_PASSAGES))
         results = self._search_passages(passages, tenant_id, options, exclude_case_id=case_id)
         return {"source_case_id": case_id, "mode": options.mode, "filters": options.filters,
                 "results": results}
@@ -105,17 +106,15 @@ class Retrieval:
         options = options or SearchOptions()
         validate_pdf(pdf_bytes, self.settings)
         case_text = extract_case_text(pdf_bytes, self.settings, ray_ocr_runner(self.settings))
-        passages = spread(self._passages(case_text.cleaned_content), MAX_SIMILAR_PASSAGES)
+        passages = query_passages(case_text.cleaned_content, self.settings.chunk).limited(
+            lambda items: spread(items, MAX_SIMILAR_PASSAGES))
         results = self._search_passages(passages, tenant_id, options)
         return {"source_filename": filename, "mode": options.mode, "filters": options.filters,
                 "results": results}
 
-    def _passages(self, text: str) -> list[str]:
-        chunk = self.settings.chunk
-        return text_passages(text, size_chars=chunk.size_chars, overlap_chars=chunk.overlap_chars) or [text]
-
     def _search_passages(
-        self, passages: list[str], tenant_id: str, options: SearchOptions, *, exclude_case_id: str | None = None
+        self, passages: QueryPassages, tenant_id: str, options: SearchOptions, *,
+        exclude_case_id: str | None = None,
     ) -> list[dict]:
         case_ids = self._allowed_case_ids(options.filters, tenant_id, exclude_case_id)
         if case_ids == []:
@@ -123,7 +122,7 @@ class Retrieval:
         ranked, chunk_hits = self._rank_cases(passages, tenant_id, options, case_ids)
         ranked.pop(exclude_case_id, None)
         best = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[: options.limit]
-        return self._hits(best, chunk_hits, query_terms(" ".join(passages)), tenant_id, options)
+        return self._hits(best, chunk_hits, query_terms(" ".join(passages.lexical)), tenant_id, options)
 
     def _allowed_case_ids(
         self, filters: CaseFilters, tenant_id: str, exclude_case_id: str | None
@@ -137,7 +136,7 @@ class Retrieval:
         return [case_id for case_id in matching if case_id != exclude_case_id]
 
     def _rank_cases(
-        self, passages: list[str], tenant_id: str, options: SearchOptions, case_ids: list[str] | None
+        self, passages: QueryPassages, tenant_id: str, options: SearchOptions, case_ids: list[str] | None
     ) -> tuple[dict[str, float], dict[int, tuple[str, float]]]:
         """Case scores and the candidate chunks (vector_id -> case_id, score).
 
@@ -145,7 +144,7 @@ class Retrieval:
         fewer than ``limit`` cases and the index has more to give (a few long cases can fill
         them), so a search returns ``limit`` cases whenever that many can match.
         """
-        passage_vectors = self.embedder.encode(passages) if options.mode != "bm25" else None
+        passage_vectors = self.embedder.encode(passages.dense) if options.mode != "bm25" else None
         allowed = ray.put(case_ids) if case_ids is not None else None
         candidates = options.limit * CHUNKS_PER_CASE
         while True:
@@ -156,7 +155,7 @@ class Retrieval:
             candidates = min(candidates * CANDIDATE_GROWTH, MAX_CANDIDATES_PER_PASSAGE)
 
     def _score_candidates(
-        self, passages: list[str], passage_vectors, candidates: int, tenant_id: str, mode: str, allowed
+        self, passages: QueryPassages, passage_vectors, candidates: int, tenant_id: str, mode: str, allowed
     ) -> tuple[dict[str, float], dict[int, tuple[str, float]], bool]:
         """One round: case scores, candidate chunks, and whether the index holds more candidates."""
         index_actor = get_index_actor(self.settings)
@@ -171,7 +170,7 @@ class Retrieval:
             more_in_index |= any(len(hits) >= candidates for hits in per_passage)
         if mode in ("bm25", "hybrid"):
             per_passage = ray.get([index_actor.search_lexical.remote(text, candidates, tenant_id, allowed)
-                                   for text in passages])
+                                   for text in passages.lexical])
             case_scores["bm25"] = case_scores_from_passages(
                 [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage], normalise=True)
             # In hybrid mode a chunk both sides found keeps its dense score.
