@@ -38,6 +38,7 @@ from pipelines.chunk import QueryPassages, query_passages, text_passages
 
 BENCH_TENANT = "bench"
 CANDIDATE_CHUNKS = 300
+SAVE_EVERY_BATCHES = 40
 RESULT_CASES = 100
 HYBRID_WEIGHTS = [round(w, 3) for w in np.linspace(0.0, 1.0, 41)]
 
@@ -66,6 +67,8 @@ class EmbeddingCache:
                 encoded = embedder.encode([text for _, text in part])
                 self.vectors.update({key: vector for (key, _), vector in zip(part, encoded, strict=True)})
                 print(f"  embedded {min(start + 256, len(missing))}/{len(missing)} new texts", flush=True)
+                if (start // 256 + 1) % SAVE_EVERY_BATCHES == 0:
+                    self.save()  # a long first run that is interrupted resumes from here
             self.save()
         return np.vstack([self.vectors[key] for key in keys]) if keys else np.zeros((0, 0), np.float32)
 
@@ -83,7 +86,9 @@ def passages(text: str, settings: Settings) -> list[str]:
     return pieces or [text]
 
 
-def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedder_factory):
+def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedder_factory, *, dense: bool = True):
+    """The corpus chunked and indexed; without ``dense`` (a BM25-only run) nothing is embedded
+    and the vector side holds 1-d placeholders that are never searched."""
     from actors.index_actor import IndexService
 
     ids, cases, texts = [], [], []
@@ -94,7 +99,7 @@ def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedde
             cases.append(doc_id)
             texts.append(text)
     print(f"corpus: {len(corpus)} documents -> {len(texts)} chunks", flush=True)
-    vectors = cache.encode(texts, embedder_factory)
+    vectors = cache.encode(texts, embedder_factory) if dense else np.zeros((len(texts), 1), np.float32)
     service = IndexService(settings)
     for start in range(0, len(ids), 2000):
         end = start + 2000
@@ -103,13 +108,15 @@ def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedde
     return service
 
 
-def search_query(service, query_vectors: np.ndarray, passages_of_query: QueryPassages, candidates: int
+def search_query(service, query_vectors: np.ndarray | None, passages_of_query: QueryPassages, candidates: int
                  ) -> tuple[dict[str, dict], dict[str, float]]:
     """Case scores per mode for one query (dense and bm25; hybrid is blended later), and the
-    seconds each mode's search took."""
+    seconds each mode's search took. No ``query_vectors``: BM25 only."""
     started = time.perf_counter()
-    dense_hits = service.search(query_vectors, candidates, tenant_id=BENCH_TENANT)
-    dense = case_scores_from_passages([[(h.case_id, h.score) for h in hits] for hits in dense_hits])
+    dense = {}
+    if query_vectors is not None:
+        dense_hits = service.search(query_vectors, candidates, tenant_id=BENCH_TENANT)
+        dense = case_scores_from_passages([[(h.case_id, h.score) for h in hits] for hits in dense_hits])
     dense_done = time.perf_counter()
     lexical_hits = [service.search_lexical(text, candidates, tenant_id=BENCH_TENANT)
                     for text in passages_of_query.lexical]
@@ -188,14 +195,15 @@ def main(argv: list[str] | None = None) -> int:
                 embedder = Embedder(settings.embedding)
             return embedder
 
-        service = build_index(evaluation.corpus, settings, cache, embedder_factory)
+        need_dense = bool({"dense", "hybrid"} & set(modes))
+        service = build_index(evaluation.corpus, settings, cache, embedder_factory, dense=need_dense)
         queries = {**(tuning.queries if tuning else {}), **evaluation.queries}
         per_query, seconds = {}, {"dense": [], "bm25": [], "hybrid": []}
         for query_id, text in queries.items():
             passages_of_query = query_passages(text, settings.chunk)
             # Query embedding is part of a query's latency: time it uncached.
             started = time.perf_counter()
-            vectors = embedder_factory().encode(passages_of_query.dense)
+            vectors = embedder_factory().encode(passages_of_query.dense) if need_dense else None
             embed_seconds = time.perf_counter() - started
             per_query[query_id], timing = search_query(service, vectors, passages_of_query, args.candidates)
             seconds["dense"].append(embed_seconds + timing["dense"])

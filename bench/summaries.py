@@ -1,0 +1,201 @@
+"""ROUGE of summaries against reference summaries: the lead-N baseline and each method, same run.
+
+    python -m bench.summaries --dataset FILE [--methods textrank,lexrank,...] [--limit N]
+
+FILE is ``.jsonl`` or ``.jsonl.xz``, one ``{"id", "judgement", "summary"}`` per line. For each
+record N is the reference summary's word count; every method gets the same budget of N words
+(its output is cut to its first N words, so no method gains recall by running long), and lead-N
+is the judgement's first N words. Prints ROUGE-1/2/L F1 (stemmed; mean over records) per
+method with its gain over lead-N, and as its last line one JSON object
+``{"lead_n": {"rouge1", "rouge2", "rougeL"}, "<method>": {...}, ...}``.
+
+A method is a callable ``(record, n_words) -> summary text`` in ``SUMMARIZERS``; another one,
+e.g. an abstractive summarizer, joins the run with ``main(argv, summarizers={**SUMMARIZERS,
+"abstractive": summarize_abstractive})`` and ``--methods ...,abstractive``.
+
+>>> first_words("The appeal is  dismissed with costs.", 3)
+'The appeal is'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TextIO
+
+from generation.extractive import DEFAULT_METHOD, summarize
+from generation.rouge import ROUGE_TYPES, mean_scores, rouge_f1
+
+BASELINE = "lead_n"
+
+
+class DatasetError(ValueError):
+    """The dataset file cannot be read or a record lacks what the bench needs."""
+
+
+@dataclass(frozen=True)
+class SummaryRecord:
+    id: str
+    judgement: str
+    summary: str  # the reference
+
+    @property
+    def n_words(self) -> int:
+        return len(self.summary.split())
+
+
+Summarizer = Callable[[SummaryRecord, int], str]
+
+
+def first_words(text: str, n_words: int) -> str:
+    return " ".join(text.split()[:n_words])
+
+
+def lead_n(record: SummaryRecord, n_words: int) -> str:
+    return first_words(record.judgement, n_words)
+
+
+def extractive(record: SummaryRecord, n_words: int, **options) -> str:
+    return summarize(record.judgement, length=n_words, **options).text
+
+
+# Ablations are named after what they change from the two rankers as shipped.
+SUMMARIZERS: dict[str, Summarizer] = {
+    BASELINE: lead_n,
+    "textrank": partial(extractive, method="textrank"),
+    "lexrank": partial(extractive, method="lexrank"),
+    "textrank_keep_header": partial(extractive, method="textrank", skip_header=False),
+    "lexrank_keep_header": partial(extractive, method="lexrank", skip_header=False),
+    "textrank_late_bias": partial(extractive, method="textrank", position_bias=3.0),
+    "lexrank_late_bias": partial(extractive, method="lexrank", position_bias=3.0),
+    "lexrank_early_bias": partial(extractive, method="lexrank", position_bias=-3.0),
+}
+DEFAULT_METHODS = ("textrank", "lexrank")
+
+
+def read_records(path: Path, limit: int | None = None) -> list[SummaryRecord]:
+    """Records of a ``.jsonl`` / ``.jsonl.xz`` file; DatasetError names the file and line.
+
+    >>> read_records(Path("/nonexistent.jsonl"))
+    Traceback (most recent call last):
+    ...
+    bench.summaries.DatasetError: cannot read /nonexistent.jsonl: No such file or directory
+    """
+    records = []
+    try:
+        with _open_text(path) as dataset_file:
+            for line_number, record in _jsonl_records(dataset_file, path):
+                records.append(_summary_record(record, path, line_number))
+                if limit is not None and len(records) >= limit:
+                    break
+    except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        raise DatasetError(f"cannot read {path}: {reason}") from None
+    if not records:
+        raise DatasetError(f"{path} holds no records")
+    return records
+
+
+def score_methods(
+    records: list[SummaryRecord], summarizers: Mapping[str, Summarizer]
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Mean ROUGE F1 per method, and mean seconds per record spent summarizing."""
+    scores, seconds = {}, {}
+    for name, summarizer in summarizers.items():
+        per_record, elapsed = [], 0.0
+        for record in records:
+            started = time.perf_counter()
+            candidate = first_words(summarizer(record, record.n_words), record.n_words)
+            elapsed += time.perf_counter() - started
+            per_record.append(rouge_f1(record.summary, candidate))
+        scores[name] = mean_scores(per_record)
+        seconds[name] = elapsed / len(records)
+    return scores, seconds
+
+
+def format_table(scores: dict[str, dict[str, float]], seconds: dict[str, float]) -> list[str]:
+    """One row per method: ROUGE F1, the gain over lead-N in ROUGE-2 and -L, seconds/record."""
+    baseline = scores[BASELINE]
+    lines = [f"{'method':<22}" + "".join(f"{name:>9}" for name in ROUGE_TYPES)
+             + f"{'dR-2':>9}{'dR-L':>9}{'s/record':>10}"]
+    for name, method_scores in scores.items():
+        lines.append(
+            f"{name:<22}" + "".join(f"{method_scores[rouge_type]:>9.4f}" for rouge_type in ROUGE_TYPES)
+            + f"{method_scores['rouge2'] - baseline['rouge2']:>+9.4f}"
+            + f"{method_scores['rougeL'] - baseline['rougeL']:>+9.4f}"
+            + f"{seconds[name]:>10.3f}"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | None = None) -> int:
+    summarizers = SUMMARIZERS if summarizers is None else summarizers
+    parser = argparse.ArgumentParser(prog="python -m bench.summaries", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", required=True, type=Path, help=".jsonl or .jsonl.xz of {id, judgement, summary}")
+    parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                        help=f"comma-separated, of: {', '.join(name for name in summarizers if name != BASELINE)}"
+                             f" ({BASELINE} always runs)")
+    parser.add_argument("--limit", type=int, default=None, help="score only the first N records")
+    args = parser.parse_args(argv)
+    names = [name.strip() for name in args.methods.split(",") if name.strip() and name.strip() != BASELINE]
+    unknown = [name for name in names if name not in summarizers]
+    if unknown:
+        parser.error(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(summarizers)}")
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be at least 1")
+    try:
+        records = read_records(args.dataset, args.limit)
+    except DatasetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+    scores, seconds = score_methods(
+        records, {BASELINE: summarizers.get(BASELINE, lead_n), **{name: summarizers[name] for name in names}}
+    )
+    print(f"{args.dataset.name}: {len(records)} records, budget = reference length "
+          f"(mean {sum(record.n_words for record in records) / len(records):.0f} words); "
+          f"ROUGE F1, stemmed; extractive default: {DEFAULT_METHOD}")
+    print("\n".join(format_table(scores, seconds)))
+    print(json.dumps(scores))
+    return 0
+
+
+def _open_text(path: Path) -> TextIO:
+    if path.suffix == ".xz":
+        return lzma.open(path, "rt", encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")
+
+
+def _jsonl_records(dataset_file: TextIO, path: Path) -> Iterator[tuple[int, object]]:
+    for line_number, line in enumerate(dataset_file, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield line_number, json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DatasetError(f"{path}:{line_number}: not JSON ({error.msg})") from None
+
+
+def _summary_record(record: object, path: Path, line_number: int) -> SummaryRecord:
+    if not isinstance(record, dict):
+        raise DatasetError(f"{path}:{line_number}: a record must be a JSON object")
+    missing = [field for field in ("id", "judgement", "summary") if field not in record]
+    if missing:
+        raise DatasetError(f"{path}:{line_number}: record has no {', '.join(missing)}")
+    for field in ("judgement", "summary"):
+        if not isinstance(record[field], str):
+            raise DatasetError(f"{path}:{line_number}: {field} must be a string")
+    if not record["summary"].split():
+        raise DatasetError(f"{path}:{line_number}: summary is empty, so there is no word budget")
+    return SummaryRecord(id=str(record["id"]), judgement=record["judgement"], summary=record["summary"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
