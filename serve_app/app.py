@@ -16,8 +16,9 @@ from ray.serve import Application
 
 from lexray.settings import PROJECT_ROOT, Settings
 from serve_app.gateway import Gateway
-from serve_app.generation import LLM, Chat, Questions, Summarization
+from serve_app.generation import Chat, Questions, Summarization
 from serve_app.ingestion import Ingestion
+from serve_app.llm import LLM
 from serve_app.retrieval import Retrieval
 
 SERVE_CONFIG = PROJECT_ROOT / "configs" / "serve.yaml"
@@ -51,7 +52,7 @@ def build_app(settings: Settings | None = None) -> Application:
         summarization=_configured(Summarization).bind(),
         questions=_configured(Questions).bind(),
         chat=_configured(Chat).bind(),
-        llm=_configured(LLM).bind(),
+        llm=_configured(LLM).bind(settings_json),
         settings_json=settings_json,
     )
 

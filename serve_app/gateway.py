@@ -6,20 +6,31 @@ forwards each request to the deployment of its concern through a DeploymentHandl
 
 
 import asyncio
+import json
 import logging
 from typing import Annotated, TypeVar
 
 import ray
 from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
 from ray import serve
-from ray.serve.handle import DeploymentHandle
+from ray.serve.handle import DeploymentHandle, DeploymentResponseGenerator
 
+from generation.openai_format import (
+    SSE_DONE,
+    StreamFramer,
+    chat_completion,
+    model_card,
+    sse,
+    text_completion,
+)
+from lexray.errors import LexRayError
 from lexray.settings import Settings
 from lexray.store import CaseStore
 from serve_app.auth import KeyRing
-from serve_app.errors import ApiError, error_response, install_error_handlers
+from serve_app.errors import ApiError, error_response, install_error_handlers, status_for
 from serve_app.http import install_http_layer, principal_of
 from serve_app.ingestion import settings_from
 from serve_app.rate_limit import get_rate_limiter
@@ -30,10 +41,15 @@ from serve_app.schemas import (
     CaseListResponse,
     CaseResponse,
     CaseStatusResponse,
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    CompletionRequest,
+    CompletionResponse,
     ErrorResponse,
     HealthResponse,
     IngestionStatsResponse,
     MetadataValuesResponse,
+    ModelList,
     RetrievalStatsResponse,
     RootResponse,
     SearchRequest,
@@ -50,6 +66,10 @@ logger = logging.getLogger(__name__)
 VERSION = "0.1.0"
 HEALTH_TIMEOUT_S = 3.0
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 415, 422, 429, 503)}
+OPENAI_ERRORS = {**ERRORS, 504: {"model": ErrorResponse},
+                 200: {"description": "JSON; with `stream: true` server-sent events of chunks, "
+                                      "ending with `data: [DONE]`",
+                       "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
 
 app = FastAPI(
     title="LexRay",
@@ -89,6 +109,43 @@ def similar_request_body() -> dict:
         "application/json": {"schema": json_schema},
         "multipart/form-data": {"schema": form_schema},
     }}}
+
+
+async def event_stream(request: Request, chunks: DeploymentResponseGenerator,
+                       framer: StreamFramer) -> StreamingResponse:
+    """Server-sent events of a streaming handle's chunks, ending with ``data: [DONE]``.
+
+    The first chunk is awaited before the response starts, so an invalid request still gets
+    its 4xx in the one error shape; a failure later ends the stream with an error event.
+    """
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        first = None
+
+    async def events():
+        chunk = first
+        try:
+            while chunk is not None:
+                for frame in framer.frames(chunk):
+                    yield sse(frame)
+                chunk = await anext(chunks, None)
+        except asyncio.CancelledError:  # the client went away: stop generating for it
+            chunks.cancel()
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported in the stream, whose status is sent
+            cause = getattr(exc, "cause", None)
+            error = cause if isinstance(cause, LexRayError) else exc
+            if isinstance(error, LexRayError):
+                status, code, message = status_for(error), error.code, error.message
+            else:
+                logger.exception("stream failed on %s", request.url.path)
+                status, code, message = 500, "internal_error", "internal server error"
+            yield sse(json.loads(error_response(request, status, code, message).body))
+        yield SSE_DONE
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @serve.deployment
@@ -296,9 +353,37 @@ class Gateway:
     async def chat_message(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:
         return await self.chat.message.remote(body, tenant)
 
-    @app.post("/v1/chat/completions", responses={**ERRORS, 501: {"model": ErrorResponse}})
-    async def chat_completions(self, body: dict) -> dict:
-        return await self.llm.chat_completions.remote(body)
+    # OpenAI-compatible text generation on the LLM deployment
+
+    @app.get("/v1/models", response_model=ModelList, responses=ERRORS)
+    async def models(self) -> dict:
+        return {"object": "list", "data": [model_card(await self.llm.model_info.remote())]}
+
+    @app.post("/v1/chat/completions", response_model=ChatCompletionResponse, responses=OPENAI_ERRORS)
+    async def chat_completions(self, completion: ChatCompletionRequest, request: Request):
+        model = self._served_model(completion.model)
+        messages, params = completion.chat_messages(), completion.generation_params()
+        if completion.stream:
+            chunks = self.llm.options(stream=True).chat_stream.remote(messages, params)
+            framer = StreamFramer("chat", model, include_usage=completion.include_usage())
+            return await event_stream(request, chunks, framer)
+        return chat_completion(await self.llm.chat.remote(messages, params), model)
+
+    @app.post("/v1/completions", response_model=CompletionResponse, responses=OPENAI_ERRORS)
+    async def completions(self, completion: CompletionRequest, request: Request):
+        model = self._served_model(completion.model)
+        prompt, params = completion.prompt_text(), completion.generation_params()
+        if completion.stream:
+            chunks = self.llm.options(stream=True).complete_stream.remote(prompt, params)
+            framer = StreamFramer("text", model, include_usage=completion.include_usage())
+            return await event_stream(request, chunks, framer)
+        return text_completion(await self.llm.complete.remote(prompt, params), model)
+
+    def _served_model(self, requested: str | None) -> str:
+        served = self.settings.llm.served_model_name
+        if requested not in (None, served):
+            raise ApiError("not_found", f"model {requested!r} is not served here; GET /v1/models lists it")
+        return served
 
     # For in-cluster Python callers holding a handle (serve.get_app_handle): no HTTP, no key;
     # the caller names the tenant.

@@ -1,4 +1,4 @@
-"""Deployments whose features land in later issues (summarization, questions, chat, LLM).
+"""Deployments whose features land in later issues (summarization, questions, chat).
 
 They are real members of the application graph now — routed, scaled and health-checked — and
 answer 501 ``not_implemented`` until their generation code lands.
@@ -31,12 +31,3 @@ class Questions:
 class Chat:
     def message(self, request: dict, tenant_id: str) -> dict:
         raise not_yet("chat")
-
-
-@serve.deployment
-class LLM:
-    def health(self) -> dict:
-        return {"status": "healthy", "detail": "deployment up; no generator configured yet"}
-
-    def chat_completions(self, request: dict) -> dict:
-        raise not_yet("text generation")
