@@ -182,7 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lexray-bench-") as scratch:
         settings = base.model_copy(update={
             "data_dir": Path(scratch),
-            "index": base.index.model_copy(update={"actor_name": "bench", "snapshot_interval_s": 1e9}),
+            # BM25-only runs hold placeholder vectors: keep them in an exact index (an HNSW
+            # graph over identical vectors degenerates).
+            "index": base.index.model_copy(update={
+                "actor_name": "bench", "snapshot_interval_s": 1e9,
+                **({} if {"dense", "hybrid"} & set(modes) else {"index_type": "flat"}),
+            }),
         })
         cache = EmbeddingCache(base.data_dir / "cache" / "embeddings", settings.embedding.model_name)
         embedder = None

@@ -81,7 +81,9 @@ def _alternation(abbreviations: tuple[str, ...]) -> str:
 
 _SECTION_NUMBER = r"\d+[A-Za-z]{0,2}(?:\.\d+)*(?:\([0-9A-Za-z]{1,4}\))*"
 _LIST_JOINER = r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|to|through|read\s+with)\s|&|/)\s*"
-_NUMBER_LIST = rf"{_SECTION_NUMBER}(?:{_LIST_JOINER}{_SECTION_NUMBER})*"
+# Atomic: a list is taken whole or not at all. Backtracking into it (to try shorter lists when
+# no statute name follows) made long lists of numbers cost seconds per chunk.
+_NUMBER_LIST = rf"(?>{_SECTION_NUMBER}(?:{_LIST_JOINER}{_SECTION_NUMBER})*)"
 
 # One scan over the original text; at each position the first matching branch wins, so
 # longer or more specific forms come first (a citation's "U. S. 614" must not read as "S. 614").

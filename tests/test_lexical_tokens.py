@@ -124,3 +124,15 @@ def test_empty_and_stopword_only_text_has_no_tokens(text):
 
 def test_doctests_hold():
     assert doctest.testmod(lexical_tokens).failed == 0
+
+
+def test_long_lists_of_numbers_are_tokenised_without_backtracking_blowup():
+    # Survey numbers and section lists from real judgements (AILA C1161, C77). Before the number
+    # list was made atomic, one such 1,200-character chunk took seconds; a list this long
+    # would not finish within the suite's timeout.
+    survey = "lands in Sy. Nos. " + ", ".join(f"{n}/{n % 7 + 1}" for n in range(40, 400)) + " and more"
+    sections = "namely, sections " + ",".join(str(n) for n in range(100, 600)) + ", and 511 of the Code"
+    assert "64/5" not in legal_tokens(survey)  # case-number shape only after "No."
+    assert {"40/6", "399/1"} <= set(legal_tokens(survey))
+    tokens = legal_tokens(sections)
+    assert {"s.100", "s.599", "s.511"} <= set(tokens)
