@@ -9,9 +9,10 @@ is the judgement's first N words. Prints ROUGE-1/2/L F1 (stemmed; mean over reco
 method with its gain over lead-N, and as its last line one JSON object
 ``{"lead_n": {"rouge1", "rouge2", "rougeL"}, "<method>": {...}, ...}``.
 
-A method is a callable ``(record, n_words) -> summary text`` in ``SUMMARIZERS``; another one,
-e.g. an abstractive summarizer, joins the run with ``main(argv, summarizers={**SUMMARIZERS,
-"abstractive": summarize_abstractive})`` and ``--methods ...,abstractive``.
+A method is a callable ``(record, n_words) -> summary text`` in ``SUMMARIZERS``; one with a
+``prepare()`` is prepared before the clock starts and ``close()``d after. ``abstractive`` is the
+API's map-reduce summarizer (``generation.summaries``) on a vLLM engine started in this process,
+only when ``--methods`` names it (minutes per record on CPUs: use ``--limit``).
 
 >>> first_words("The appeal is  dismissed with costs.", 3)
 'The appeal is'
@@ -20,9 +21,12 @@ e.g. an abstractive summarizer, joins the run with ``main(argv, summarizers={**S
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import lzma
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -32,6 +36,8 @@ from typing import TextIO
 
 from generation.extractive import DEFAULT_METHOD, summarize
 from generation.rouge import ROUGE_TYPES, mean_scores, rouge_f1
+from generation.summaries import MAX_SUMMARY_WORDS, MapReduceSummarizer, SummaryGenerationError
+from pipelines.sections import detect_sections
 
 BASELINE = "lead_n"
 
@@ -66,6 +72,64 @@ def extractive(record: SummaryRecord, n_words: int, **options) -> str:
     return summarize(record.judgement, length=n_words, **options).text
 
 
+class InProcessAbstractive:
+    """Abstractive summaries by ``MapReduceSummarizer`` on a ``GenerationEngine`` in this process.
+
+    The engine (vLLM's async engine) runs on an event loop in a background thread, started by
+    ``prepare`` (or the first call). A record the model gives nothing usable for scores 0.
+    """
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.engine = None
+        self.failures = 0
+
+    def prepare(self) -> None:
+        if self.engine is not None:
+            return
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # its INFO lines go to stdout
+        from generation.engine import GenerationEngine
+        from lexray.settings import get_settings
+
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="bench-llm", daemon=True).start()
+        settings = get_settings()
+
+        async def start():
+            return GenerationEngine.start(settings)
+
+        self.engine = self._run(start())
+
+    def __call__(self, record: SummaryRecord, n_words: int) -> str:
+        self.prepare()
+        sample = record.judgement[:20_000]
+        summarizer = MapReduceSummarizer(
+            self._generate, context_tokens=self.engine.llm.max_model_len,
+            chars_per_token=len(sample) / max(self.engine.count_tokens(sample), 1))
+        sections = detect_sections(record.judgement, [])
+        try:
+            summary = self._run(summarizer.summarize(
+                record.judgement, length=min(n_words, MAX_SUMMARY_WORDS), sections=sections))
+        except SummaryGenerationError:
+            self.failures += 1
+            return ""
+        return summary.text
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.shutdown()
+            self.engine = None
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.loop = None
+
+    async def _generate(self, messages: list[dict[str, str]], params: dict) -> dict:
+        return (await self.engine.generate(messages, params)).as_dict()
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+
 # Ablations are named after what they change from the two rankers as shipped.
 SUMMARIZERS: dict[str, Summarizer] = {
     BASELINE: lead_n,
@@ -76,6 +140,7 @@ SUMMARIZERS: dict[str, Summarizer] = {
     "textrank_late_bias": partial(extractive, method="textrank", position_bias=3.0),
     "lexrank_late_bias": partial(extractive, method="lexrank", position_bias=3.0),
     "lexrank_early_bias": partial(extractive, method="lexrank", position_bias=-3.0),
+    "abstractive": InProcessAbstractive(),
 }
 DEFAULT_METHODS = ("textrank", "lexrank")
 
@@ -156,9 +221,14 @@ def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | 
         print(f"error: {error}", file=sys.stderr)
         return 1
 
-    scores, seconds = score_methods(
-        records, {BASELINE: summarizers.get(BASELINE, lead_n), **{name: summarizers[name] for name in names}}
-    )
+    selected = {BASELINE: summarizers.get(BASELINE, lead_n), **{name: summarizers[name] for name in names}}
+    for summarizer in selected.values():
+        getattr(summarizer, "prepare", lambda: None)()
+    try:
+        scores, seconds = score_methods(records, selected)
+    finally:
+        for summarizer in selected.values():
+            getattr(summarizer, "close", lambda: None)()
     print(f"{args.dataset.name}: {len(records)} records, budget = reference length "
           f"(mean {sum(record.n_words for record in records) / len(records):.0f} words); "
           f"ROUGE F1, stemmed; extractive default: {DEFAULT_METHOD}")

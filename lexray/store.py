@@ -35,6 +35,7 @@ CASES = "cases"
 CHUNKS = "chunks"
 UPLOADS = "uploads"
 JOBS = "ingest_jobs"
+SUMMARIES = "summaries"
 
 # A case in one of these states was interrupted mid-way (e.g. a killed job): resume it.
 INCOMPLETE_STATUSES = {
@@ -148,6 +149,7 @@ class CaseStore:
         self.chunks.create_index([("case_id", pymongo.ASCENDING), ("chunk_index", pymongo.ASCENDING)])
         self.chunks.create_index("tenant_id")
         self.jobs.create_index("job_id", unique=True)
+        self.db[SUMMARIES].create_index([("tenant_id", 1), ("case_id", 1), ("created_at", -1)])
 
     # Registration and status
 
@@ -384,6 +386,25 @@ class CaseStore:
         """The stored chunks (without vectors) with these ``vector_ids`` that ``tenant_id`` owns."""
         query = tenant_scope({"vector_id": {"$in": vector_ids}}, tenant_id)
         return list(self.chunks.find(query, {"_id": 0, "embedding": 0}))
+
+    # Summaries (collection ``summaries``): only ever inserted, so a later failing request
+    # cannot lose one.
+
+    def save_summary(self, summary: dict[str, Any]) -> None:
+        """Store one summary record; it names its ``tenant_id`` and ``case_id`` or ``document_hash``."""
+        self.db[SUMMARIES].insert_one(to_bson(dict(summary)))
+
+    def summaries_of(
+        self, *, tenant_id: str, case_id: str | None = None, document_hash: str | None = None,
+        limit: int = 50,
+    ) -> list[dict]:
+        """The tenant's summaries of a case or of those bytes (either key matches), newest first."""
+        keys = [{"case_id": case_id}] if case_id else []
+        keys += [{"document_hash": document_hash}] if document_hash else []
+        if not keys:
+            return []
+        query = tenant_scope(keys[0] if len(keys) == 1 else {"$or": keys}, tenant_id)
+        return list(self.db[SUMMARIES].find(query, {"_id": 0}).sort("created_at", -1).limit(limit))
 
 
 # What a listing or a search hit shows of a case: no texts, logs or page spans.

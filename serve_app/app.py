@@ -16,10 +16,11 @@ from ray.serve import Application
 
 from lexray.settings import PROJECT_ROOT, Settings
 from serve_app.gateway import Gateway
-from serve_app.generation import Chat, Questions, Summarization
+from serve_app.generation import Chat, Questions
 from serve_app.ingestion import Ingestion
 from serve_app.llm import LLM
 from serve_app.retrieval import Retrieval
+from serve_app.summarization import Summarization
 
 SERVE_CONFIG = PROJECT_ROOT / "configs" / "serve.yaml"
 DEPLOYMENT_OPTION_KEYS = {"num_replicas", "autoscaling_config", "ray_actor_options",
@@ -46,13 +47,14 @@ def build_app(settings: Settings | None = None) -> Application:
     """The graph; ``settings`` (tests, scripts) are passed to every replica explicitly,
     otherwise each replica reads LEXRAY_* from its runtime_env."""
     settings_json = settings.model_dump_json() if settings is not None else None
+    llm = _configured(LLM).bind(settings_json)
     return _configured(Gateway).bind(
         ingestion=_configured(Ingestion).bind(settings_json),
         retrieval=_configured(Retrieval).bind(settings_json),
-        summarization=_configured(Summarization).bind(),
+        summarization=_configured(Summarization).bind(llm, settings_json),
         questions=_configured(Questions).bind(),
         chat=_configured(Chat).bind(),
-        llm=_configured(LLM).bind(settings_json),
+        llm=llm,
         settings_json=settings_json,
     )
 

@@ -71,7 +71,9 @@ from serve_app.schemas import (
     CaseListResponse,
     CaseResponse,
     CaseStatusResponse,
+    ComparisonResponse,
     ErrorResponse,
+    FocusAreasResponse,
     HealthResponse,
     IngestionStatsResponse,
     MetadataValuesResponse,
@@ -82,12 +84,23 @@ from serve_app.schemas import (
     SearchResponse,
     SimilarRequest,
     SimilarResponse,
+    StoredSummariesResponse,
+    SummarizeCaseRequest,
+    SummarizeManyRequest,
+    SummarizeTextRequest,
+    SummarizeUploadForm,
+    SummaryMode,
+    SummaryResponse,
+    SupportedLengthsResponse,
     UploadResponse,
 )
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 API_PREFIX = "/api/v1/ingestion"
 RETRIEVAL_PREFIX = "/api/v1/retrieval"
+SUMMARIZATION_PREFIX = "/api/v1/summarization"
+# Abstractive summaries run the LLM over every part of a judgement: minutes on CPUs.
+GENERATION_TIMEOUT_S = 600.0
 CASE_DONE_STATUSES = frozenset({"indexed", "failed"})
 BATCH_DONE_STATUSES = frozenset({"SUCCEEDED", "FAILED", "STOPPED"})
 # Waited on a 429 that carries no (readable) Retry-After.
@@ -467,6 +480,69 @@ class LexRayClient:
     def case_types(self) -> MetadataValuesResponse:
         """The case types of the indexed cases, with how many cases each."""
         return self._get_model(f"{RETRIEVAL_PREFIX}/metadata/case-types", MetadataValuesResponse)
+
+    # Summarization (abstractive summaries take a while on CPUs: ``timeout`` is per call)
+
+    def summarize_case(
+        self, case_id: str, *, length: str | int = "medium", focus_areas: list[str] | None = None,
+        mode: SummaryMode = "both", timeout: float = GENERATION_TIMEOUT_S,
+    ) -> SummaryResponse:
+        """Summaries of a stored case (``summaries.extractive`` / ``.abstractive``), which the
+        server also stores."""
+        body = SummarizeCaseRequest(case_id=case_id, length=length, focus_areas=focus_areas or [], mode=mode)
+        response = self._request("POST", f"{SUMMARIZATION_PREFIX}/summarize1", json=body.model_dump(),
+                                 timeout=timeout)
+        return SummaryResponse.model_validate_json(response.content)
+
+    def summarize_many(
+        self, case_ids: list[str], *, length: str | int = "medium", focus_areas: list[str] | None = None,
+        mode: str = "extractive", timeout: float = GENERATION_TIMEOUT_S,
+    ) -> ComparisonResponse:
+        """Each case summarised, then compared (2 to 10 cases)."""
+        body = SummarizeManyRequest(case_ids=case_ids, length=length, focus_areas=focus_areas or [], mode=mode)
+        response = self._request("POST", f"{SUMMARIZATION_PREFIX}/summarize-many", json=body.model_dump(),
+                                 timeout=timeout)
+        return ComparisonResponse.model_validate_json(response.content)
+
+    def summarize_pdf(
+        self, source: str | Path | bytes, *, filename: str | None = None, length: str | int = "medium",
+        focus_areas: list[str] | None = None, mode: SummaryMode = "both", store: bool = False,
+        timeout: float = GENERATION_TIMEOUT_S,
+    ) -> SummaryResponse:
+        """Summaries of a PDF (a path, or its bytes), which the server reads but does not keep;
+        with ``store`` it keeps the summary, under the file's sha256."""
+        if isinstance(source, bytes):
+            pdf_bytes, filename = source, filename or "upload.pdf"
+        else:
+            path = Path(source)
+            pdf_bytes, filename = path.read_bytes(), filename or path.name
+        SummarizeUploadForm(length=length, focus_areas=focus_areas or [], mode=mode, store=store)
+        form_fields = {"length": str(length), "mode": mode, "store": _form_bool(store),
+                       "focus_areas": ",".join(focus_areas or [])}
+        response = self._request("POST", f"{SUMMARIZATION_PREFIX}/summarize-uploaded", data=form_fields,
+                                 files={"file": (filename, pdf_bytes, "application/pdf")}, timeout=timeout)
+        return SummaryResponse.model_validate_json(response.content)
+
+    def summarize_text(
+        self, text: str, *, length: str | int = "medium", focus_areas: list[str] | None = None,
+        mode: SummaryMode = "both", timeout: float = GENERATION_TIMEOUT_S,
+    ) -> SummaryResponse:
+        """Summaries of plain text (no pages; not stored)."""
+        body = SummarizeTextRequest(text=text, length=length, focus_areas=focus_areas or [], mode=mode)
+        response = self._request("POST", f"{SUMMARIZATION_PREFIX}/summarize-text", json=body.model_dump(),
+                                 timeout=timeout)
+        return SummaryResponse.model_validate_json(response.content)
+
+    def stored_summaries(self, case_id: str) -> StoredSummariesResponse:
+        """Stored summaries of a case (or of an upload, by its sha256), newest first."""
+        return self._get_model(f"{SUMMARIZATION_PREFIX}/summary/{quote(case_id, safe='')}",
+                               StoredSummariesResponse)
+
+    def supported_lengths(self) -> SupportedLengthsResponse:
+        return self._get_model(f"{SUMMARIZATION_PREFIX}/supported-lengths", SupportedLengthsResponse)
+
+    def summary_focus_areas(self) -> FocusAreasResponse:
+        return self._get_model(f"{SUMMARIZATION_PREFIX}/focus-areas", FocusAreasResponse)
 
     def _poll(
         self,

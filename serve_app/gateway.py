@@ -43,9 +43,11 @@ from serve_app.schemas import (
     CaseStatusResponse,
     ChatCompletionRequest,
     ChatCompletionResponse,
+    ComparisonResponse,
     CompletionRequest,
     CompletionResponse,
     ErrorResponse,
+    FocusAreasResponse,
     HealthResponse,
     IngestionStatsResponse,
     MetadataValuesResponse,
@@ -57,6 +59,13 @@ from serve_app.schemas import (
     SimilarForm,
     SimilarRequest,
     SimilarResponse,
+    StoredSummariesResponse,
+    SummarizeCaseRequest,
+    SummarizeManyRequest,
+    SummarizeTextRequest,
+    SummarizeUploadForm,
+    SummaryResponse,
+    SupportedLengthsResponse,
     TextSearchQuery,
     UploadResponse,
 )
@@ -66,6 +75,7 @@ logger = logging.getLogger(__name__)
 VERSION = "0.1.0"
 HEALTH_TIMEOUT_S = 3.0
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 415, 422, 429, 503)}
+GENERATION_ERRORS = {**ERRORS, 502: {"model": ErrorResponse}, 504: {"model": ErrorResponse}}
 OPENAI_ERRORS = {**ERRORS, 504: {"model": ErrorResponse},
                  200: {"description": "JSON; with `stream: true` server-sent events of chunks, "
                                       "ending with `data: [DONE]`",
@@ -81,6 +91,7 @@ app = FastAPI(
 
 
 RETRIEVAL = "/api/v1/retrieval"
+SUMMARIZATION = "/api/v1/summarization"
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -95,6 +106,17 @@ def validated(model: type[ModelT], raw: bytes | dict) -> ModelT:
         return model.model_validate_json(raw) if isinstance(raw, bytes) else model.model_validate(raw)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from exc
+
+
+def summarize_upload_body() -> dict:
+    """OpenAPI of ``POST /summarize-uploaded``'s form (the route reads the body itself)."""
+    form_schema = SummarizeUploadForm.model_json_schema()
+    form_schema["properties"]["file"] = {"type": "string", "format": "binary",
+                                         "description": "The PDF to summarise."}
+    form_schema["properties"]["focus_areas"] = {"type": "string", "description": "Comma-separated, "
+                                                "or the field repeated."}
+    form_schema["required"] = ["file"]
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": form_schema}}}}
 
 
 def similar_request_body() -> dict:
@@ -276,7 +298,7 @@ class Gateway:
     async def batch_status(self, job_id: str, tenant: str = Depends(tenant_of)) -> dict:
         return await self.ingestion.batch_status.remote(job_id, tenant)
 
-    # Retrieval, and the generation features that land later (501 until then)
+    # Retrieval
 
     @app.post(f"{RETRIEVAL}/search", response_model=SearchResponse, responses=ERRORS)
     async def search(self, search: SearchRequest, tenant: str = Depends(tenant_of)) -> dict:
@@ -341,9 +363,62 @@ class Gateway:
     async def case_types(self, tenant: str = Depends(tenant_of)) -> dict:
         return await self.retrieval.metadata_values.remote("case_type", tenant)
 
-    @app.post("/api/v1/summarization/summarize", responses={**ERRORS, 501: {"model": ErrorResponse}})
-    async def summarize(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:
-        return await self.summarization.summarize.remote(body, tenant)
+    # Summarization: extractive and abstractive (map-reduce on the LLM) summaries, stored ones
+
+    @app.post(f"{SUMMARIZATION}/summarize1", response_model=SummaryResponse, responses=GENERATION_ERRORS)
+    async def summarize_case(self, summarize: SummarizeCaseRequest, tenant: str = Depends(tenant_of)) -> dict:
+        """Summarise a stored case; the summary is stored (GET /summary/{case_id})."""
+        return await self.summarization.summarize_case.remote(summarize, tenant)
+
+    @app.post(f"{SUMMARIZATION}/summarize-many", response_model=ComparisonResponse, responses=GENERATION_ERRORS)
+    async def summarize_many(self, summarize: SummarizeManyRequest, tenant: str = Depends(tenant_of)) -> dict:
+        """Summarise 2 to 10 cases, then compare them; not stored."""
+        return await self.summarization.summarize_many.remote(summarize, tenant)
+
+    @app.post(f"{SUMMARIZATION}/summarize-uploaded", response_model=SummaryResponse,
+              responses=GENERATION_ERRORS, openapi_extra=summarize_upload_body())
+    async def summarize_uploaded(self, request: Request, tenant: str = Depends(tenant_of)) -> dict:
+        """Summarise a PDF (multipart ``file`` and the options as form fields). It is read like an
+        upload but neither stored nor ingested; with ``store=true`` the summary is kept, keyed by
+        the file's sha256."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in FORM_TYPES:
+            raise ApiError("unsupported_media_type", "send a multipart form with a PDF file")
+        async with request.form(max_files=1) as form:
+            upload = form.get("file")
+            fields: dict[str, list[str]] = {}
+            for name, value in form.multi_items():
+                if name != "file":
+                    fields.setdefault(name, []).append(value)
+            options = validated(SummarizeUploadForm, {
+                name: values if name == "focus_areas" else values[-1] for name, values in fields.items()})
+            if upload is None or isinstance(upload, str):
+                raise ApiError("validation_error", "file: a PDF file is required")
+            limit = self.settings.api.max_upload_bytes
+            pdf_bytes = await upload.read(limit + 1)
+        if len(pdf_bytes) > limit:
+            raise ApiError("payload_too_large", f"upload larger than {limit} bytes")
+        return await self.summarization.summarize_upload.remote(pdf_bytes, upload.filename or "", options, tenant)
+
+    @app.post(f"{SUMMARIZATION}/summarize-text", response_model=SummaryResponse, responses=GENERATION_ERRORS)
+    async def summarize_text(self, summarize: SummarizeTextRequest, tenant: str = Depends(tenant_of)) -> dict:
+        """Summarise plain text; not stored, and without pages."""
+        return await self.summarization.summarize_text.remote(summarize, tenant)
+
+    @app.get(f"{SUMMARIZATION}/summary/{{case_id}}", response_model=StoredSummariesResponse, responses=ERRORS)
+    async def stored_summaries(self, case_id: str, tenant: str = Depends(tenant_of)) -> dict:
+        """Stored summaries of a case, or of an upload by its sha256; newest first."""
+        return await self.summarization.stored.remote(case_id, tenant)
+
+    @app.get(f"{SUMMARIZATION}/supported-lengths", response_model=SupportedLengthsResponse, responses=ERRORS)
+    async def supported_lengths(self) -> dict:
+        return await self.summarization.supported_lengths.remote()
+
+    @app.get(f"{SUMMARIZATION}/focus-areas", response_model=FocusAreasResponse, responses=ERRORS)
+    async def summary_focus_areas(self) -> dict:
+        return await self.summarization.focus_areas.remote()
+
+    # Questions and chat land later (501 until then)
 
     @app.post("/api/v1/questions/generate", responses={**ERRORS, 501: {"model": ErrorResponse}})
     async def generate_questions(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:

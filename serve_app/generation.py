@@ -1,4 +1,4 @@
-"""Deployments whose features land in later issues (summarization, questions, chat).
+"""Deployments whose features land in later issues (questions, chat).
 
 They are real members of the application graph now — routed, scaled and health-checked — and
 answer 501 ``not_implemented`` until their generation code lands.
@@ -13,12 +13,6 @@ from serve_app.errors import ApiError
 
 def not_yet(feature: str) -> ApiError:
     return ApiError("not_implemented", f"{feature} is not available in this version of LexRay")
-
-
-@serve.deployment
-class Summarization:
-    def summarize(self, request: dict, tenant_id: str) -> dict:
-        raise not_yet("summarization")
 
 
 @serve.deployment

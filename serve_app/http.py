@@ -20,7 +20,8 @@ from serve_app.rate_limit import rate_limit_headers
 
 PUBLIC_PATHS = {"/", "/health", "/health/ready", "/health/live", "/docs", "/docs/oauth2-redirect",
                 "/redoc", "/openapi.json"}
-UPLOAD_PATHS = {"/api/v1/ingestion/upload", "/api/v1/retrieval/similar"}
+UPLOAD_PATHS = {"/api/v1/ingestion/upload", "/api/v1/retrieval/similar",
+                "/api/v1/summarization/summarize-uploaded"}
 RATE_WINDOW_S = 60.0
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 

@@ -1,0 +1,231 @@
+"""Summarization deployment: summaries of a stored case, an uploaded PDF or plain text, a
+comparison of several cases, and the stored summaries of a case.
+
+Extractive summaries are LexRank sentences with their spans and pages
+(``generation.extractive``); abstractive ones are map-reduce over the text's sections on the LLM
+deployment, called through its handle (``generation.summaries``). What is kept:
+
+- a summary of a stored case: always, in the ``summaries`` collection (insert-only, so a later
+  failing request never loses one);
+- a summary of an uploaded PDF: only with ``store``, keyed by the file's sha256. The PDF itself
+  is neither kept nor ingested (upload it to ``/api/v1/ingestion/upload`` for that); once the
+  same bytes are ingested as a case, that case's stored summaries include it;
+- a summary of plain text: never.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from typing import Any
+
+from ray import serve
+from ray.serve.handle import DeploymentHandle
+
+from generation import extractive
+from generation.extractive import FOCUS_AREAS, LENGTH_WORDS, SummaryOptionError, content_words
+from generation.prompts import FOCUS_PHRASES
+from generation.summaries import (
+    MAX_SUMMARY_WORDS,
+    MapReduceSummarizer,
+    extractive_result,
+)
+from lexray.errors import LexRayError
+from lexray.ids import sha256_hex
+from lexray.models import PageSpan, utcnow
+from lexray.store import CaseStore
+from pipelines.document import display_name, extract_case_text
+from pipelines.sections import detect_sections
+from pipelines.stages import ray_ocr_runner
+from serve_app.errors import ApiError
+from serve_app.ingestion import settings_from, validate_pdf
+from serve_app.schemas import (
+    SummarizeCaseRequest,
+    SummarizeManyRequest,
+    SummarizeTextRequest,
+    SummarizeUploadForm,
+    SummaryOptions,
+)
+
+# The tokenizer's characters per token are measured on this much of each text.
+CALIBRATION_CHARS = 20_000
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def unwrapped(error: BaseException) -> BaseException:
+    """The LexRayError a handle call raised in another deployment, else ``error`` itself."""
+    cause = getattr(error, "cause", None)
+    return cause if isinstance(cause, LexRayError) else error
+
+
+@serve.deployment
+class Summarization:
+    def __init__(self, llm: DeploymentHandle, settings_json: str | None = None) -> None:
+        self.settings = settings_from(settings_json)
+        self.store = CaseStore(self.settings.mongodb)
+        self.llm = llm
+        self.indexes_ready = False
+        self.model_name: str | None = None
+
+    # Summaries
+
+    async def summarize_case(self, request: SummarizeCaseRequest, tenant_id: str) -> dict:
+        """Summaries of a stored case of the tenant, stored before they are returned."""
+        case = await self._case(request.case_id, tenant_id)
+        record = await self._summarize(
+            case["cleaned_content"], request, sections=case.get("sections") or [],
+            page_spans=case.get("page_spans") or [], source="case", case_id=case["case_id"],
+            document_hash=case.get("document_hash"), title=case.get("title"),
+            filename=case.get("original_filename"))
+        return await self._save(record, tenant_id)
+
+    async def summarize_upload(self, pdf_bytes: bytes, filename: str, form: SummarizeUploadForm,
+                               tenant_id: str) -> dict:
+        """Summaries of a PDF read as ingestion reads it; stored only with ``form.store``."""
+        await asyncio.to_thread(validate_pdf, pdf_bytes, self.settings)
+        case_text = await asyncio.to_thread(
+            extract_case_text, pdf_bytes, self.settings, ray_ocr_runner(self.settings))
+        sections = await asyncio.to_thread(detect_sections, case_text.cleaned_content, case_text.page_spans)
+        record = await self._summarize(
+            case_text.cleaned_content, form, sections=sections, page_spans=case_text.page_spans,
+            source="upload", document_hash=sha256_hex(pdf_bytes), filename=display_name(filename))
+        return await self._save(record, tenant_id) if form.store else record
+
+    async def summarize_text(self, request: SummarizeTextRequest, tenant_id: str) -> dict:
+        """Summaries of plain text (no pages); never stored."""
+        sections = await asyncio.to_thread(detect_sections, request.text, [])
+        return await self._summarize(request.text, request, sections=sections, page_spans=[], source="text")
+
+    async def summarize_many(self, request: SummarizeManyRequest, tenant_id: str) -> dict:
+        """Each case summarised (as ``request.mode`` says), then one generated comparison."""
+        cases = await asyncio.gather(*(self._case(case_id, tenant_id) for case_id in request.case_ids))
+        if request.mode == "extractive":
+            summaries = await asyncio.gather(*(asyncio.to_thread(
+                extractive.summarize, case["cleaned_content"], length=request.length,
+                page_spans=_page_spans(case), focus_areas=request.focus_areas) for case in cases))
+        else:
+            summaries = await asyncio.gather(*(self._abstractive(
+                case["cleaned_content"], request, sections=case.get("sections") or [],
+                page_spans=_page_spans(case)) for case in cases))
+        labelled = [(case.get("title") or case["case_id"], summary.text) for case, summary in zip(cases, summaries)]
+        summarizer = await self._summarizer(" ".join(text for _, text in labelled))
+        comparison = await self._llm_call(summarizer.compare(
+            labelled, length=request.length, focus_areas=request.focus_areas))
+        return {
+            "case_ids": request.case_ids, "length": request.length, "target_words": request.target_words(),
+            "focus_areas": request.focus_areas, "mode": request.mode,
+            "cases": [{"case_id": case["case_id"], "title": case.get("title"), "summary": summary.text,
+                       "pages": summary.pages, "word_count": summary.word_count}
+                      for case, summary in zip(cases, summaries)],
+            "comparison": {"text": comparison, "model": await self._model_name()},
+        }
+
+    # Reads
+
+    async def stored(self, case_id: str, tenant_id: str) -> dict:
+        """The tenant's stored summaries of a case (with those of uploads of the same bytes), or
+        of an upload by its sha256; newest first."""
+        case = await asyncio.to_thread(self.store.get_case, case_id, tenant_id=tenant_id, with_content=False)
+        if case is not None:
+            rows = await asyncio.to_thread(self.store.summaries_of, tenant_id=tenant_id, case_id=case_id,
+                                           document_hash=case.get("document_hash"))
+        elif SHA256_HEX.match(case_id):
+            rows = await asyncio.to_thread(self.store.summaries_of, tenant_id=tenant_id, document_hash=case_id)
+        else:
+            rows = []
+        if not rows:
+            # Another tenant's case answers exactly like a missing one.
+            raise ApiError("not_found", f"no stored summaries of {case_id!r}")
+        return {"case_id": case_id, "summaries": rows}
+
+    def supported_lengths(self) -> dict:
+        return {"lengths": [{"name": name, "words": words} for name, words in LENGTH_WORDS.items()],
+                "default": extractive.DEFAULT_LENGTH, "min_words": 1, "max_words": MAX_SUMMARY_WORDS}
+
+    def focus_areas(self) -> dict:
+        return {"focus_areas": [{"name": name, "description": FOCUS_PHRASES[name], "keywords": list(keywords)}
+                                for name, keywords in FOCUS_AREAS.items()]}
+
+    # Helpers
+
+    async def _case(self, case_id: str, tenant_id: str) -> dict:
+        case = await asyncio.to_thread(self.store.get_case, case_id, tenant_id=tenant_id, with_content=True)
+        if case is None:
+            # Another tenant's case answers exactly like a missing one: existence must not leak.
+            raise ApiError("not_found", f"no case {case_id!r}")
+        if not (case.get("cleaned_content") or "").strip():
+            raise ApiError("bad_request",
+                           f"case {case_id!r} has no text yet (status {case['processing_status']})")
+        return case
+
+    async def _summarize(self, text: str, options: SummaryOptions, *, sections: list, page_spans: list,
+                         source: str, **identity: Any) -> dict:
+        if not content_words(text):
+            raise SummaryOptionError("the text has no words to summarise")
+        spans = [PageSpan.model_validate(span) for span in page_spans]
+        summaries: dict[str, Any] = {}
+
+        async def run_extractive() -> None:
+            summary = await asyncio.to_thread(extractive.summarize, text, length=options.length,
+                                              page_spans=spans, focus_areas=options.focus_areas)
+            summaries["extractive"] = extractive_result(summary)
+
+        async def run_abstractive() -> None:
+            summary = await self._abstractive(text, options, sections=sections, page_spans=spans)
+            summaries["abstractive"] = {**summary.as_dict(), "model": await self._model_name()}
+
+        runs = {"extractive": [run_extractive], "abstractive": [run_abstractive],
+                "both": [run_extractive, run_abstractive]}[options.mode]
+        await asyncio.gather(*(run() for run in runs))
+        return {"summary_id": None, "source": source, "case_id": None, "document_hash": None, "filename": None,
+                "title": None, **identity, "length": options.length, "target_words": options.target_words(),
+                "focus_areas": options.focus_areas, "mode": options.mode,
+                "summaries": {name: summaries[name] for name in ("extractive", "abstractive") if name in summaries},
+                "stored": False, "created_at": utcnow()}
+
+    async def _abstractive(self, text: str, options, *, sections: list, page_spans: list[PageSpan]):
+        summarizer = await self._summarizer(text)
+        return await self._llm_call(summarizer.summarize(
+            text, length=options.length, focus_areas=options.focus_areas, sections=sections,
+            page_spans=page_spans))
+
+    async def _summarizer(self, text: str) -> MapReduceSummarizer:
+        sample = text[:CALIBRATION_CHARS]
+        tokens = await self._llm_call(self.llm.count_tokens.remote(sample))
+        return MapReduceSummarizer(self._chat, context_tokens=self.settings.llm.max_model_len,
+                                   chars_per_token=len(sample) / max(tokens, 1))
+
+    async def _chat(self, messages: list[dict], params: dict) -> dict:
+        return await self._llm_call(self.llm.chat.remote(messages, params))
+
+    async def _llm_call(self, awaitable):
+        """``awaitable``'s result; an error of the LLM deployment re-raised as itself, so the
+        gateway answers with its status and message rather than a wrapped traceback."""
+        try:
+            return await awaitable
+        except Exception as exc:  # noqa: BLE001 - re-raised, unwrapped when it can be
+            error = unwrapped(exc)
+            if error is exc:
+                raise
+            raise error from None
+
+    async def _model_name(self) -> str:
+        if self.model_name is None:
+            self.model_name = (await self._llm_call(self.llm.model_info.remote()))["id"]
+        return self.model_name
+
+    async def _save(self, record: dict, tenant_id: str) -> dict:
+        record = {**record, "summary_id": uuid.uuid4().hex, "stored": True}
+        await asyncio.to_thread(self._insert, {**record, "tenant_id": tenant_id})
+        return record
+
+    def _insert(self, document: dict) -> None:
+        if not self.indexes_ready:
+            self.store.ensure_indexes()
+            self.indexes_ready = True
+        self.store.save_summary(document)
+
+
+def _page_spans(case: dict) -> list[PageSpan]:
+    return [PageSpan.model_validate(span) for span in case.get("page_spans") or []]
