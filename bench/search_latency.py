@@ -1,13 +1,15 @@
-"""Dense search latency: raw FAISS, ``VectorShard`` (exact and approximate) and the Ray index
-actor, on synthetic chunk vectors, with raw FAISS measured in the same run as the baseline.
+"""Dense search latency: raw FAISS, ``VectorShard`` (exact and approximate), the Ray index
+actor and, with ``--http``, the deployed LexRay application, all on the same synthetic chunk
+vectors, with raw FAISS measured in the same run as the baseline.
 
     python -m bench.search_latency [--sizes 10000,100000] [--queries 200] [--k 10] [--threads 1]
-        [--address RAY_ADDRESS] [--skip-actor] [--http] [--base-url URL] [--api-key KEY]
+        [--address RAY_ADDRESS] [--skip-actor] [--http] [--http-modes dense,bm25]
+        [--mongodb-uri URI]
 
 For each size N: N 384-dim L2-normalised vectors drawn around N/50 random centres (so
 neighbours exist, as with real embeddings, and approximate indexes meet realistic data), 20
 chunks per case, one tenant; ``--queries`` query vectors from the same centres. Every row
-answers the same queries one at a time (batch 1, top ``--k``), sequentially, after 10 untimed
+answers its queries one at a time (batch 1, top ``--k``), sequentially, after 10 untimed
 warm-up queries:
 
 - ``raw FAISS flat``: ``IndexFlatIP.search`` over the vectors, the baseline (exact).
@@ -17,15 +19,37 @@ warm-up queries:
 - ``VectorShard <auto>, 1% of cases``: the same search restricted by ``case_ids`` to 1% of the
   cases (inside FAISS, before ranking); recall is against the exact filtered top-k.
 - ``Ray index actor``: ``ray.get(actor.search.remote(q, k))`` on a fresh ``IndexActor`` in a
-  fresh local Ray instance unless ``--address`` names a cluster (own actor name, empty data dir, a MongoDB URI nothing listens on, so it starts empty instead of
-  reconciling with a real store; no snapshots during the run), filled through ``add`` in
-  batches of 5,000 chunks with short synthetic texts for its BM25 side. Its index type is
-  whatever ``IndexService`` builds: auto by size once it constructs shards with
-  ``VectorShard(dimension, settings.index)``.
-- with ``--http``: ``GET /api/v1/retrieval/search/text?mode=dense&limit=10`` against a running
-  server (``make up``, loopback only). That is the server's own index and MongoDB, not the
-  synthetic vectors, and its query is text, so the row includes embedding the query, the
-  gateway and Retrieval deployments and the MongoDB reads; it is printed once, apart.
+  fresh local Ray instance unless ``--address`` names a cluster (own actor name, empty data
+  dir, a MongoDB URI nothing listens on, so it starts empty instead of reconciling with a
+  real store; no snapshots during the run; one shard), filled through ``add`` in batches of
+  5,000 chunks with short synthetic texts for its BM25 side. Its index type is whatever
+  ``IndexService`` builds: auto by size.
+
+With ``--http`` (a fresh local Ray instance only, so no ``--address``), once the rows above
+are measured for every size, the bench deploys the real application (``build_app``, LLM
+deployment included: its load takes a minute or so and is not timed) with ``serve.start`` on a
+free loopback port, its own app name, index actor name, database and data dir, auth on with a
+key made for the run (tenant ``bench``) and the rate limit out of the way. MongoDB is a
+MongoDB-protocol server the bench starts on a free port, in memory, unless ``--mongodb-uri``
+names one (a database of its own there, dropped afterwards). Then, per size, on the same
+synthetic chunks (the corpus is generated again from the same seed):
+
+- the app's index actor is replaced by an empty one (the collections emptied first, so its
+  reconcile at start finds nothing), filled through ``add`` exactly like the actor row, and
+  MongoDB gets what ingestion would have stored: one ``indexed`` case per 20 chunks and the
+  chunks with their vectors; a ``reconcile`` afterwards must find nothing to add or remove.
+- ``query embedding``: ``Embedder(settings.embedding).encode([q])`` in this process, on the
+  text queries the HTTP rows send (no index involved): the model's share of an HTTP search.
+- ``app index actor, k=<5k>``: the app's actor searched the way the Retrieval deployment
+  does for one short query: top ``k x retrieval.CHUNKS_PER_CASE`` candidate chunks, filtered
+  to the tenant (recall of its first k against exact search).
+- ``HTTP search/text, <mode>``: ``GET /api/v1/retrieval/search/text?q=...&mode=<mode>&limit=k``
+  with httpx, one connection, concurrency 1, for each of ``--http-modes`` (dense, bm25,
+  hybrid). It embeds the query text in the Retrieval replica (dense, hybrid), searches the
+  actor, reads the hit cases and chunks from MongoDB and builds snippets. Every answer must
+  hold k cases, each with its matched chunks, or a note says the hits did not resolve.
+  So HTTP dense - query embedding - app index actor is the gateway, Serve's handle hops,
+  MongoDB reads and the response; the bench prints that difference.
 
 Columns: ``p50``/``p99`` latency in ms, ``QPS`` queries over the seconds of the sequential run,
 ``vs FAISS`` p50 over raw FAISS's p50 at that size, ``recall@k`` against exact search (raw FAISS,
@@ -41,15 +65,19 @@ from __future__ import annotations
 import lexray  # noqa: F401  (first: sets the environment Ray reads when it is imported)
 
 import argparse
+import hashlib
 import json
 import os
+import secrets
 import shutil
-import socket
+import signal
 import sys
 import tempfile
 import time
+import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +86,12 @@ import numpy as np
 
 from actors.shard import VectorShard, planned_kind
 from lexray.evaluation import latency_percentiles
+from lexray.local_stack import (
+    free_port, http_ok, mongo_command, port_open, start_detached, stop_group, wait_for,
+)
+from lexray.models import CaseMetadata, Chunk, LegalCaseDocument, ProcessingStatus
 from lexray.settings import IndexSettings, Settings, get_settings
+from lexray.store import CaseStore, to_bson, vector_to_bytes
 
 DIMENSION = 384
 CHUNKS_PER_CASE = 20
@@ -76,7 +109,9 @@ VOCABULARY = (
     "constitution article fundamental rights arbitration award clause breach compensation "
 ).split()
 SEARCH_TEXT_PATH = "/api/v1/retrieval/search/text"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+HTTP_MODES = ("dense", "bm25", "hybrid")
+# Deploying includes loading the LLM deployment's model (vLLM, ~30-50 s on CPUs).
+DEPLOY_TIMEOUT_S = 600
 
 
 @dataclass
@@ -111,6 +146,64 @@ def make_corpus(size: int, query_count: int, seed: int = 0) -> Corpus:
     )
 
 
+def query_texts(count: int, words: int = 8, seed: int = 1) -> list[str]:
+    """Text queries for the HTTP rows: a few words of the corpus vocabulary each."""
+    rng = np.random.default_rng(seed)
+    return [" ".join(VOCABULARY[i] for i in rng.integers(0, len(VOCABULARY), words)) for _ in range(count)]
+
+
+def case_documents(corpus: Corpus) -> list[dict]:
+    """One stored case per synthetic case id, as ingestion leaves it (``indexed``), text omitted."""
+    chunks_of_case: dict[str, int] = {}
+    for case_id in corpus.case_ids:
+        chunks_of_case[case_id] = chunks_of_case.get(case_id, 0) + 1
+    return [
+        to_bson(LegalCaseDocument(
+            case_id=case_id, tenant_id=TENANT, title=f"Synthetic case {number}",
+            document_hash=hashlib.sha256(case_id.encode()).hexdigest(),
+            metadata=CaseMetadata(court="Synthetic Bench Court", case_type="civil"),
+            processing_status=ProcessingStatus.INDEXED, chunk_count=chunk_count,
+            embedding_dimension=DIMENSION,
+        ).model_dump(mode="python"))
+        for number, (case_id, chunk_count) in enumerate(chunks_of_case.items())
+    ]
+
+
+def chunk_documents(corpus: Corpus, start: int, end: int) -> list[dict]:
+    """Chunks ``start:end`` as ``CaseStore.replace_chunks`` stores them (with their vectors), so a
+    reconcile keeps them. A case's chunks follow one another in its (not stored) text.
+
+    >>> corpus = make_corpus(100, 1)
+    >>> first, second = chunk_documents(corpus, 0, 2)
+    >>> first["chunk_id"], first["vector_id"], second["char_start"] == first["char_end"] + 1
+    ('bench-case-0:0', 0, True)
+    """
+    documents = []
+    offset = 0
+    # The offset where chunk ``start`` begins in its case: after the case's earlier chunks.
+    for row in range(start - start % CHUNKS_PER_CASE, start):
+        offset += len(corpus.texts[row]) + 1
+    for row in range(start, end):
+        chunk_index = row % CHUNKS_PER_CASE
+        if chunk_index == 0:
+            offset = 0
+        text = corpus.texts[row]
+        chunk = Chunk(chunk_id=f"{corpus.case_ids[row]}:{chunk_index}", vector_id=row,
+                      case_id=corpus.case_ids[row], tenant_id=TENANT, chunk_index=chunk_index,
+                      text=text, page_numbers=[1], char_start=offset, char_end=offset + len(text))
+        documents.append({**chunk.model_dump(mode="python"), "embedding": vector_to_bytes(corpus.vectors[row])})
+        offset += len(text) + 1
+    return documents
+
+
+def store_corpus(store: CaseStore, corpus: Corpus) -> None:
+    """The corpus in MongoDB, in batches of ``ADD_BATCH`` chunks."""
+    store.cases.insert_many(case_documents(corpus), ordered=False)
+    for start in range(0, len(corpus.vectors), ADD_BATCH):
+        store.chunks.insert_many(chunk_documents(corpus, start, min(start + ADD_BATCH, len(corpus.vectors))),
+                                 ordered=False)
+
+
 @dataclass
 class Row:
     key: str  # name in the JSON line
@@ -140,18 +233,23 @@ class Row:
         }
 
 
+def timed_calls(call: Callable, items: Sequence) -> tuple[list[float], list]:
+    """Seconds per call and what each returned, after a few untimed warm-up calls."""
+    for item in items[:WARM_UP_QUERIES]:
+        call(item)
+    seconds, returned = [], []
+    for item in items:
+        started = time.perf_counter()
+        result = call(item)
+        seconds.append(time.perf_counter() - started)
+        returned.append(result)
+    return seconds, returned
+
+
 def timed_queries(search_one: Callable[[np.ndarray], list[int]], queries: np.ndarray
                   ) -> tuple[list[float], list[list[int]]]:
-    """Seconds per query and the ids each returned, after a few untimed warm-up queries."""
-    for query in queries[:WARM_UP_QUERIES]:
-        search_one(query[None, :])
-    seconds, found = [], []
-    for query in queries:
-        started = time.perf_counter()
-        ids = search_one(query[None, :])
-        seconds.append(time.perf_counter() - started)
-        found.append(ids)
-    return seconds, found
+    """``timed_calls`` with each query vector as a batch of one."""
+    return timed_calls(lambda query: search_one(query[None, :]), queries)
 
 
 def recall_at_k(found: list[list[int]], exact: list[list[int]]) -> float:
@@ -171,6 +269,13 @@ def measure_raw_faiss(corpus: Corpus, k: int) -> tuple[Row, list[list[int]]]:
     seconds, found = timed_queries(lambda q: index.search(q, k)[1][0].tolist(), corpus.queries)
     size = len(corpus.vectors)
     return Row("raw_faiss_flat", "raw FAISS flat", size, seconds, 1.0, build_s, "flat"), found
+
+
+def exact_top_k(corpus: Corpus, k: int) -> list[list[int]]:
+    """Each query's exact top-``k`` vector ids (all queries in one flat search)."""
+    index = faiss.IndexFlatIP(DIMENSION)
+    index.add(corpus.vectors)
+    return index.search(corpus.queries, k)[1].tolist()
 
 
 def filled_shard(corpus: Corpus, settings: IndexSettings) -> tuple[VectorShard, float]:
@@ -211,12 +316,6 @@ def measure_shards(corpus: Corpus, k: int, configured: IndexSettings, exact: lis
     return rows
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def bench_settings(base: Settings, data_dir: Path) -> Settings:
     """A fresh index actor in ``data_dir`` that finds no MongoDB (so it starts empty) and does
     not snapshot during the run."""
@@ -229,7 +328,7 @@ def bench_settings(base: Settings, data_dir: Path) -> Settings:
     })
 
 
-def start_ray(settings: Settings, address: str | None) -> None:
+def start_ray(settings: Settings, address: str | None, *, worker_logs: bool = True) -> None:
     """Join ``address``, else start a fresh local instance: not whatever cluster this machine
     runs, whose other work would be measured too."""
     import ray
@@ -238,7 +337,28 @@ def start_ray(settings: Settings, address: str | None) -> None:
         ray.init(address=address, namespace=settings.ray.namespace, logging_level="WARNING")
     else:
         ray.init(address="local", namespace=settings.ray.namespace, include_dashboard=False,
-                 object_store_memory=settings.ray.object_store_bytes, logging_level="WARNING")
+                 object_store_memory=settings.ray.object_store_bytes, logging_level="WARNING",
+                 log_to_driver=worker_logs)
+
+
+def fill_actor(actor, corpus: Corpus) -> float:
+    """Seconds to add the corpus to the index actor, in batches of ``ADD_BATCH`` chunks."""
+    import ray
+
+    started = time.perf_counter()
+    size = len(corpus.vectors)
+    for start in range(0, size, ADD_BATCH):
+        end = min(start + ADD_BATCH, size)
+        ray.get(actor.add.remote(list(range(start, end)), corpus.case_ids[start:end],
+                                 [TENANT] * (end - start), corpus.vectors[start:end], corpus.texts[start:end]))
+    return time.perf_counter() - started
+
+
+def actor_kinds(actor) -> str | None:
+    import ray
+
+    kinds = ray.get(actor.stats.remote()).get("index_kinds")  # reported by newer actors
+    return ",".join(sorted(set(kinds))) if kinds else None
 
 
 def measure_actor(corpus: Corpus, k: int, base: Settings, exact: list[list[int]]) -> Row:
@@ -251,71 +371,213 @@ def measure_actor(corpus: Corpus, k: int, base: Settings, exact: list[list[int]]
     actor = get_index_actor(settings)
     try:
         ray.get(actor.count.remote())  # started (and its failed reconcile done) before timing
-        started = time.perf_counter()
-        size = len(corpus.vectors)
-        for start in range(0, size, ADD_BATCH):
-            end = min(start + ADD_BATCH, size)
-            ray.get(actor.add.remote(list(range(start, end)), corpus.case_ids[start:end],
-                                     [TENANT] * (end - start), corpus.vectors[start:end],
-                                     corpus.texts[start:end]))
-        build_s = time.perf_counter() - started
+        build_s = fill_actor(actor, corpus)
         seconds, found = timed_queries(
             lambda query: [hit.vector_id for hit in ray.get(actor.search.remote(query, k))[0]],
             corpus.queries)
-        kinds = ray.get(actor.stats.remote()).get("index_kinds")  # reported by newer actors
+        kinds = actor_kinds(actor)
     finally:
         ray.kill(actor, no_restart=True)
         shutil.rmtree(data_dir, ignore_errors=True)
-    return Row("ray_index_actor", "Ray index actor", size, seconds, recall_at_k(found, exact), build_s,
-               ",".join(sorted(set(kinds))) if kinds else None)
+    return Row("ray_index_actor", "Ray index actor", len(corpus.vectors), seconds,
+               recall_at_k(found, exact), build_s, kinds)
 
 
-def measure_http(base_url: str, api_key: str | None, query_count: int, k: int) -> Row | str:
-    """The running server's dense search endpoint; a reason string when it cannot be measured."""
+def app_settings(base: Settings, data_dir: Path, mongodb_uri: str, api_key: str) -> Settings:
+    """The deployed application's settings: its own port, app, actor and database names, one
+    shard and no snapshots (like the actor row), ``api_key`` for tenant ``TENANT``, and a rate
+    limit no run reaches.
+
+    >>> settings = app_settings(Settings(), Path("/tmp/x"), "mongodb://127.0.0.1:1", "k3y")
+    >>> settings.api.keys, settings.index.shards, settings.mongodb.db.startswith("lexray_bench_search_")
+    ('k3y:bench', 1, True)
+    """
+    unique = uuid.uuid4().hex[:8]
+    return base.model_copy(update={
+        "data_dir": data_dir,
+        "index": base.index.model_copy(update={
+            "actor_name": f"bench-search-app-{unique}", "shards": 1, "snapshot_interval_s": 1e9}),
+        "mongodb": base.mongodb.model_copy(update={"uri": mongodb_uri, "db": f"lexray_bench_search_{unique}"}),
+        "api": base.api.model_copy(update={
+            "host": "127.0.0.1", "port": free_port(), "app_name": f"lexray-bench-search-{unique}",
+            "auth_enabled": True, "keys": f"{api_key}:{TENANT}", "key_hashes": "",
+            "rate_limit_per_minute": 10_000_000}),
+    })
+
+
+@contextmanager
+def mongodb_server(uri: str | None, log_dir: Path) -> Iterator[str]:
+    """``uri`` when given, else the URI of a MongoDB-protocol server started here on a free
+    loopback port, in memory, and stopped on exit."""
+    if uri:
+        yield uri
+        return
+    port = free_port()
+    proc = start_detached(mongo_command("127.0.0.1", port, ":memory:"), log_dir / "mongodb.log")
+    try:
+        wait_for(lambda: port_open("127.0.0.1", port), 60, "MongoDB-protocol server", proc)
+        yield f"mongodb://127.0.0.1:{port}"
+    finally:
+        stop_group(proc.pid, timeout_s=10)
+
+
+@contextmanager
+def deployed_app(settings: Settings) -> Iterator[float]:
+    """The LexRay application served on ``settings.api``'s port; yields the seconds deploying
+    took. Serve (with every replica, vLLM's processes included) is shut down on exit."""
+    from ray import serve
+
+    from serve_app.app import build_app
+
+    started = time.perf_counter()
+    serve.start(http_options={"host": settings.api.host, "port": settings.api.port})
+    try:
+        serve.run(build_app(settings), name=settings.api.app_name, route_prefix="/")
+        url = f"http://{settings.api.host}:{settings.api.port}/health/live"
+        wait_for(lambda: http_ok(url), DEPLOY_TIMEOUT_S, "LexRay application")
+        yield time.perf_counter() - started
+    finally:
+        serve.shutdown()
+
+
+def actor_alive(name: str, namespace: str) -> bool:
+    import ray
+
+    try:
+        ray.get_actor(name, namespace=namespace)
+    except ValueError:
+        return False
+    return True
+
+
+def empty_app_index(settings: Settings, store: CaseStore):
+    """The app's index actor (found by name, as Retrieval finds it) replaced by an empty one
+    over empty collections, so its reconcile at start has nothing to load."""
+    import ray
+
+    from actors.index_actor import get_index_actor
+
+    store.client.drop_database(settings.mongodb.db)
+    store.ensure_indexes()
+    name, namespace = settings.index.actor_name, settings.ray.namespace
+    if actor_alive(name, namespace):
+        ray.kill(ray.get_actor(name, namespace=namespace), no_restart=True)
+        wait_for(lambda: not actor_alive(name, namespace), 60, f"index actor {name} to stop")
+    shutil.rmtree(settings.index_dir, ignore_errors=True)
+    actor = get_index_actor(settings)
+    ray.get(actor.count.remote())  # started, reconcile done
+    return actor
+
+
+def unresolved_answers(responses: list, k: int) -> int:
+    """Answers that are not k cases each with its title and matched chunks (so MongoDB
+    did not hold what the index found)."""
+    def resolved(results: list[dict]) -> bool:
+        return len(results) == k and all(hit["title"] and hit["chunks"] for hit in results)
+
+    return sum(not resolved(response.json()["results"]) for response in responses)
+
+
+def measure_http(base: Settings, sizes: list[int], query_count: int, k: int, modes: list[str],
+                 mongodb_uri: str | None) -> tuple[list[Row], dict, list[str]]:
+    """Rows of the deployed application per size, facts about the deployment, and notes."""
     import httpx
+    import ray
 
-    if not base_url.split("://", 1)[-1].startswith(LOOPBACK_HOSTS):
-        return f"refusing {base_url}: only loopback servers are measured"
-    rng = np.random.default_rng(1)
-    texts = [" ".join(VOCABULARY[i] for i in rng.integers(0, len(VOCABULARY), 8)) for _ in range(query_count)]
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    with httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=60) as client:
-        try:
-            client.get("/health/live").raise_for_status()
-        except httpx.HTTPError as exc:
-            return f"no server answers at {base_url} ({type(exc).__name__}); start one with `make up`"
+    from pipelines.embed import Embedder
+    from serve_app.retrieval import CHUNKS_PER_CASE as RETRIEVAL_CHUNKS_PER_CASE
 
-        def search_one(text: str) -> None:
-            response = client.get(SEARCH_TEXT_PATH, params={"q": text, "mode": "dense", "limit": k})
-            response.raise_for_status()
+    rows, notes = [], []
+    texts = query_texts(query_count)
+    work_dir = Path(tempfile.mkdtemp(prefix="lexray-bench-http-"))
+    with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, work_dir, ignore_errors=True)
+        uri = cleanup.enter_context(mongodb_server(mongodb_uri, work_dir))
+        api_key = secrets.token_urlsafe(24)
+        settings = app_settings(base, work_dir / "data", uri, api_key)
+        store = CaseStore(settings.mongodb)
+        cleanup.callback(store.close)
+        if mongodb_uri:  # a server of our own goes away with its data
+            cleanup.callback(store.client.drop_database, settings.mongodb.db)
+        embedder = Embedder(settings.embedding)
+        if embedder.dimension != DIMENSION:
+            raise ValueError(f"the embedding model makes {embedder.dimension}-dim vectors, the "
+                             f"synthetic index holds {DIMENSION}-dim ones")
+        print(f"deploying the LexRay application (LLM deployment included) on port {settings.api.port} ...",
+              flush=True)
+        deploy_s = cleanup.enter_context(deployed_app(settings))
+        print(f"deployed in {deploy_s:.0f}s", flush=True)
+        client = cleanup.enter_context(httpx.Client(
+            base_url=f"http://{settings.api.host}:{settings.api.port}",
+            headers={"Authorization": f"Bearer {api_key}"}, timeout=120))
+        candidates = k * RETRIEVAL_CHUNKS_PER_CASE
+        for size in sizes:
+            corpus = make_corpus(size, query_count)
+            actor = empty_app_index(settings, store)
+            build_s = fill_actor(actor, corpus)
+            started = time.perf_counter()
+            store_corpus(store, corpus)
+            store_s = time.perf_counter() - started
+            report = ray.get(actor.reconcile.remote())
+            if report["added"] or report["removed"] or report["count"] != size:
+                notes.append(f"size {size}: the index and MongoDB disagree ({report})")
+            kinds = actor_kinds(actor)
+            print(f"size {size}: app index filled in {build_s:.1f}s, MongoDB in {store_s:.1f}s; "
+                  "measuring over HTTP ...", flush=True)
 
-        try:
-            for text in texts[:WARM_UP_QUERIES]:
-                search_one(text)
-            seconds = []
-            for text in texts:
-                started = time.perf_counter()
-                search_one(text)
-                seconds.append(time.perf_counter() - started)
-        except httpx.HTTPError as exc:
-            return f"{SEARCH_TEXT_PATH} failed: {exc}"
-    return Row("http_search_text", "HTTP GET /search/text, dense", 0, seconds)
+            seconds, _ = timed_calls(lambda text: embedder.encode([text]), texts)
+            rows.append(Row("query_embedding", "query embedding (in process)", size, seconds))
+            seconds, found = timed_queries(
+                lambda query: [hit.vector_id for hit in
+                               ray.get(actor.search.remote(query, candidates, TENANT, None))[0]],
+                corpus.queries)
+            rows.append(Row("app_index_actor", f"app index actor, k={candidates}, tenant", size, seconds,
+                            recall_at_k([ids[:k] for ids in found], exact_top_k(corpus, k)), build_s, kinds))
+            for mode in modes:
+                def search_one(text: str, mode: str = mode) -> httpx.Response:
+                    response = client.get(SEARCH_TEXT_PATH, params={"q": text, "mode": mode, "limit": k})
+                    response.raise_for_status()
+                    return response
+
+                seconds, responses = timed_calls(search_one, texts)
+                rows.append(Row(f"http_search_text_{mode}", f"HTTP search/text, {mode}", size, seconds,
+                                None, build_s, kinds))
+                if unresolved := unresolved_answers(responses, k):
+                    notes.append(f"size {size}, {mode}: {unresolved} of {len(responses)} answers held fewer "
+                                 f"than {k} cases or cases without chunks; the row is not representative")
+    return rows, {"deploy_s": round(deploy_s, 1), "mongodb": "given" if mongodb_uri else "own, in memory",
+                  "auth": "api key", "shards": 1, "modes": modes}, notes
+
+
+def http_breakdown(rows: list[Row], size: int) -> str | None:
+    """``HTTP dense p50 = embedding + app index actor + the rest`` at ``size``, when measured."""
+    p50 = {row.key: row.percentiles["p50_ms"] for row in rows if row.size == size}
+    if not {"http_search_text_dense", "query_embedding", "app_index_actor"} <= p50.keys():
+        return None
+    rest = p50["http_search_text_dense"] - p50["query_embedding"] - p50["app_index_actor"]
+    return (f"size {size}: HTTP dense p50 {p50['http_search_text_dense']:.2f} ms = query embedding "
+            f"{p50['query_embedding']:.2f} + index actor {p50['app_index_actor']:.2f} + {rest:.2f} ms "
+            "(gateway, Serve handles, MongoDB reads, snippets, JSON)")
 
 
 def format_table(rows: list[Row], baselines: dict[int, Row], k: int) -> str:
-    lines = [f"{'size':>8}  {'measure':<32}{'kind':>6}{'p50 ms':>9}{'p99 ms':>9}{'QPS':>9}"
+    lines = [f"{'size':>8}  {'measure':<34}{'kind':>6}{'p50 ms':>9}{'p99 ms':>9}{'QPS':>9}"
              f"{'vs FAISS':>10}{f'recall@{k}':>11}{'build s':>9}"]
-    for row in rows:
+    for row in sorted(rows, key=lambda row: row.size):  # stable: each size's rows in run order
         figures = row.figures(baselines.get(row.size, row))
-        ratio = f"{figures['p50_vs_faiss']:.2f}x" if row.size else "-"
         lines.append(
-            f"{row.size or '-':>8}  {row.label:<32}{row.kind or '-':>6}{figures['p50_ms']:>9.3f}"
+            f"{row.size:>8}  {row.label:<34}{row.kind or '-':>6}{figures['p50_ms']:>9.3f}"
             f"{figures['p99_ms']:>9.3f}{figures['qps']:>9.1f}"
-            f"{ratio:>10}"
+            f"{figures['p50_vs_faiss']:>9.2f}x"
             f"{'-' if row.recall is None else f'{row.recall:.3f}':>11}"
             f"{'-' if row.build_s is None else f'{row.build_s:.1f}':>9}"
         )
     return "\n".join(lines)
+
+
+def exit_on_sigterm(signum, frame) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the cleanup (Serve, Ray, MongoDB server) runs."""
+    sys.exit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -324,13 +586,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200, help="timed queries per row")
     parser.add_argument("--k", type=int, default=10, help="hits per query")
     parser.add_argument("--threads", type=int, default=1, help="FAISS OpenMP threads in this process")
-    parser.add_argument("--skip-actor", action="store_true", help="in-process rows only")
+    parser.add_argument("--skip-actor", action="store_true", help="no Ray index actor row")
     parser.add_argument("--address", default=None,
                         help="Ray cluster for the actor row (default: a fresh local instance)")
-    parser.add_argument("--http", action="store_true", help="also time a running server's search")
-    parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="server for --http")
-    parser.add_argument("--api-key", default=os.environ.get("LEXRAY_BENCH_API_KEY"),
-                        help="for --http (default: LEXRAY_BENCH_API_KEY)")
+    parser.add_argument("--http", action="store_true",
+                        help="also deploy the application and time GET /search/text on the same chunks")
+    parser.add_argument("--http-modes", default="dense,bm25",
+                        help=f"search modes timed over HTTP, comma-separated ({', '.join(HTTP_MODES)})")
+    parser.add_argument("--mongodb-uri", default=None,
+                        help="MongoDB for --http (default: a server started here, in memory)")
     args = parser.parse_args(argv)
     try:
         sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
@@ -338,7 +602,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sizes must be comma-separated integers")
     if not sizes or min(sizes) < 100 or args.queries < 1 or args.k < 1 or args.threads < 1:
         parser.error("--sizes at least 100 each; --queries, --k and --threads at least 1")
+    http_modes = [mode.strip() for mode in args.http_modes.split(",") if mode.strip()]
+    if args.http and (not http_modes or not set(http_modes) <= set(HTTP_MODES)):
+        parser.error(f"--http-modes: one or more of {', '.join(HTTP_MODES)}")
+    if args.http and args.address:
+        parser.error("--http deploys its own application on a fresh local Ray instance: leave out --address")
 
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     faiss.omp_set_num_threads(args.threads)
     base = get_settings()
     configured = base.index
@@ -347,38 +617,46 @@ def main(argv: list[str] | None = None) -> int:
           f"threshold {configured.approximate_threshold}, approximate {configured.approximate_type}, "
           f"nprobe {configured.ivf_nprobe}, HNSW M {configured.hnsw_m} efSearch {configured.hnsw_ef_search}",
           flush=True)
-    if not args.skip_actor:
-        import ray
-
-        start_ray(base, args.address)
     rows: list[Row] = []
     baselines: dict[int, Row] = {}
-    for size in sizes:
-        corpus = make_corpus(size, args.queries)
-        baseline, exact = measure_raw_faiss(corpus, args.k)
-        baselines[size] = baseline
-        rows.append(baseline)
-        auto = planned_kind(configured.model_copy(update={"index_type": "auto"}), size)
-        print(f"size {size}: auto picks {auto}; measuring ...", flush=True)
-        rows += measure_shards(corpus, args.k, configured, exact)
-        if not args.skip_actor:
-            rows.append(measure_actor(corpus, args.k, base, exact))
-    notes = []
-    if args.http:
-        http = measure_http(args.base_url, args.api_key, args.queries, args.k)
-        if isinstance(http, Row):
-            rows.append(http)
-        else:
-            notes.append(http)
+    notes: list[str] = []
+    http_facts = None
+    with ExitStack() as cleanup:
+        if not args.skip_actor or args.http:
+            import ray
+
+            # Replica logs (vLLM's above all) stay in Ray's session folder, not on stdout.
+            start_ray(base, args.address, worker_logs=not args.http)
+            cleanup.callback(ray.shutdown)
+            # Ray's core worker installs a SIGTERM handler that aborts, skipping the cleanup.
+            signal.signal(signal.SIGTERM, exit_on_sigterm)
+        for size in sizes:
+            corpus = make_corpus(size, args.queries)
+            baseline, exact = measure_raw_faiss(corpus, args.k)
+            baselines[size] = baseline
+            rows.append(baseline)
+            auto = planned_kind(configured.model_copy(update={"index_type": "auto"}), size)
+            print(f"size {size}: auto picks {auto}; measuring ...", flush=True)
+            rows += measure_shards(corpus, args.k, configured, exact)
+            if not args.skip_actor:
+                rows.append(measure_actor(corpus, args.k, base, exact))
+        if args.http:
+            try:
+                http_rows, http_facts, http_notes = measure_http(
+                    base, sizes, args.queries, args.k, http_modes, args.mongodb_uri)
+                rows += http_rows
+                notes += http_notes
+            except Exception as exc:  # noqa: BLE001 - keep the rows measured so far
+                traceback.print_exc()
+                notes.append(f"HTTP rows not measured: {type(exc).__name__}: {exc}")
     print(format_table(rows, baselines, args.k))
     print("vs FAISS: p50 over raw FAISS flat's p50 at that size; recall against exact search "
           "(the filtered row: against the flat shard's filtered top-k).")
-    if any(row.key == "http_search_text" for row in rows):
-        print("HTTP row: the running server's own index, text queries embedded by the server.")
+    for size in sizes:
+        if line := http_breakdown(rows, size):
+            print(line)
     for note in notes:
         print(note)
-    if not args.skip_actor:
-        ray.shutdown()
     figures = {
         "dimension": DIMENSION, "queries": args.queries, "k": args.k, "threads": args.threads,
         "load_avg_1m": round(os.getloadavg()[0], 2),
@@ -387,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
             "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search"}),
         "results": {str(size): {row.key: row.figures(baselines[size]) for row in rows if row.size == size}
                     for size in sizes},
-        "http": next((row.figures(row) for row in rows if row.key == "http_search_text"), None),
+        "http": http_facts,
         "notes": notes,
     }
     print(json.dumps(figures))
