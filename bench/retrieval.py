@@ -37,7 +37,6 @@ from lexray.settings import Settings, get_settings
 from pipelines.chunk import QueryPassages, query_passages, text_passages
 
 BENCH_TENANT = "bench"
-CANDIDATE_CHUNKS = 300
 SAVE_EVERY_BATCHES = 40
 RESULT_CASES = 100
 HYBRID_WEIGHTS = [round(w, 3) for w in np.linspace(0.0, 1.0, 41)]
@@ -171,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test")
     parser.add_argument("--tune-split", default="train", help="split the hybrid weight is tuned on")
     parser.add_argument("--modes", default="bm25,dense,hybrid")
-    parser.add_argument("--candidates", type=int, default=CANDIDATE_CHUNKS,
-                        help="chunks retrieved per query passage and mode before aggregation")
+    parser.add_argument("--candidates", type=int, default=None,
+                        help="chunks retrieved per query passage and mode before aggregation "
+                        "(default: index.candidate_chunks, as the search API)")
     args = parser.parse_args(argv)
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
 
@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         need_dense = bool({"dense", "hybrid"} & set(modes))
         service = build_index(evaluation.corpus, settings, cache, embedder_factory, dense=need_dense)
         queries = {**(tuning.queries if tuning else {}), **evaluation.queries}
+        candidates = args.candidates or settings.index.candidate_chunks
         per_query, seconds = {}, {"dense": [], "bm25": [], "hybrid": []}
         for query_id, text in queries.items():
             passages_of_query = query_passages(text, settings.chunk)
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             vectors = embedder_factory().encode(passages_of_query.dense) if need_dense else None
             embed_seconds = time.perf_counter() - started
-            per_query[query_id], timing = search_query(service, vectors, passages_of_query, args.candidates)
+            per_query[query_id], timing = search_query(service, vectors, passages_of_query, candidates)
             seconds["dense"].append(embed_seconds + timing["dense"])
             seconds["bm25"].append(timing["bm25"])
             seconds["hybrid"].append(embed_seconds + timing["dense"] + timing["bm25"])

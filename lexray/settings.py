@@ -106,6 +106,11 @@ class IndexSettings(BaseModel):
     hnsw_m: int = Field(32, ge=4, description="HNSW neighbours per node.")
     hnsw_ef_construction: int = Field(80, ge=8, description="HNSW build-time search depth.")
     hnsw_ef_search: int = Field(128, ge=8, description="HNSW query-time search depth.")
+    candidate_chunks: int = Field(
+        300, ge=1, le=5000,
+        description="Chunks each ranker returns per query passage before they are aggregated "
+        "to cases (more when a search asks for many cases).",
+    )
     hybrid_dense_weight: float = Field(
         0.0375, ge=0, le=1,
         description="Weight of min-max normalised dense case scores in hybrid ranking (1 - it "

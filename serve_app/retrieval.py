@@ -146,7 +146,9 @@ class Retrieval:
         """
         passage_vectors = self.embedder.encode(passages.dense) if options.mode != "bm25" else None
         allowed = ray.put(case_ids) if case_ids is not None else None
-        candidates = options.limit * CHUNKS_PER_CASE
+        # As many candidates as the benchmark ranks with, so a case whose chunks are outranked by
+        # one long case's still gets its BM25 and dense share of the score.
+        candidates = max(options.limit * CHUNKS_PER_CASE, self.settings.index.candidate_chunks)
         while True:
             ranked, chunk_hits, more_in_index = self._score_candidates(
                 passages, passage_vectors, candidates, tenant_id, options.mode, allowed)
