@@ -61,3 +61,16 @@ def test_tuned_weight_follows_the_informative_ranker():
     assert tune_weight(per_query, qrels) > 0.5
     flipped = {q: {"dense": s["bm25"], "bm25": s["dense"]} for q, s in per_query.items()}
     assert tune_weight(flipped, qrels) < 0.5
+
+
+def test_a_weight_is_not_learnt_from_fewer_than_three_responsive_queries():
+    # One query prefers a blend; nine score 0 at every weight: the blend's "gain" is one query's
+    # noise, so hybrid keeps to the better input on these queries (BM25 here).
+    qrels = {f"q{i}": {"rel": 1} for i in range(10)}
+    per_query = {f"q{i}": {"dense": {"x": 1.0, "rel": 0.0}, "bm25": {"x": 1.0, "rel": 0.0}} for i in range(1, 10)}
+    per_query["q0"] = {"dense": {"a": 1.0, "rel": 0.9, "b": 0.0}, "bm25": {"b": 1.0, "rel": 0.95, "a": 0.0}}
+    assert tune_weight(per_query, qrels) == 0.0
+    # The same preference shown by three queries is learnt: the middle of the tied weights.
+    for i in (1, 2):
+        per_query[f"q{i}"] = per_query["q0"]
+    assert 0.0 < tune_weight(per_query, qrels) < 1.0
