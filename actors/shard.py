@@ -364,6 +364,9 @@ class VectorShard:
         cases = self.tenant_of_case.keys() if case_ids is None else set(case_ids) & self.tenant_of_case.keys()
         if tenant_id is not None:
             cases = [case for case in cases if self.tenant_of_case[case] == tenant_id]
+            if case_ids is None and len(cases) == len(self.tenant_of_case):
+                # The tenant owns the whole shard: no selector to build on every search.
+                return None
         return np.fromiter(
             (vector_id for case in cases for vector_id in self.vectors_of_case[case]), dtype=np.int64
         )

@@ -92,3 +92,14 @@ def test_a_default_shard_is_exact():
     shard = VectorShard(8)
     shard.add(np.arange(50), ["a"] * 50, ["t"] * 50, _unit_rows(50))
     assert shard.index_kind == "flat"
+
+
+def test_a_tenant_owning_the_whole_shard_searches_it_unfiltered():
+    shard = VectorShard(dimension=2)
+    vectors = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
+    shard.add(np.array([1, 2]), ["a", "b"], ["t1", "t1"], vectors)
+    assert shard.matching_vector_ids("t1") is None
+    assert shard.search(vectors[:1], 2, tenant_id="t1") == shard.search(vectors[:1], 2)
+    shard.add(np.array([3]), ["c"], ["t2"], vectors[1:])
+    assert sorted(shard.matching_vector_ids("t1").tolist()) == [1, 2]
+    assert {hit.case_id for hit in shard.search(vectors[1:], 3, tenant_id="t1")[0]} == {"a", "b"}
