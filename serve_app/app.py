@@ -16,9 +16,10 @@ from ray.serve import Application
 
 from lexray.settings import PROJECT_ROOT, Settings
 from serve_app.gateway import Gateway
-from serve_app.generation import Chat, Questions
+from serve_app.chat import Chat
 from serve_app.ingestion import Ingestion
 from serve_app.llm import LLM
+from serve_app.questions import Questions
 from serve_app.retrieval import Retrieval
 from serve_app.summarization import Summarization
 
@@ -48,12 +49,13 @@ def build_app(settings: Settings | None = None) -> Application:
     otherwise each replica reads LEXRAY_* from its runtime_env."""
     settings_json = settings.model_dump_json() if settings is not None else None
     llm = _configured(LLM).bind(settings_json)
+    retrieval = _configured(Retrieval).bind(settings_json)
     return _configured(Gateway).bind(
         ingestion=_configured(Ingestion).bind(settings_json),
-        retrieval=_configured(Retrieval).bind(settings_json),
+        retrieval=retrieval,
         summarization=_configured(Summarization).bind(llm, settings_json),
-        questions=_configured(Questions).bind(),
-        chat=_configured(Chat).bind(),
+        questions=_configured(Questions).bind(llm, settings_json),
+        chat=_configured(Chat).bind(llm, retrieval, settings_json),
         llm=llm,
         settings_json=settings_json,
     )

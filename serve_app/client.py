@@ -544,6 +544,10 @@ class LexRayClient:
     def summary_focus_areas(self) -> FocusAreasResponse:
         return self._get_model(f"{SUMMARIZATION_PREFIX}/focus-areas", FocusAreasResponse)
 
+    # Questions
+
+    # Chat
+
     def _poll(
         self,
         fetch: Callable[[], ModelT],

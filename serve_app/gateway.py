@@ -418,11 +418,13 @@ class Gateway:
     async def summary_focus_areas(self) -> dict:
         return await self.summarization.focus_areas.remote()
 
-    # Questions and chat land later (501 until then)
+    # Questions
 
     @app.post("/api/v1/questions/generate", responses={**ERRORS, 501: {"model": ErrorResponse}})
     async def generate_questions(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:
         return await self.questions.generate.remote(body, tenant)
+
+    # Chat
 
     @app.post("/api/v1/chat/message", responses={**ERRORS, 501: {"model": ErrorResponse}})
     async def chat_message(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:

@@ -661,3 +661,9 @@ class FocusAreaItem(BaseModel):
 
 class FocusAreasResponse(BaseModel):
     focus_areas: list[FocusAreaItem]
+
+
+# Questions
+
+
+# Chat

@@ -23,9 +23,8 @@ from generation.engine import (
     validate_options,
 )
 from generation.openai_format import SSE_DONE, StreamFramer, sse
-from lexray.local_stack import free_port
 from lexray.settings import LLMSettings
-from serve_app.app import build_app
+from tests.deployed_app import deployed_app
 from serve_app.schemas import ChatCompletionRequest, CompletionRequest
 
 KEY = "key-llm-" + uuid.uuid4().hex
@@ -135,23 +134,9 @@ def test_stream_frames_in_openai_shape():
 @pytest.fixture(scope="module")
 def api(ray_address, mongo_uri, tmp_path_factory):
     """The whole application, with the LLM deployment on vLLM (CPU) and one API key."""
-    from lexray.settings import Settings
-
-    unique = uuid.uuid4().hex[:8]
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("llm-data"),
-        mongodb={"uri": mongo_uri, "db": f"lexray_llm_{unique}"},
-        index={"actor_name": f"lexray-index-llm-{unique}", "snapshot_interval_s": 0},
-        ray={"namespace": "lexray-tests"},
-        api={"auth_enabled": True, "app_name": f"lexray-llm-{unique}", "keys": f"{KEY}:tenant-llm",
-             "rate_limit_per_minute": 10_000},
-        llm={"max_tokens": 48, "request_timeout_s": 60},
-    )
-    port = free_port()
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
-    serve.run(build_app(settings), name="lexray", route_prefix="/")
-    yield {"url": f"http://127.0.0.1:{port}", "settings": settings}
-    serve.shutdown()
+    with deployed_app("llm", mongo_uri, tmp_path_factory, {"tenant-llm": KEY},
+                      llm={"max_tokens": 48, "request_timeout_s": 60}) as app:
+        yield app
 
 
 def http(api, key: str | None = KEY) -> httpx.Client:

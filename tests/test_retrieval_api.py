@@ -10,13 +10,10 @@ from datetime import date
 
 import httpx
 import pytest
-from ray import serve
 
-from lexray.local_stack import free_port
-from lexray.store import CaseStore
-from serve_app.app import build_app
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
+from tests.deployed_app import deployed_app
 from tests.conftest import SAMPLES
 
 KEYS = {"tenant-a": "key-a-" + uuid.uuid4().hex, "tenant-b": "key-b-" + uuid.uuid4().hex}
@@ -41,23 +38,9 @@ PLEA_QUERY = "post-conviction relief guilty plea ineffective assistance of couns
 @pytest.fixture(scope="module")
 def api(ray_address, mongo_uri, tmp_path_factory):
     """The application deployed once for this module, with two tenants' keys."""
-    from lexray.settings import Settings
-
-    unique = uuid.uuid4().hex[:8]
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("retrieval-api-data"),
-        mongodb={"uri": mongo_uri, "db": f"lexray_retrieval_{unique}"},
-        index={"actor_name": f"lexray-index-retrieval-{unique}", "snapshot_interval_s": 0},
-        ray={"namespace": "lexray-tests"},
-        api={"auth_enabled": True, "app_name": f"lexray-retrieval-{unique}",
-             "keys": ",".join(f"{key}:{tenant}" for tenant, key in KEYS.items()),
-             "max_upload_bytes": MAX_UPLOAD_BYTES, "rate_limit_per_minute": 10_000},
-    )
-    port = free_port()
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
-    serve.run(build_app(settings), name="lexray", route_prefix="/")
-    yield {"url": f"http://127.0.0.1:{port}", "settings": settings, "store": CaseStore(settings.mongodb)}
-    serve.shutdown()
+    with deployed_app("retrieval", mongo_uri, tmp_path_factory, KEYS,
+                      api={"max_upload_bytes": MAX_UPLOAD_BYTES}) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

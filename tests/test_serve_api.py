@@ -11,11 +11,9 @@ import ray
 from ray import serve
 
 from actors.upload_processor import get_upload_processor
-from lexray.local_stack import free_port
-from lexray.store import CaseStore
-from serve_app.app import build_app
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
+from tests.deployed_app import deployed_app
 from tests.conftest import SAMPLES
 
 KEYS = {"tenant-a": "key-a-" + uuid.uuid4().hex, "tenant-b": "key-b-" + uuid.uuid4().hex,
@@ -29,30 +27,16 @@ ERROR_FIELDS = {"code", "message", "request_id", "timestamp"}
 @pytest.fixture(scope="module")
 def api(ray_address, mongo_uri, tmp_path_factory):
     """The whole application deployed once for this module, with three tenants' keys."""
-    from lexray.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("api-data")
     batch_root = data_dir / "batch"
     (batch_root / "corpus").mkdir(parents=True)
     for name in ("doctor__ca5_00516242060.pdf", "doctor__image-pdf-2.pdf"):
         shutil.copy(SAMPLES / name, batch_root / "corpus")
-    unique = uuid.uuid4().hex[:8]
-    settings = Settings(
-        data_dir=data_dir,
-        mongodb={"uri": mongo_uri, "db": f"lexray_api_{unique}"},
-        index={"actor_name": f"lexray-index-api-{unique}", "snapshot_interval_s": 0},
-        ray={"namespace": "lexray-tests"},
-        api={"auth_enabled": True, "app_name": f"lexray-{unique}",
-             "keys": ",".join(f"{key}:{tenant}" for tenant, key in KEYS.items()),
-             "max_upload_bytes": MAX_UPLOAD_BYTES, "rate_limit_per_minute": 10_000,
-             "upload_rate_limit_per_minute": UPLOAD_LIMIT_PER_MINUTE, "batch_root": str(batch_root)},
-    )
-    port = free_port()
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
-    serve.run(build_app(settings), name="lexray", route_prefix="/")
-    yield {"url": f"http://127.0.0.1:{port}", "settings": settings,
-           "store": CaseStore(settings.mongodb)}
-    serve.shutdown()
+    with deployed_app("api", mongo_uri, tmp_path_factory, KEYS, data_dir=data_dir,
+                      api={"max_upload_bytes": MAX_UPLOAD_BYTES, "batch_root": str(batch_root),
+                           "upload_rate_limit_per_minute": UPLOAD_LIMIT_PER_MINUTE}) as app:
+        yield app
 
 
 def client_for(api, tenant: str | None) -> LexRayClient:

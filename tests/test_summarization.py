@@ -9,13 +9,11 @@ import uuid
 
 import httpx
 import pytest
-from ray import serve
 
 from lexray.ids import sha256_hex
-from lexray.local_stack import free_port
-from serve_app.app import build_app
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
+from tests.deployed_app import deployed_app
 from tests.conftest import SAMPLES
 
 KEYS = {"tenant-a": "key-sa-" + uuid.uuid4().hex, "tenant-b": "key-sb-" + uuid.uuid4().hex}
@@ -41,24 +39,8 @@ TEXT = " ".join(JUDGEMENT_PAGES)
 @pytest.fixture(scope="module")
 def api(ray_address, mongo_uri, tmp_path_factory):
     """The application with the LLM deployment on vLLM (CPU) and two tenants' keys."""
-    from lexray.settings import Settings
-
-    unique = uuid.uuid4().hex[:8]
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("summarization-data"),
-        mongodb={"uri": mongo_uri, "db": f"lexray_summaries_{unique}"},
-        index={"actor_name": f"lexray-index-summaries-{unique}", "snapshot_interval_s": 0},
-        ray={"namespace": "lexray-tests"},
-        api={"auth_enabled": True, "app_name": f"lexray-summaries-{unique}",
-             "keys": ",".join(f"{key}:{tenant}" for tenant, key in KEYS.items()),
-             "rate_limit_per_minute": 10_000, "upload_rate_limit_per_minute": 1_000},
-        llm={"request_timeout_s": 120},
-    )
-    port = free_port()
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
-    serve.run(build_app(settings), name="lexray", route_prefix="/")
-    yield {"url": f"http://127.0.0.1:{port}", "settings": settings}
-    serve.shutdown()
+    with deployed_app("summaries", mongo_uri, tmp_path_factory, KEYS, llm={"request_timeout_s": 120}) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

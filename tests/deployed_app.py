@@ -1,0 +1,59 @@
+"""The whole application deployed for one test module: settings of its own (database, index
+actor, app name, data dir) on the session's Ray head and MongoDB-protocol server, API keys per
+tenant, the rate limits out of the way unless a module sets its own.
+
+    @pytest.fixture(scope="module")
+    def api(ray_address, mongo_uri, tmp_path_factory):
+        with deployed_app("chat", mongo_uri, tmp_path_factory, KEYS, llm={"max_tokens": 64}) as app:
+            yield app        # {"url", "settings", "store"}
+
+Every such module loads the LLM deployment (vLLM on CPU here: ~40 s and ~4 GB).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ray import serve
+
+from lexray.local_stack import free_port
+from lexray.settings import Settings
+from lexray.store import CaseStore
+from serve_app.app import build_app
+
+
+def app_settings(name: str, mongo_uri: str, data_dir: Path, keys: dict[str, str], **overrides: Any) -> Settings:
+    """Settings of one module's app; ``keys`` maps tenant -> API key; ``overrides`` are
+    settings groups (``api={...}`` is merged into the defaults below, the others replace)."""
+    unique = uuid.uuid4().hex[:8]
+    api = {"auth_enabled": True, "app_name": f"lexray-{name}-{unique}",
+           "keys": ",".join(f"{key}:{tenant}" for tenant, key in keys.items()),
+           "rate_limit_per_minute": 10_000, "upload_rate_limit_per_minute": 1_000,
+           **overrides.pop("api", {})}
+    return Settings(
+        data_dir=data_dir,
+        mongodb={"uri": mongo_uri, "db": f"lexray_{name.replace('-', '_')}_{unique}"},
+        index={"actor_name": f"lexray-index-{name}-{unique}", "snapshot_interval_s": 0},
+        ray={"namespace": "lexray-tests"},
+        api=api,
+        **overrides,
+    )
+
+
+@contextmanager
+def deployed_app(name: str, mongo_uri: str, tmp_path_factory, keys: dict[str, str],
+                 data_dir: Path | None = None, **overrides: Any) -> Iterator[dict]:
+    """``build_app`` served on a free loopback port until the block ends."""
+    settings = app_settings(name, mongo_uri, data_dir or tmp_path_factory.mktemp(f"{name}-data"), keys,
+                            **overrides)
+    port = free_port()
+    serve.start(http_options={"host": "127.0.0.1", "port": port})
+    try:
+        serve.run(build_app(settings), name="lexray", route_prefix="/")
+        yield {"url": f"http://127.0.0.1:{port}", "settings": settings, "store": CaseStore(settings.mongodb)}
+    finally:
+        serve.shutdown()
