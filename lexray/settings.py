@@ -214,6 +214,11 @@ class LLMSettings(BaseModel):
     request_timeout_s: float = Field(120.0, gt=0, description="Longest time one generation may take.")
 
 
+# Questions settings
+
+# Chat settings
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LEXRAY_",

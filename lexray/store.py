@@ -406,10 +406,15 @@ class CaseStore:
         query = tenant_scope(keys[0] if len(keys) == 1 else {"$or": keys}, tenant_id)
         return list(self.db[SUMMARIES].find(query, {"_id": 0}).sort("created_at", -1).limit(limit))
 
+    # Questions (collection ``questions``)
+
+    # Chat sessions (collection ``chat_sessions``)
+
 
 # What a listing or a search hit shows of a case: no texts, logs or page spans.
 CASE_SUMMARY_FIELDS = {"case_id": 1, "title": 1, "original_filename": 1, "processing_status": 1,
                        "chunk_count": 1, "metadata": 1, "created_at": 1, "processed_at": 1}
+
 
 
 def _columns(rows: list[dict]) -> tuple[list[int], list[str], list[str], np.ndarray, list[str]]:
