@@ -416,7 +416,6 @@ CASE_SUMMARY_FIELDS = {"case_id": 1, "title": 1, "original_filename": 1, "proces
                        "chunk_count": 1, "metadata": 1, "created_at": 1, "processed_at": 1}
 
 
-
 def _columns(rows: list[dict]) -> tuple[list[int], list[str], list[str], np.ndarray, list[str]]:
     return (
         [row["vector_id"] for row in rows],
