@@ -85,3 +85,91 @@ def compare_messages(cases: Sequence[tuple[str, str]], words: int,
                        for index, (label, summary) in enumerate(cases, start=1))
     return _messages(COMPARE_PROMPT.format(count=len(cases), text=listed, words=words,
                                            focus=focus_clause(focus_areas)))
+
+
+# Chat
+
+CHAT_SYSTEM = (
+    "You answer questions about court cases using only the numbered sources you are given. "
+    "Cite the source of each sentence as [1], [2]. If the sources do not answer the question, say so."
+)
+CHAT_PROMPT = (
+    "Sources:\n{sources}\n\n"
+    "Question: {question}\n\n"
+    "{instruction} Use only the sources and cite them as [n]."
+)
+# What each retrieval-backed intent asks of the answer (keys: generation.chat.INTENTS).
+CHAT_INSTRUCTIONS: dict[str, str] = {
+    "legal_question": "Answer in two to four sentences.",
+    "summary_request": "Summarise what the sources say about it in three to five sentences.",
+    "comparison": "Compare what the sources say, case by case, in three to five sentences.",
+}
+REWRITE_PROMPT = (
+    "Conversation:\n{history}\n\n"
+    "Follow-up: {message}\n\n"
+    "Rewrite the follow-up as one standalone search query that names what it refers to. "
+    "Reply with the query only."
+)
+
+
+def source_block(sources: Sequence[tuple[str, str]]) -> str:
+    """Numbered sources from (label, text) pairs.
+
+    >>> print(source_block([("Roe v. Wade, p. 3", "The appeal is dismissed.")]))
+    [1] Roe v. Wade, p. 3: The appeal is dismissed.
+    """
+    return "\n".join(f"[{number}] {label}: {text}" for number, (label, text) in enumerate(sources, start=1))
+
+
+def chat_answer_messages(question: str, sources: Sequence[tuple[str, str]], instruction: str,
+                         history: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
+    """Earlier turns, then the question with its numbered sources."""
+    prompt = CHAT_PROMPT.format(sources=source_block(sources), question=question, instruction=instruction)
+    return [{"role": "system", "content": CHAT_SYSTEM}, *history, {"role": "user", "content": prompt}]
+
+
+def rewrite_messages(history: Sequence[dict[str, str]], message: str) -> list[dict[str, str]]:
+    """Ask for a standalone search query for a follow-up ``message``."""
+    conversation = "\n".join(f"{turn['role'].capitalize()}: {turn['content']}" for turn in history)
+    return [{"role": "user", "content": REWRITE_PROMPT.format(history=conversation, message=message)}]
+
+
+# Questions
+
+QUESTION_SYSTEM = "You write exam questions about court judgments. Every answer comes from the passage."
+
+QUESTION_PROMPT = (
+    "Passage from a court judgment:\n{passage}\n\n"
+    "{instruction}{kind}{focus} Reply in JSON with \"question\" and \"answer\"."
+)
+# What each difficulty asks of the question and its answer (keys: generation.questions.DIFFICULTIES).
+QUESTION_INSTRUCTIONS: dict[str, str] = {
+    "easy": "Write one question about a fact in the passage: a name, number, date or place. "
+            "The answer is a few words copied from the passage.",
+    "medium": "Write one question asking what the court decided or which rule applies in the passage. "
+              "Answer it in one sentence with the passage's words.",
+    "hard": "Write one question asking why the court decided as it did in the passage. "
+            "Answer it in one or two sentences with the court's reasoning.",
+}
+# How each question type leans (keys: generation.questions.QUESTION_TYPES); the passages
+# themselves were chosen for it.
+QUESTION_KINDS: dict[str, str] = {
+    "common": "",
+    "rare": " Ask about a specific detail.",
+    "unexpected": " Ask about a point a reader could easily miss.",
+}
+
+
+def question_messages(passage: str, *, question_type: str, difficulty: str,
+                      focus_areas: Sequence[str] = ()) -> list[dict[str, str]]:
+    """One question and its answer about ``passage``.
+
+    >>> print(question_messages("The appeal is dismissed.", question_type="rare", difficulty="easy")[1]["content"])
+    Passage from a court judgment:
+    The appeal is dismissed.
+    <BLANKLINE>
+    Write one question about a fact in the passage: a name, number, date or place. The answer is a few words copied from the passage. Ask about a specific detail. Reply in JSON with "question" and "answer".
+    """
+    user = QUESTION_PROMPT.format(passage=" ".join(passage.split()), instruction=QUESTION_INSTRUCTIONS[difficulty],
+                                  kind=QUESTION_KINDS[question_type], focus=focus_clause(focus_areas))
+    return [{"role": "system", "content": QUESTION_SYSTEM}, {"role": "user", "content": user}]

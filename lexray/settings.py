@@ -216,7 +216,58 @@ class LLMSettings(BaseModel):
 
 # Questions settings
 
+
+class QuestionSettings(BaseModel):
+    """Question generation (``generation.questions``): limits and the model's decoding per question."""
+
+    max_questions: int = Field(20, ge=1, le=200, description="Most questions one request may ask for.")
+    passages_per_question: int = Field(
+        3, ge=1, description="Candidate passages tried per question asked, at most; fewer valid "
+        "questions than asked after that many is a 422 insufficient_material.")
+    attempts_per_passage: int = Field(
+        2, ge=1, le=5, description="Model calls per passage: a greedy one, then sampled retries "
+        "(new seed) while the reply fails validation.")
+    max_tokens: int = Field(96, ge=16, le=512, description="Completion tokens of one question and answer.")
+    temperature: float = Field(0.0, ge=0, le=2, description="First attempt's temperature (0: greedy).")
+    retry_temperature: float = Field(0.7, gt=0, le=2, description="Temperature of the retries.")
+    repetition_penalty: float = Field(1.05, gt=0, le=2, description="Light: the small model loops without one.")
+    min_answer_grounding: float = Field(
+        0.6, ge=0, le=1, description="Share of an answer's content words (and numbers) that must "
+        "occur in its passage.")
+    max_text_chars: int = Field(300_000, ge=1, description="Longest plain text a request may send.")
+
+
 # Chat settings
+
+
+class ChatSettings(BaseModel):
+    """Chat: retrieval-augmented answers with [n] citations, sessions in MongoDB."""
+
+    max_message_chars: int = Field(4000, ge=1, description="Longer messages get 422.")
+    context_passages: int = Field(5, ge=1, le=20, description="Retrieved chunks shown to the model.")
+    passages_per_case: int = Field(2, ge=1, description="Of those, at most this many from one case.")
+    passage_chars: int = Field(
+        700, ge=100, description="Characters of each chunk shown to the model (its context is small)."
+    )
+    min_relevance: float = Field(
+        0.3, ge=-1, le=1,
+        description="Cosine similarity (query vs chunk, the embedding model's) a chunk needs to be "
+        "used; with none above it the answer says nothing relevant was found.",
+    )
+    history_token_budget: int = Field(
+        512, ge=0, description="Tokens of earlier turns the prompt may carry (oldest dropped first)."
+    )
+    answer_max_tokens: int = Field(200, ge=16, description="Completion tokens of an answer.")
+    rewrite_max_tokens: int = Field(48, ge=8, description="Completion tokens of a rewritten query.")
+    attribution_min_overlap: float = Field(
+        0.5, gt=0, le=1,
+        description="Share of a sentence's content words a source must contain for an uncited "
+        "sentence to be attributed to it.",
+    )
+    max_stored_messages: int = Field(
+        1000, ge=2, description="Messages a session keeps (oldest dropped), bounding its document."
+    )
+
 
 
 class Settings(BaseSettings):
@@ -238,6 +289,8 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     api: ApiSettings = ApiSettings()
     llm: LLMSettings = LLMSettings()
+    questions: QuestionSettings = QuestionSettings()
+    chat: ChatSettings = ChatSettings()
 
     @classmethod
     def settings_customise_sources(

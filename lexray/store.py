@@ -36,6 +36,7 @@ CHUNKS = "chunks"
 UPLOADS = "uploads"
 JOBS = "ingest_jobs"
 SUMMARIES = "summaries"
+CHAT_SESSIONS = "chat_sessions"
 
 # A case in one of these states was interrupted mid-way (e.g. a killed job): resume it.
 INCOMPLETE_STATUSES = {
@@ -150,6 +151,8 @@ class CaseStore:
         self.chunks.create_index("tenant_id")
         self.jobs.create_index("job_id", unique=True)
         self.db[SUMMARIES].create_index([("tenant_id", 1), ("case_id", 1), ("created_at", -1)])
+        self.db[CHAT_SESSIONS].create_index("session_id", unique=True)
+        self.db[CHAT_SESSIONS].create_index([("tenant_id", 1), ("updated_at", -1)])
 
     # Registration and status
 
@@ -408,7 +411,33 @@ class CaseStore:
 
     # Questions (collection ``questions``)
 
-    # Chat sessions (collection ``chat_sessions``)
+    # Chat sessions (collection ``chat_sessions``): one document per session with its messages
+    # (the newest ``max_messages``), so a turn is one atomic update.
+
+    def create_session(self, session: dict[str, Any]) -> None:
+        """Store a new session (``session_id``, ``tenant_id``, ``messages``, timestamps ...)."""
+        self.db[CHAT_SESSIONS].insert_one(to_bson(dict(session)))
+
+    def get_session(self, session_id: str, *, tenant_id: str) -> dict | None:
+        return self.db[CHAT_SESSIONS].find_one(tenant_scope({"session_id": session_id}, tenant_id), {"_id": 0})
+
+    def append_turn(self, session: dict[str, Any], messages: list[dict[str, Any]], *, max_messages: int) -> None:
+        """Add a turn's ``messages`` to ``session`` (created by this call if it is not stored),
+        keeping its newest ``max_messages``."""
+        now = messages[-1]["timestamp"]
+        new_fields = {key: value for key, value in session.items()
+                      if key not in ("messages", "updated_at", "message_count")}
+        self.db[CHAT_SESSIONS].update_one(
+            {"session_id": session["session_id"], "tenant_id": session["tenant_id"]},
+            {"$setOnInsert": to_bson(new_fields),
+             "$push": {"messages": {"$each": to_bson(messages), "$slice": -max_messages}},
+             "$set": {"updated_at": now},
+             "$inc": {"message_count": len(messages)}},
+            upsert=True,
+        )
+
+    def delete_session(self, session_id: str, *, tenant_id: str) -> bool:
+        return self.db[CHAT_SESSIONS].delete_one(tenant_scope({"session_id": session_id}, tenant_id)).deleted_count == 1
 
 
 # What a listing or a search hit shows of a case: no texts, logs or page spans.

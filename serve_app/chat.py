@@ -1,21 +1,303 @@
-"""Chat deployment (issue 5): answers grounded in retrieved chunks, with [n] citations,
-sessions in MongoDB."""
+"""Chat deployment: answers grounded in the tenant's cases, with [n] citations that each map to
+a retrieved chunk (case, page, span), and sessions in MongoDB.
+
+A message goes: intent (``generation.chat``) -> for a follow-up, a standalone search query
+written by the LLM from the history -> the best chunks from the Retrieval deployment (hybrid,
+tenant-scoped, filtered), of which only those similar enough to the query are used -> the LLM
+answers from the numbered chunks -> markers that name no chunk are removed, uncited sentences
+are attributed by word overlap (``generation.citations``) -> the turn is appended to the
+session. With no relevant chunk the answer says so and the LLM is not asked. Greetings and help
+are answered without a search; case searches list the matching cases.
+
+Sessions live in MongoDB (``chat_sessions``), so any replica continues any session, also after
+a restart; a turn is stored once it is answered, in one update, so a failing request leaves the
+session as it was.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
 
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from serve_app.errors import ApiError
+from generation.chat import (
+    INTENTS,
+    case_list_answer,
+    clean_rewrite,
+    clip,
+    detect_intent,
+    fallback_query,
+    source_texts,
+    trim_history,
+)
+from generation.citations import GroundedAnswer, MarkerFilter, ground_answer
+from generation.prompts import CHAT_INSTRUCTIONS, chat_answer_messages, rewrite_messages
+from lexray.models import CaseFilters, utcnow
+from lexray.snippets import highlight_snippet, query_terms
+from lexray.store import CaseStore
+from serve_app.errors import ApiError, reraised, unwrapped
 from serve_app.ingestion import settings_from
+from serve_app.schemas import ChatAskRequest, ChatMessageRequest
+
+NOTHING_RELEVANT = ("I could not find anything in your indexed cases that answers this. Try other "
+                    "words, name the case or statute, or widen the filters.")
+GREETING_REPLY = ("Hello. Ask me about your indexed cases, for example what a court held, which statute "
+                  "it applied, or which cases deal with a topic; I answer with citations to the pages.")
+HELP_REPLY = ("I answer questions from your indexed court opinions and cite the case, page and passage "
+              "behind each sentence as [n]. You can ask what a court held or why, ask for a summary of a "
+              "topic or a case, compare decisions, or ask me to find cases about something. Follow-up "
+              "questions use the conversation so far. GET /api/v1/chat/intents lists what I recognise.")
+FIXED_REPLIES = {"greeting": GREETING_REPLY, "help": HELP_REPLY}
+# Turns of the history the query rewriter sees (the latest ones).
+REWRITE_HISTORY_MESSAGES = 4
+# Messages whose tokens are counted when trimming the history to its budget.
+HISTORY_WINDOW_MESSAGES = 40
+TITLE_CHARS = 80
+SUGGESTION_CASES = 3
+
+
+@dataclass
+class Turn:
+    """One message being answered."""
+
+    message: str
+    intent: str
+    query: str | None = None
+    passages: list[dict] = field(default_factory=list)     # relevant chunks, prompt order
+    found_relevant: bool = False
+    fixed_answer: str | None = None                         # answered without the model
+    fixed_sources: list[int] = field(default_factory=list)  # its markers' passages (1-based)
+    llm_messages: list[dict] | None = None
 
 
 @serve.deployment
 class Chat:
     def __init__(self, llm: DeploymentHandle, retrieval: DeploymentHandle, settings_json: str | None = None) -> None:
         self.settings = settings_from(settings_json)
+        self.store = CaseStore(self.settings.mongodb)
         self.llm = llm
         self.retrieval = retrieval
+        self.indexes_ready = False
+        self.model_name: str | None = None
 
-    def message(self, request: dict, tenant_id: str) -> dict:
-        raise ApiError("not_implemented", "chat is not available in this version of LexRay")
+    # Answers
+
+    async def message(self, request: ChatMessageRequest, tenant_id: str) -> dict:
+        """Answer a message in a (new or stored) session and store the turn."""
+        session = await self._session_for(request, tenant_id)
+        turn = await self._prepare(request, tenant_id, history=session["messages"])
+        response = await self._answer(turn, session["session_id"])
+        await self._store_turn(session, turn, response)
+        return response
+
+    async def message_stream(self, request: ChatMessageRequest, tenant_id: str) -> AsyncIterator[dict]:
+        """``message`` as events: ``{"type": "token", "text"}`` while the model writes (invented
+        markers already dropped, valid ones numbered as in the final answer), then
+        ``{"type": "answer", **response}``, whose ``answer`` is authoritative (uncited sentences
+        attributed there get their markers)."""
+        session = await self._session_for(request, tenant_id)
+        turn = await self._prepare(request, tenant_id, history=session["messages"])
+        if turn.llm_messages is None:
+            response = await self._answer(turn, session["session_id"])
+            yield {"type": "token", "text": response["answer"]}
+        else:
+            markers = MarkerFilter(len(turn.passages))
+            pieces = []
+            chunks = self.llm.options(stream=True).chat_stream.remote(turn.llm_messages, self._answer_params())
+            async for chunk in self._llm_stream(chunks):
+                pieces.append(chunk["text"])
+                shown = markers.feed(chunk["text"])
+                if shown:
+                    yield {"type": "token", "text": shown}
+            if tail := markers.flush():
+                yield {"type": "token", "text": tail}
+            grounded = ground_answer("".join(pieces).strip(), [text for _, text in self._sources(turn)],
+                                     min_overlap=self.settings.chat.attribution_min_overlap)
+            response = self._response(turn, session["session_id"], grounded, model=await self._model_name())
+        await self._store_turn(session, turn, response)
+        yield {"type": "answer", **response}
+
+    async def ask(self, request: ChatAskRequest, tenant_id: str) -> dict:
+        """A one-shot answer: no history, nothing stored."""
+        turn = await self._prepare(request, tenant_id, history=[])
+        return await self._answer(turn, None)
+
+    # Sessions
+
+    async def new_session(self, tenant_id: str) -> dict:
+        now = utcnow()
+        session = {"session_id": uuid.uuid4().hex, "tenant_id": tenant_id, "title": None,
+                   "created_at": now, "updated_at": now, "message_count": 0, "messages": []}
+        await self._db(self.store.create_session, session)
+        return {"session_id": session["session_id"], "created_at": now}
+
+    async def conversation(self, session_id: str, tenant_id: str) -> dict:
+        return await self._stored_session(session_id, tenant_id)
+
+    async def delete_conversation(self, session_id: str, tenant_id: str) -> dict:
+        if not await self._db(self.store.delete_session, session_id, tenant_id=tenant_id):
+            raise ApiError("not_found", f"no chat session {session_id!r}")
+        return {"session_id": session_id, "deleted": True}
+
+    # What to ask
+
+    def intents(self) -> dict:
+        return {"intents": [{"name": intent.name, "description": intent.description,
+                             "examples": list(intent.examples), "retrieves": intent.retrieves}
+                            for intent in INTENTS.values()],
+                "default": "legal_question"}
+
+    async def suggestions(self, session_id: str | None, tenant_id: str) -> dict:
+        """Follow-ups on the cases a session's last answer cited, else questions about the
+        tenant's latest cases, else starters."""
+        if session_id is not None:
+            session = await self._stored_session(session_id, tenant_id)
+            cited = next((message["citations"] for message in reversed(session["messages"])
+                          if message["role"] == "assistant" and message.get("citations")), [])
+            titles = list(dict.fromkeys(citation["title"] or citation["case_id"] for citation in cited))
+            if titles:
+                return {"suggestions": [question for title in titles[:SUGGESTION_CASES] for question in (
+                    f"What did the court decide in {title}?",
+                    f"Which statutes or precedents does {title} rely on?",
+                    f"Summarise {title}.")], "based_on": "session"}
+        cases = await self._db(self.store.list_cases, CaseFilters(), tenant_id=tenant_id, limit=SUGGESTION_CASES)
+        if cases:
+            titles = [case.get("title") or case["case_id"] for case in cases]
+            return {"suggestions": [question for title in titles for question in (
+                f"What did the court decide in {title}?", f"Summarise {title}.")]
+                + [f"Find cases similar to {titles[0]}."], "based_on": "corpus"}
+        return {"suggestions": ["What can you do?"], "based_on": "starter"}
+
+    # Steps
+
+    async def _prepare(self, request: ChatAskRequest, tenant_id: str, *, history: list[dict]) -> Turn:
+        """Intent, search query and relevant passages of a message; the prompt if the model answers."""
+        chat = self.settings.chat
+        message = request.message.strip()
+        if len(message) > chat.max_message_chars:
+            raise ApiError("validation_error",
+                           f"message is {len(message):,} characters; at most {chat.max_message_chars:,}")
+        turn = Turn(message=message, intent=detect_intent(message))
+        if not INTENTS[turn.intent].retrieves:
+            turn.fixed_answer = FIXED_REPLIES[turn.intent]
+            return turn
+        recent = [{"role": m["role"], "content": m["content"]} for m in history[-HISTORY_WINDOW_MESSAGES:]]
+        turn.query = await self._search_query(message, recent)
+        candidates = await self._call(self.retrieval.passages.remote(
+            turn.query, tenant_id, request.filters, limit=chat.context_passages, per_case=chat.passages_per_case))
+        turn.passages = [passage for passage in candidates if passage["relevance"] >= chat.min_relevance]
+        turn.found_relevant = bool(turn.passages)
+        if not turn.found_relevant:
+            turn.fixed_answer = NOTHING_RELEVANT
+        elif turn.intent == "case_search":
+            turn.fixed_answer, turn.fixed_sources = case_list_answer(turn.passages)
+        else:
+            turn.llm_messages = chat_answer_messages(
+                message, self._sources(turn), CHAT_INSTRUCTIONS[turn.intent], await self._trimmed(recent))
+        return turn
+
+    async def _search_query(self, message: str, history: list[dict]) -> str:
+        """The message itself, or for a follow-up the standalone query the model rewrites it to
+        (the previous question plus the message when its rewrite is unusable)."""
+        if not history:
+            return message
+        recent = history[-REWRITE_HISTORY_MESSAGES:]
+        reply = await self._call(self.llm.chat.remote(
+            rewrite_messages([{**m, "content": clip(m["content"], 400)} for m in recent], message),
+            {"max_tokens": self.settings.chat.rewrite_max_tokens, "temperature": 0.0}))
+        return clean_rewrite(reply["text"], message, recent) or fallback_query(message, recent)
+
+    async def _trimmed(self, history: list[dict]) -> list[dict]:
+        """The history that fits the token budget (tokens counted by the served model's tokenizer)."""
+        if not history or self.settings.chat.history_token_budget == 0:
+            return []
+        counts = await asyncio.gather(*(self._call(self.llm.count_tokens.remote(m["content"])) for m in history))
+        tokens = {m["content"]: count for m, count in zip(history, counts, strict=True)}
+        return trim_history(history, self.settings.chat.history_token_budget,
+                            lambda text: tokens.get(text) or len(text.split()))
+
+    async def _answer(self, turn: Turn, session_id: str | None) -> dict:
+        if turn.llm_messages is None:
+            grounded = GroundedAnswer(text=turn.fixed_answer or "", sources=turn.fixed_sources)
+            return self._response(turn, session_id, grounded, model=None)
+        reply = await self._call(self.llm.chat.remote(turn.llm_messages, self._answer_params()))
+        grounded = ground_answer(reply["text"].strip(), [text for _, text in self._sources(turn)],
+                                 min_overlap=self.settings.chat.attribution_min_overlap)
+        return self._response(turn, session_id, grounded, model=reply["model"])
+
+    def _response(self, turn: Turn, session_id: str | None, grounded: GroundedAnswer, *, model: str | None) -> dict:
+        terms = query_terms(f"{turn.query or ''} {turn.message}")
+        citations = []
+        for marker, number in enumerate(grounded.sources, start=1):
+            passage = turn.passages[number - 1]
+            pages = passage["page_numbers"] or []
+            citations.append({
+                "marker": marker, "case_id": passage["case_id"], "title": passage["title"],
+                "page": pages[0] if pages else None, "pages": pages,
+                "char_start": passage["char_start"], "char_end": passage["char_end"],
+                "chunk_id": passage["chunk_id"], "snippet": highlight_snippet(passage["text"], terms)})
+        answer = grounded.text or NOTHING_RELEVANT
+        return {"answer": answer, "session_id": session_id, "citations": citations, "intent": turn.intent,
+                "query": turn.query, "found_relevant": turn.found_relevant,
+                "grounded": bool(citations) and grounded.uncited_sentences == 0,
+                "model": model, "created_at": utcnow()}
+
+    def _sources(self, turn: Turn) -> list[tuple[str, str]]:
+        return source_texts(turn.passages, self.settings.chat.passage_chars)
+
+    def _answer_params(self) -> dict:
+        # Greedy: the answer should restate the sources, not vary.
+        return {"max_tokens": self.settings.chat.answer_max_tokens, "temperature": 0.0}
+
+    async def _session_for(self, request: ChatMessageRequest, tenant_id: str) -> dict:
+        """The stored session named by the request, or a new one (stored with its first turn)."""
+        if request.session_id is not None:
+            return await self._stored_session(request.session_id, tenant_id)
+        now = utcnow()
+        return {"session_id": uuid.uuid4().hex, "tenant_id": tenant_id, "title": None, "created_at": now,
+                "updated_at": now, "message_count": 0, "messages": []}
+
+    async def _stored_session(self, session_id: str, tenant_id: str) -> dict:
+        session = await self._db(self.store.get_session, session_id, tenant_id=tenant_id)
+        if session is None:
+            # Another tenant's session answers exactly like a missing one.
+            raise ApiError("not_found", f"no chat session {session_id!r}")
+        return session
+
+    async def _store_turn(self, session: dict, turn: Turn, response: dict) -> None:
+        user = {"role": "user", "content": turn.message, "timestamp": utcnow()}
+        assistant = {"role": "assistant", "content": response["answer"], "timestamp": response["created_at"],
+                     "intent": turn.intent, "query": turn.query, "citations": response["citations"]}
+        identity = {key: session[key] for key in ("session_id", "tenant_id", "created_at")}
+        identity["title"] = session.get("title") or clip(turn.message, TITLE_CHARS)
+        await self._db(self.store.append_turn, identity, [user, assistant],
+                       max_messages=self.settings.chat.max_stored_messages)
+
+    async def _db(self, function, *args: Any, **kwargs: Any):
+        if not self.indexes_ready:
+            await asyncio.to_thread(self.store.ensure_indexes)
+            self.indexes_ready = True
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    async def _call(self, awaitable):
+        return await reraised(awaitable)
+
+    async def _llm_stream(self, chunks) -> AsyncIterator[dict]:
+        try:
+            async for chunk in chunks:
+                yield chunk
+        except Exception as exc:  # noqa: BLE001 - re-raised, unwrapped when it can be
+            error = unwrapped(exc)
+            if error is exc:
+                raise
+            raise error from None
+
+    async def _model_name(self) -> str:
+        if self.model_name is None:
+            self.model_name = (await self._call(self.llm.model_info.remote()))["id"]
+        return self.model_name

@@ -52,9 +52,10 @@ proxy's plain-text 404 or 502, FastAPI's ``{"detail": ...}``) still gives the st
 from __future__ import annotations
 
 import email.utils
+import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
@@ -71,12 +72,19 @@ from serve_app.schemas import (
     CaseListResponse,
     CaseResponse,
     CaseStatusResponse,
+    ChatAskRequest,
+    ChatMessageRequest,
+    ChatResponse,
+    ChatSessionResponse,
     ComparisonResponse,
+    DeletedSessionResponse,
     ErrorResponse,
     FocusAreasResponse,
     HealthResponse,
     IngestionStatsResponse,
+    IntentsResponse,
     MetadataValuesResponse,
+    NewSessionResponse,
     RetrievalStatsResponse,
     RootResponse,
     SearchMode,
@@ -85,6 +93,7 @@ from serve_app.schemas import (
     SimilarRequest,
     SimilarResponse,
     StoredSummariesResponse,
+    SuggestionsResponse,
     SummarizeCaseRequest,
     SummarizeManyRequest,
     SummarizeTextRequest,
@@ -99,6 +108,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 API_PREFIX = "/api/v1/ingestion"
 RETRIEVAL_PREFIX = "/api/v1/retrieval"
 SUMMARIZATION_PREFIX = "/api/v1/summarization"
+CHAT_PREFIX = "/api/v1/chat"
 # Abstractive summaries run the LLM over every part of a judgement: minutes on CPUs.
 GENERATION_TIMEOUT_S = 600.0
 CASE_DONE_STATUSES = frozenset({"indexed", "failed"})
@@ -547,6 +557,63 @@ class LexRayClient:
     # Questions
 
     # Chat
+
+    def chat(
+        self, message: str, *, session_id: str | None = None, filters: CaseFilters | dict | None = None,
+        timeout: float = GENERATION_TIMEOUT_S,
+    ) -> ChatResponse:
+        """An answer with citations; ``session_id`` continues a session, without one a new session
+        starts (its id is in the response)."""
+        body = ChatMessageRequest(message=message, session_id=session_id, filters=filters or CaseFilters())
+        response = self._request("POST", f"{CHAT_PREFIX}/message", json=body.model_dump(mode="json"),
+                                 timeout=timeout)
+        return ChatResponse.model_validate_json(response.content)
+
+    def chat_stream(
+        self, message: str, *, session_id: str | None = None, filters: CaseFilters | dict | None = None,
+        timeout: float = GENERATION_TIMEOUT_S,
+    ) -> Iterator[dict]:
+        """The answer as it is written: ``{"type": "token", "text"}`` events, then
+        ``{"type": "answer", ...}`` with the whole response (citations included)."""
+        body = ChatMessageRequest(message=message, session_id=session_id, filters=filters or CaseFilters(),
+                                  stream=True)
+        with self._http.stream("POST", f"{CHAT_PREFIX}/message", json=body.model_dump(mode="json"),
+                               timeout=timeout) as response:
+            if not response.is_success:
+                response.read()
+                raise LexRayAPIError.from_response(response)
+            for line in response.iter_lines():
+                if not line.startswith("data: ") or line == "data: [DONE]":
+                    continue
+                event = json.loads(line[len("data: "):])
+                if "error" in event:  # failed after the response (status 200) began
+                    raise LexRayAPIError.from_response(httpx.Response(response.status_code, json=event))
+                yield event
+
+    def ask(self, message: str, *, filters: CaseFilters | dict | None = None,
+            timeout: float = GENERATION_TIMEOUT_S) -> ChatResponse:
+        """A one-shot answer with citations; no session is kept."""
+        body = ChatAskRequest(message=message, filters=filters or CaseFilters())
+        response = self._request("POST", f"{CHAT_PREFIX}/ask", json=body.model_dump(mode="json"), timeout=timeout)
+        return ChatResponse.model_validate_json(response.content)
+
+    def conversation(self, session_id: str) -> ChatSessionResponse:
+        return self._get_model(f"{CHAT_PREFIX}/conversation/{quote(session_id, safe='')}", ChatSessionResponse)
+
+    def delete_conversation(self, session_id: str) -> DeletedSessionResponse:
+        response = self._request("DELETE", f"{CHAT_PREFIX}/conversation/{quote(session_id, safe='')}")
+        return DeletedSessionResponse.model_validate_json(response.content)
+
+    def new_session(self) -> NewSessionResponse:
+        return self._get_model(f"{CHAT_PREFIX}/session/new", NewSessionResponse)
+
+    def intents(self) -> IntentsResponse:
+        return self._get_model(f"{CHAT_PREFIX}/intents", IntentsResponse)
+
+    def suggestions(self, session_id: str | None = None) -> SuggestionsResponse:
+        params = {"session_id": session_id} if session_id else {}
+        response = self._request("GET", f"{CHAT_PREFIX}/suggestions", params=params)
+        return SuggestionsResponse.model_validate_json(response.content)
 
     def _poll(
         self,

@@ -51,6 +51,25 @@ class ApiError(LexRayError):
         self.headers = headers or {}
 
 
+def unwrapped(error: BaseException) -> BaseException:
+    """The LexRayError a handle call raised in another deployment, else ``error`` itself."""
+    cause = getattr(error, "cause", None)
+    return cause if isinstance(cause, LexRayError) else error
+
+
+async def reraised(awaitable):
+    """``awaitable``'s result (a handle call); an error another deployment raised as a
+    LexRayError is re-raised as itself, so callers and the gateway see its code and status
+    rather than Ray's wrapper."""
+    try:
+        return await awaitable
+    except Exception as exc:  # noqa: BLE001 - re-raised, unwrapped when it can be
+        error = unwrapped(exc)
+        if error is exc:
+            raise
+        raise error from None
+
+
 def status_for(error: LexRayError) -> int:
     return getattr(error, "http_status", None) or STATUS_OF_CODE.get(error.code, 500)
 

@@ -11,7 +11,7 @@ import logging
 from typing import Annotated, TypeVar
 
 import ray
-from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Path, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
@@ -35,23 +35,31 @@ from serve_app.http import install_http_layer, principal_of
 from serve_app.ingestion import settings_from
 from serve_app.rate_limit import get_rate_limiter
 from serve_app.schemas import (
+    MAX_SESSION_ID_CHARS,
     BatchJobResponse,
     BatchRequest,
     CaseListQuery,
     CaseListResponse,
     CaseResponse,
     CaseStatusResponse,
+    ChatAskRequest,
     ChatCompletionRequest,
     ChatCompletionResponse,
+    ChatMessageRequest,
+    ChatResponse,
+    ChatSessionResponse,
     ComparisonResponse,
     CompletionRequest,
     CompletionResponse,
+    DeletedSessionResponse,
     ErrorResponse,
     FocusAreasResponse,
     HealthResponse,
     IngestionStatsResponse,
+    IntentsResponse,
     MetadataValuesResponse,
     ModelList,
+    NewSessionResponse,
     RetrievalStatsResponse,
     RootResponse,
     SearchRequest,
@@ -60,6 +68,8 @@ from serve_app.schemas import (
     SimilarRequest,
     SimilarResponse,
     StoredSummariesResponse,
+    SuggestionsQuery,
+    SuggestionsResponse,
     SummarizeCaseRequest,
     SummarizeManyRequest,
     SummarizeTextRequest,
@@ -92,6 +102,12 @@ app = FastAPI(
 
 RETRIEVAL = "/api/v1/retrieval"
 SUMMARIZATION = "/api/v1/summarization"
+CHAT = "/api/v1/chat"
+CHAT_STREAM_ERRORS = {**GENERATION_ERRORS,
+                      200: {"description": "JSON; with `stream: true` server-sent events: `token` events, "
+                                           "one `answer` event with the response body, then `data: [DONE]`",
+                            "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+SessionId = Annotated[str, Path(min_length=1, max_length=MAX_SESSION_ID_CHARS)]
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -168,6 +184,13 @@ async def event_stream(request: Request, chunks: DeploymentResponseGenerator,
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+class PassThroughFramer:
+    """Frames for ``event_stream`` when a deployment yields the events themselves (chat)."""
+
+    def frames(self, event: dict) -> list[dict]:
+        return [event]
 
 
 @serve.deployment
@@ -426,9 +449,37 @@ class Gateway:
 
     # Chat
 
-    @app.post("/api/v1/chat/message", responses={**ERRORS, 501: {"model": ErrorResponse}})
-    async def chat_message(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:
-        return await self.chat.message.remote(body, tenant)
+    @app.post(f"{CHAT}/message", response_model=ChatResponse, responses=CHAT_STREAM_ERRORS)
+    async def chat_message(self, message: ChatMessageRequest, request: Request, tenant: str = Depends(tenant_of)):
+        if message.stream:
+            events = self.chat.options(stream=True).message_stream.remote(message, tenant)
+            return await event_stream(request, events, PassThroughFramer())
+        return await self.chat.message.remote(message, tenant)
+
+    @app.post(f"{CHAT}/ask", response_model=ChatResponse, responses=GENERATION_ERRORS)
+    async def chat_ask(self, question: ChatAskRequest, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.chat.ask.remote(question, tenant)
+
+    @app.get(f"{CHAT}/conversation/{{session_id}}", response_model=ChatSessionResponse, responses=ERRORS)
+    async def conversation(self, session_id: SessionId, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.chat.conversation.remote(session_id, tenant)
+
+    @app.delete(f"{CHAT}/conversation/{{session_id}}", response_model=DeletedSessionResponse, responses=ERRORS)
+    async def delete_conversation(self, session_id: SessionId, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.chat.delete_conversation.remote(session_id, tenant)
+
+    @app.get(f"{CHAT}/session/new", response_model=NewSessionResponse, responses=ERRORS)
+    async def new_session(self, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.chat.new_session.remote(tenant)
+
+    @app.get(f"{CHAT}/intents", response_model=IntentsResponse, responses=ERRORS)
+    async def intents(self) -> dict:
+        return await self.chat.intents.remote()
+
+    @app.get(f"{CHAT}/suggestions", response_model=SuggestionsResponse, responses=ERRORS)
+    async def suggestions(self, params: Annotated[SuggestionsQuery, Query()],
+                          tenant: str = Depends(tenant_of)) -> dict:
+        return await self.chat.suggestions.remote(params.session_id, tenant)
 
     # OpenAI-compatible text generation on the LLM deployment
 

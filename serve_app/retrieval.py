@@ -15,7 +15,7 @@ from ray import serve
 
 from actors.index_actor import get_index_actor
 from lexray.models import CaseFilters
-from lexray.ranking import case_scores_from_passages, hybrid_case_scores
+from lexray.ranking import blend_case_scores, case_scores_from_passages, hybrid_case_scores
 from lexray.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore
 from pipelines.chunk import QueryPassages, query_passages
@@ -111,6 +111,53 @@ class Retrieval:
         results = self._search_passages(passages, tenant_id, options)
         return {"source_filename": filename, "mode": options.mode, "filters": options.filters,
                 "results": results}
+
+    def passages(self, query: str, tenant_id: str, filters: CaseFilters | None = None, *,
+                 limit: int = 5, per_case: int = 2) -> list[dict]:
+        """The chunks that best answer ``query`` (chat's context): hybrid at chunk level (the
+        min-max blend of dense and BM25 chunk scores with the configured weight), at most
+        ``per_case`` of one case, each with ``relevance``, its cosine similarity to the query
+        under the embedding model (an absolute scale, unlike the blended score)."""
+        query = query.strip()
+        if not query:
+            raise ApiError("validation_error", "query must not be empty")
+        case_ids = self._allowed_case_ids(filters or CaseFilters(), tenant_id, None)
+        if case_ids == []:
+            return []
+        allowed = ray.put(case_ids) if case_ids is not None else None
+        index_actor = get_index_actor(self.settings)
+        # The first chunk-sized window of the query: chat queries are questions, not documents.
+        query_vector = self.embedder.encode(query_passages(query, self.settings.chunk).dense[:1])
+        candidates = self.settings.index.candidate_chunks
+        dense_hits, lexical_hits = ray.get([
+            index_actor.search.remote(query_vector, candidates, tenant_id, allowed),
+            index_actor.search_lexical.remote(query, candidates, tenant_id, allowed)])
+        blended = blend_case_scores({hit.vector_id: hit.score for hit in dense_hits[0]},
+                                    {hit.vector_id: hit.score for hit in lexical_hits},
+                                    self.settings.index.hybrid_dense_weight)
+        case_of = {hit.vector_id: hit.case_id for hit in [*dense_hits[0], *lexical_hits]}
+        chosen, per_case_count = [], {}
+        for vector_id, _ in sorted(blended.items(), key=lambda item: (-item[1], item[0])):
+            case_id = case_of[vector_id]
+            if per_case_count.get(case_id, 0) < per_case:
+                chosen.append(vector_id)
+                per_case_count[case_id] = per_case_count.get(case_id, 0) + 1
+                if len(chosen) == limit:
+                    break
+        chunks = {chunk["vector_id"]: chunk for chunk in self.store.chunks_by_vector_id(chosen, tenant_id=tenant_id)}
+        chosen = [vector_id for vector_id in chosen if vector_id in chunks]  # deleted since indexed
+        if not chosen:
+            return []
+        cases = self.store.cases_by_id(list({chunks[v]["case_id"] for v in chosen}), tenant_id=tenant_id)
+        relevance = self.embedder.encode([chunks[v]["text"] for v in chosen]) @ query_vector[0]
+        return [{"vector_id": vector_id, "chunk_id": chunks[vector_id]["chunk_id"],
+                 "case_id": chunks[vector_id]["case_id"],
+                 "title": (cases.get(chunks[vector_id]["case_id"]) or {}).get("title"),
+                 "page_numbers": chunks[vector_id]["page_numbers"],
+                 "char_start": chunks[vector_id]["char_start"], "char_end": chunks[vector_id]["char_end"],
+                 "text": chunks[vector_id]["text"], "score": round(blended[vector_id], 4),
+                 "relevance": round(float(score), 4)}
+                for vector_id, score in zip(chosen, relevance, strict=True)]
 
     def _search_passages(
         self, passages: QueryPassages, tenant_id: str, options: SearchOptions, *,

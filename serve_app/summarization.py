@@ -31,14 +31,13 @@ from generation.summaries import (
     MapReduceSummarizer,
     extractive_result,
 )
-from lexray.errors import LexRayError
 from lexray.ids import sha256_hex
 from lexray.models import PageSpan, utcnow
 from lexray.store import CaseStore
 from pipelines.document import display_name, extract_case_text
 from pipelines.sections import detect_sections
 from pipelines.stages import ray_ocr_runner
-from serve_app.errors import ApiError
+from serve_app.errors import ApiError, reraised
 from serve_app.ingestion import settings_from, validate_pdf
 from serve_app.schemas import (
     SummarizeCaseRequest,
@@ -51,12 +50,6 @@ from serve_app.schemas import (
 # The tokenizer's characters per token are measured on this much of each text.
 CALIBRATION_CHARS = 20_000
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-
-
-def unwrapped(error: BaseException) -> BaseException:
-    """The LexRayError a handle call raised in another deployment, else ``error`` itself."""
-    cause = getattr(error, "cause", None)
-    return cause if isinstance(cause, LexRayError) else error
 
 
 @serve.deployment
@@ -200,15 +193,7 @@ class Summarization:
         return await self._llm_call(self.llm.chat.remote(messages, params))
 
     async def _llm_call(self, awaitable):
-        """``awaitable``'s result; an error of the LLM deployment re-raised as itself, so the
-        gateway answers with its status and message rather than a wrapped traceback."""
-        try:
-            return await awaitable
-        except Exception as exc:  # noqa: BLE001 - re-raised, unwrapped when it can be
-            error = unwrapped(exc)
-            if error is exc:
-                raise
-            raise error from None
+        return await reraised(awaitable)
 
     async def _model_name(self) -> str:
         if self.model_name is None:

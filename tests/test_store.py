@@ -111,3 +111,28 @@ def test_case_filters_reject_unknown_keys_and_reversed_dates():
         CaseFilters(courts="x")
     with pytest.raises(ValueError):
         CaseFilters(date_from=date(2020, 2, 1), date_to=date(2020, 1, 1))
+
+
+def _message(role: str, content: str, minute: int) -> dict:
+    from datetime import datetime, timezone
+
+    return {"role": role, "content": content, "timestamp": datetime(2026, 1, 1, 12, minute, tzinfo=timezone.utc)}
+
+
+def test_chat_session_turns_append_atomically_and_are_tenant_scoped(store):
+    session = {"session_id": "s1", "tenant_id": "t1", "title": "Bail", "created_at": _message("user", "", 0)["timestamp"]}
+    store.append_turn(session, [_message("user", "q1", 1), _message("assistant", "a1", 2)], max_messages=5)
+    store.append_turn(session, [_message("user", "q2", 3), _message("assistant", "a2", 4)], max_messages=5)
+    stored = store.get_session("s1", tenant_id="t1")
+    assert [m["content"] for m in stored["messages"]] == ["q1", "a1", "q2", "a2"]
+    assert stored["message_count"] == 4 and stored["title"] == "Bail"
+    assert stored["updated_at"].replace(tzinfo=None) == _message("x", "", 4)["timestamp"].replace(tzinfo=None)
+    assert store.get_session("s1", tenant_id="t2") is None
+    # Only the newest max_messages stay; the count says how many were ever added.
+    store.append_turn(session, [_message("user", "q3", 5), _message("assistant", "a3", 6)], max_messages=5)
+    stored = store.get_session("s1", tenant_id="t1")
+    assert [m["content"] for m in stored["messages"]] == ["a1", "q2", "a2", "q3", "a3"]
+    assert stored["message_count"] == 6
+    assert not store.delete_session("s1", tenant_id="t2")
+    assert store.delete_session("s1", tenant_id="t1")
+    assert store.get_session("s1", tenant_id="t1") is None

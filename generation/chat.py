@@ -1,0 +1,191 @@
+"""The pure parts of chat: what a message asks for (intent), the search query a follow-up
+stands for, the history that fits the prompt, the passages shown to the model, and the replies
+that need no model (pure: no Ray, no MongoDB, no engine).
+
+    intent = detect_intent("Compare the two bail decisions")          # "comparison"
+    query = clean_rewrite(model_reply, message, history) or fallback_query(message, history)
+    history = trim_history(turns, budget_tokens, count_tokens)
+    messages = chat_answer_messages(question, source_labels(passages, chars), instruction, history)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from generation.citations import MARKER_GROUP, tidy
+from generation.extractive import content_words
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    description: str
+    examples: tuple[str, ...]
+    retrieves: bool                 # answered from retrieved passages
+    pattern: re.Pattern | None      # None: the default intent
+
+
+INTENTS: dict[str, Intent] = {intent.name: intent for intent in (
+    Intent("greeting", "Greetings and thanks; answered without searching.",
+           ("Hello", "Thanks!"), False,
+           re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening)|thanks|thank you|cheers)\b[\W\w]{0,30}$",
+                      re.IGNORECASE)),
+    Intent("help", "What LexRay can do and how to ask; answered without searching.",
+           ("What can you do?", "help"), False,
+           re.compile(r"^\W*(help|what can you do|how do i use (this|you|lexray)|who are you)\W*$", re.IGNORECASE)),
+    Intent("case_search", "Find cases on a topic; answered with the matching cases and pages.",
+           ("Find cases about anticipatory bail", "Show me cases on Section 302 IPC"), True,
+           re.compile(r"^\W*(find|search( for)?|list|show( me)?|are there|any)\b.{0,40}\b(cases?|judge?ments?|decisions?|opinions?)\b",
+                      re.IGNORECASE)),
+    Intent("summary_request", "A summary of what the cases say on a topic or of one case.",
+           ("Summarise the holding on bail", "Give me an overview of the Missouri case"), True,
+           re.compile(r"\b(summar(y|ise|ize|ising|izing)|overview|brief (me|of)|gist|tl;?dr)\b", re.IGNORECASE)),
+    Intent("comparison", "How cases or rules differ or agree.",
+           ("Compare the two bail decisions", "What is the difference between murder and culpable homicide?"),
+           True, re.compile(r"\b(compare|comparison|contrast|differen(ce|t) between|versus|vs\.?)\b", re.IGNORECASE)),
+    Intent("legal_question", "A question answered from the indexed cases, with citations (the default).",
+           ("What did the court hold about the premium?", "Which statute was applied?"), True, None),
+)}
+DEFAULT_INTENT = "legal_question"
+MAX_REWRITE_CHARS = 300
+REWRITE_PREFIX = re.compile(r"^\s*((standalone\s+)?(search\s+)?query|rewritten|search|answer)\s*:\s*", re.IGNORECASE)
+
+
+def detect_intent(message: str) -> str:
+    """The first intent whose pattern matches ``message``, else the default.
+
+    >>> detect_intent("hello there"), detect_intent("Find cases about bail")
+    ('greeting', 'case_search')
+    >>> detect_intent("Compare the sentences"), detect_intent("Why was the fine upheld?")
+    ('comparison', 'legal_question')
+    """
+    for intent in INTENTS.values():
+        if intent.pattern is not None and intent.pattern.search(message):
+            return intent.name
+    return DEFAULT_INTENT
+
+
+def without_markers(text: str) -> str:
+    """``text`` without citation markers (earlier answers' markers name earlier sources).
+
+    >>> without_markers("Bail was refused [1][2].")
+    'Bail was refused.'
+    """
+    return tidy(MARKER_GROUP.sub("", text))
+
+
+def clean_rewrite(reply: str, message: str, history: Sequence[dict[str, str]]) -> str | None:
+    """The model's standalone query, or None when it is unusable: empty, too long, or sharing
+    no content word with the conversation (the small model sometimes answers instead).
+
+    >>> history = [{"role": "user", "content": "Was the tenant fined under section 19?"}]
+    >>> clean_rewrite('Query: "tenant fine section 19 appeal"', "Was it upheld?", history)
+    'tenant fine section 19 appeal'
+    >>> clean_rewrite("I like turtles", "Was it upheld?", history) is None
+    True
+    """
+    lines = [line for line in reply.strip().splitlines() if line.strip()]
+    if not lines:
+        return None
+    query = REWRITE_PREFIX.sub("", lines[0]).strip().strip("\"'`").strip()
+    if not query or len(query) > MAX_REWRITE_CHARS:
+        return None
+    known = set(content_words(message))
+    for turn in history:
+        known.update(content_words(turn["content"]))
+    return query if set(content_words(query)) & known else None
+
+
+def fallback_query(message: str, history: Sequence[dict[str, str]]) -> str:
+    """The previous user question and the follow-up together: what a follow-up refers to is
+    usually named there.
+
+    >>> fallback_query("Was it upheld?", [{"role": "user", "content": "Why was he fined?"},
+    ...                                    {"role": "assistant", "content": "Under s. 19 [1]."}])
+    'Why was he fined? Was it upheld?'
+    """
+    previous = next((turn["content"] for turn in reversed(history) if turn["role"] == "user"), "")
+    return f"{previous} {message}".strip()
+
+
+def trim_history(turns: Sequence[dict[str, str]], budget_tokens: int,
+                 count_tokens: Callable[[str], int]) -> list[dict[str, str]]:
+    """The latest turns whose tokens fit ``budget_tokens``, oldest dropped first, whole
+    user/assistant pairs kept together, markers removed from answers.
+
+    >>> turns = [{"role": "user", "content": "one two"}, {"role": "assistant", "content": "three [1]"},
+    ...          {"role": "user", "content": "four"}, {"role": "assistant", "content": "five six"}]
+    >>> [t["content"] for t in trim_history(turns, 3, lambda text: len(text.split()))]
+    ['four', 'five six']
+    """
+    cleaned = [{"role": turn["role"], "content": without_markers(turn["content"])
+                if turn["role"] == "assistant" else turn["content"]} for turn in turns]
+    pairs: list[list[dict[str, str]]] = []
+    for turn in cleaned:
+        if turn["role"] == "user" or not pairs:
+            pairs.append([turn])
+        else:
+            pairs[-1].append(turn)
+    kept: list[list[dict[str, str]]] = []
+    used = 0
+    for pair in reversed(pairs):
+        cost = sum(count_tokens(turn["content"]) for turn in pair)
+        if used + cost > budget_tokens:
+            break
+        kept.append(pair)
+        used += cost
+    return [turn for pair in reversed(kept) for turn in pair]
+
+
+def source_label(passage: dict) -> str:
+    """How a passage is named in the prompt: its case title and pages.
+
+    >>> source_label({"title": "Tenant v. Landlord", "case_id": "c1", "page_numbers": [2, 3]})
+    'Tenant v. Landlord, pages 2-3'
+    """
+    pages = passage.get("page_numbers") or []
+    where = "" if not pages else (f", page {pages[0]}" if len(pages) == 1 else f", pages {pages[0]}-{pages[-1]}")
+    return f"{passage.get('title') or passage['case_id']}{where}"
+
+
+def source_texts(passages: Sequence[dict], max_chars: int) -> list[tuple[str, str]]:
+    """(label, text) of each passage, its text cut at a word boundary to ``max_chars``."""
+    return [(source_label(passage), clip(passage["text"], max_chars)) for passage in passages]
+
+
+def clip(text: str, max_chars: int) -> str:
+    """``text`` with its whitespace collapsed, cut at a word boundary to ``max_chars``.
+
+    >>> clip("The appeal is dismissed with costs.", 20)
+    'The appeal is ...'
+    """
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 3].rsplit(" ", 1)[0]
+    return f"{cut} ..."
+
+
+def case_list_answer(passages: Sequence[dict]) -> tuple[str, list[int]]:
+    """The answer to a case search: each matching case once, with the marker of its best
+    passage; and those passages' 1-based numbers in marker order.
+
+    >>> text, sources = case_list_answer([{"case_id": "a", "title": "A v. B", "page_numbers": [3]},
+    ...                                   {"case_id": "a", "title": "A v. B", "page_numbers": [5]},
+    ...                                   {"case_id": "c", "title": "C v. D", "page_numbers": [1]}])
+    >>> print(text); sources
+    These cases match:
+    - A v. B, page 3 [1]
+    - C v. D, page 1 [2]
+    [1, 3]
+    """
+    lines, sources, seen = ["These cases match:"], [], set()
+    for number, passage in enumerate(passages, start=1):
+        if passage["case_id"] in seen:
+            continue
+        seen.add(passage["case_id"])
+        sources.append(number)
+        lines.append(f"- {source_label(passage)} [{len(sources)}]")
+    return "\n".join(lines), sources

@@ -1,0 +1,102 @@
+"""Chat's pure parts: citation markers (filtered, attributed, renumbered, streamed), intents,
+query rewriting, history trimming."""
+
+import doctest
+
+import pytest
+
+from generation import chat, citations
+from generation.chat import clean_rewrite, detect_intent, fallback_query, trim_history
+from generation.citations import MarkerFilter, ground_answer
+from generation.prompts import chat_answer_messages
+
+SOURCES = [
+    "The appellant pleaded guilty to two counts of statutory sodomy after plea negotiations.",
+    "The motion court found that plea counsel did not coerce the appellant into pleading guilty.",
+    "A clerical error in the written judgment requires a remand for an order nunc pro tunc.",
+]
+
+
+@pytest.mark.parametrize("module", [chat, citations])
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0
+
+
+def test_invented_markers_are_removed_and_valid_ones_renumbered_by_first_use():
+    answer = ("Counsel did not coerce her [2][12]. She pleaded guilty [1, 9]. "
+              "A remand corrects the judgment [Source 3]. See also [0].")
+    grounded = ground_answer(answer, SOURCES, min_overlap=0.5)
+    assert grounded.text == ("Counsel did not coerce her [1]. She pleaded guilty [2]. "
+                             "A remand corrects the judgment [3]. See also.")
+    assert grounded.sources == [2, 1, 3]
+    assert sorted(grounded.removed_markers) == [0, 9, 12]
+
+
+def test_uncited_sentences_are_attributed_only_to_a_source_holding_their_words():
+    answer = ("The motion court found plea counsel did not coerce the appellant. "
+              "The weather in Missouri was mild that year.")
+    grounded = ground_answer(answer, SOURCES, min_overlap=0.5)
+    assert grounded.text.startswith("The motion court found plea counsel did not coerce the appellant [1].")
+    assert grounded.sources == [2]
+    assert grounded.attributed_sentences == 1 and grounded.uncited_sentences == 1
+    assert "mild that year." in grounded.text and "year [" not in grounded.text
+
+
+def test_no_sources_means_no_markers_survive():
+    grounded = ground_answer("It was dismissed [1].", [], min_overlap=0.5)
+    assert grounded.text == "It was dismissed." and grounded.sources == [] and grounded.removed_markers == [1]
+
+
+@pytest.mark.parametrize("cut", range(1, 60, 3))
+def test_streamed_markers_match_the_final_answer_wherever_the_text_is_cut(cut):
+    answer = "Counsel did not coerce her [2][7]. She pleaded [Source 1, 2] guilty [x] and [3"
+    stream = MarkerFilter(len(SOURCES))
+    streamed = "".join(stream.feed(answer[i:i + cut]) for i in range(0, len(answer), cut)) + stream.flush()
+    # Invented [7] dropped, [2] -> [1], [1] -> [2], non-marker brackets and an unclosed one kept.
+    assert streamed == "Counsel did not coerce her [1]. She pleaded [2][1] guilty [x] and [3"
+    whole = ground_answer(answer.replace(" and [3", "."), SOURCES, min_overlap=0.99)
+    assert whole.text.startswith("Counsel did not coerce her [1]. She pleaded [2][1] guilty [x]")
+
+
+def test_intents():
+    assert detect_intent("Hi!") == "greeting"
+    assert detect_intent("Hello, what did the court hold on the injunction?") == "legal_question"
+    assert detect_intent("help") == "help"
+    assert detect_intent("Show me cases on preliminary injunctions") == "case_search"
+    assert detect_intent("Give me an overview of the Jagels appeal") == "summary_request"
+    assert detect_intent("What is the difference between the two rulings?") == "comparison"
+    assert detect_intent("Was the plea voluntary?") == "legal_question"
+
+
+def test_rewrites_are_used_only_when_they_name_something_said():
+    history = [{"role": "user", "content": "Did the court find plea counsel ineffective?"},
+               {"role": "assistant", "content": "No, counsel did not coerce her [1]."}]
+    assert clean_rewrite("Query: plea counsel coercion Jagels", "Why not?", history) == "plea counsel coercion Jagels"
+    assert clean_rewrite("", "Why not?", history) is None
+    assert clean_rewrite("Sure! Here is a poem about the sea.", "Why not?", history) is None
+    assert clean_rewrite("x" * 400 + " counsel", "Why not?", history) is None
+    assert fallback_query("Why not?", history) == "Did the court find plea counsel ineffective? Why not?"
+    assert fallback_query("Why not?", []) == "Why not?"
+
+
+def test_history_keeps_the_newest_whole_turns_within_the_budget():
+    turns = []
+    for index in range(5):
+        turns += [{"role": "user", "content": f"question {index} " + "word " * 10},
+                  {"role": "assistant", "content": f"answer {index} [1] " + "word " * 10}]
+    count = lambda text: len(text.split())  # noqa: E731
+    kept = trim_history(turns, 50, count)
+    assert [turn["content"].split()[:2] for turn in kept] == [["question", "3"], ["answer", "3"],
+                                                              ["question", "4"], ["answer", "4"]]
+    assert all("[1]" not in turn["content"] for turn in kept)
+    assert trim_history(turns, 5, count) == []
+    assert len(trim_history(turns, 10_000, count)) == 10
+
+
+def test_prompt_numbers_the_sources_and_puts_history_before_the_question():
+    history = [{"role": "user", "content": "Earlier?"}, {"role": "assistant", "content": "Yes."}]
+    messages = chat_answer_messages("Was the plea voluntary?", [("Jagels, page 2", SOURCES[1])],
+                                    "Answer in two to four sentences.", history)
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert "[1] Jagels, page 2: The motion court found" in messages[-1]["content"]
+    assert "Question: Was the plea voluntary?" in messages[-1]["content"]
