@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from generation.citations import MARKER_GROUP, tidy
-from generation.extractive import content_words
+from generation.citations import MARKER_GROUP, tidy, with_markers
+from generation.extractive import content_words, split_sentences
 
 
 @dataclass(frozen=True)
@@ -189,3 +189,32 @@ def case_list_answer(passages: Sequence[dict]) -> tuple[str, list[int]]:
         sources.append(number)
         lines.append(f"- {source_label(passage)} [{len(sources)}]")
     return "\n".join(lines), sources
+
+
+def evidence_answer(question: str, texts: Sequence[str], max_sentences: int = 2) -> tuple[str, list[int]]:
+    """The sentences of the sources that hold most of the question's content words, each
+    with its marker: the answer when no generated sentence is supported. Returns the text and
+    the 1-based source numbers in marker order.
+
+    >>> evidence_answer("Was the plea voluntary?", ["The hearing was short. The plea was voluntary and knowing.",
+    ...                                            "Costs follow the event."])
+    ('The plea was voluntary and knowing [1].', [1])
+    """
+    wanted = set(content_words(question))
+    scored = []
+    for number, text in enumerate(texts, start=1):
+        for position, sentence in enumerate(split_sentences(text)):
+            words = set(content_words(sentence.text))
+            if words:
+                share = len(wanted & words) / len(wanted) if wanted else 0.0
+                scored.append((-share, number, position, sentence.text))
+    chosen = [item for item in sorted(scored) if item[0] < 0][:max_sentences] or sorted(
+        scored, key=lambda item: (item[1], item[2]))[:1]
+    chosen.sort(key=lambda item: (item[1], item[2]))  # in source order
+    sources: list[int] = []
+    sentences = []
+    for _, number, _, sentence in chosen:
+        if number not in sources:
+            sources.append(number)
+        sentences.append(with_markers(" ".join(sentence.split()), f"[{sources.index(number) + 1}]"))
+    return " ".join(sentences), sources

@@ -1,21 +1,22 @@
-"""Citation markers in generated answers: keep the ones that name a source the model was shown,
-drop invented ones, attribute uncited sentences to the source that contains their words, and
-number what is left in order of first use (pure: no model, no Ray).
+"""Citation markers in generated answers, checked against the sources the model was shown
+(pure: no model, no Ray). Every sentence kept carries the marker of a source that holds its
+words; invented markers, wrong markers and unsupported sentences go.
 
 Sources are numbered from 1 in the prompt. An answer goes through
 
     grounded = ground_answer(answer, source_texts, min_overlap=0.5)
-    grounded.text          # markers renumbered [1], [2], ... in order of first use
+    grounded.text          # supported sentences, markers [1], [2], ... in order of first use
     grounded.sources       # source numbers (1-based, as in the prompt) behind [1], [2], ...
 
-Streaming uses ``MarkerFilter``, which drops invented markers and renumbers valid ones as the
-text arrives; attribution needs whole sentences, so it happens once the answer is complete.
+Streaming uses ``MarkerFilter``, which drops invented markers and numbers valid ones as the
+text arrives; checking sentences against sources needs the whole answer, so the answer sent
+once the stream ends is the one that counts.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from generation.extractive import content_words, split_sentences
@@ -38,8 +39,9 @@ class GroundedAnswer:
     text: str
     sources: list[int]                       # prompt source number behind marker k at index k-1
     removed_markers: list[int] = field(default_factory=list)  # invented source numbers dropped
-    attributed_sentences: int = 0            # uncited sentences given a marker by word overlap
-    uncited_sentences: int = 0               # sentences still without any marker
+    attributed_sentences: int = 0            # sentences given a marker by word overlap
+    dropped_sentences: int = 0               # sentences no source supports, left out
+    extracted: bool = False                  # the sources' own sentences, not the model's
 
 
 def numbers_in(group: str) -> list[int]:
@@ -86,65 +88,71 @@ def tidy(text: str) -> str:
 def best_source(sentence: str, source_words: Sequence[set[str]], min_overlap: float) -> int | None:
     """1-based number of the source holding the largest share (>= ``min_overlap``) of the
     sentence's content words, or None."""
-    words = set(content_words(sentence))
+    words = set(content_words(MARKER_GROUP.sub(" ", sentence)))
     if not words:
         return None
-    shares = [len(words & source) / len(words) for source in source_words]
+    shares = [overlap(words, source) for source in source_words]
     best = max(range(len(shares)), key=lambda index: shares[index], default=None)
     if best is None or shares[best] < min_overlap:
         return None
     return best + 1
 
 
-def with_marker(sentence: str, number: int) -> str:
-    """``sentence`` with ``[number]`` before its closing punctuation.
+def with_markers(sentence: str, markers: str) -> str:
+    """``sentence`` with ``markers`` before its closing punctuation.
 
-    >>> with_marker("The appeal was dismissed.", 2)
-    'The appeal was dismissed [2].'
+    >>> with_markers("The appeal was dismissed.", "[2][3]")
+    'The appeal was dismissed [2][3].'
     """
     end = TRAILING_PUNCTUATION.search(sentence)
     if end is None:
-        return f"{sentence.rstrip()} [{number}]"
-    return f"{sentence[:end.start()].rstrip()} [{number}]{sentence[end.start():]}"
+        return f"{sentence.rstrip()} {markers}"
+    return f"{sentence[:end.start()].rstrip()} {markers}{sentence[end.start():]}"
 
 
-def attribute(answer: str, source_texts: Sequence[str], min_overlap: float,
-              marker_for: Callable[[int], int]) -> tuple[str, int, int]:
-    """Give each sentence without a marker one for the source that contains its words
-    (``marker_for`` maps its 1-based source number to the marker shown); returns the text,
-    the sentences attributed and those left uncited."""
-    source_words = [set(content_words(text)) for text in source_texts]
-    pieces, position, attributed, uncited = [], 0, 0, 0
-    for sentence in split_sentences(answer):
-        pieces.append(answer[position:sentence.char_start])
-        text = answer[sentence.char_start:sentence.char_end]
-        if not MARKER_GROUP.search(text):
-            number = best_source(text, source_words, min_overlap)
-            if number is not None:
-                text, attributed = with_marker(text, marker_for(number)), attributed + 1
-            elif content_words(text):
-                uncited += 1
-        pieces.append(text)
-        position = sentence.char_end
-    pieces.append(answer[position:])
-    return "".join(pieces), attributed, uncited
+def overlap(words: set[str], source: set[str]) -> float:
+    """Share of ``words`` found in ``source``."""
+    return len(words & source) / len(words) if words else 0.0
 
 
 def ground_answer(answer: str, source_texts: Sequence[str], *, min_overlap: float) -> GroundedAnswer:
-    """Filter and renumber the markers of a complete answer (as ``MarkerFilter`` does while it
-    streams), then attribute uncited sentences, whose sources take the next numbers.
+    """The answer's sentences that a source supports, each with the markers of the sources
+    that do, numbered [1], [2] ... in order of first use.
+
+    A sentence is supported by a source holding at least ``min_overlap`` of its content words.
+    Markers the model wrote are kept when their source supports the sentence; invented ones
+    (no such source) and wrong ones are dropped; a sentence with none left gets the best
+    supporting source, and a sentence no source supports is dropped.
 
     >>> sources = ["The High Court dismissed the appeal of the tenant.", "Section 19 bars premiums."]
     >>> grounded = ground_answer("Section 19 bars premiums [2]. The High Court dismissed the "
-    ...                          "tenant's appeal. Costs were awarded [9].", sources, min_overlap=0.5)
-    >>> grounded.text, grounded.sources, grounded.removed_markers
-    ("Section 19 bars premiums [1]. The High Court dismissed the tenant's appeal [2]. Costs were awarded.", [2, 1], [9])
+    ...                          "tenant's appeal [2]. Costs were awarded [9].", sources, min_overlap=0.5)
+    >>> grounded.text, grounded.sources, grounded.removed_markers, grounded.dropped_sentences
+    ("Section 19 bars premiums [1]. The High Court dismissed the tenant's appeal [2].", [2, 1], [9], 1)
     """
+    source_words = [set(content_words(text)) for text in source_texts]
     renumbering = Renumbering(len(source_texts))
-    renumbered = tidy(MARKER_GROUP.sub(lambda match: renumbering.markers(match.group(1)), answer))
-    text, attributed, uncited = attribute(renumbered, source_texts, min_overlap, renumbering.marker_for)
-    return GroundedAnswer(text=text, sources=renumbering.order, removed_markers=renumbering.removed,
-                          attributed_sentences=attributed, uncited_sentences=uncited)
+    kept, attributed, dropped = [], 0, 0
+    for sentence in split_sentences(answer):
+        text = sentence.text
+        words = set(content_words(MARKER_GROUP.sub(" ", text)))
+        if not words:
+            continue
+        written = [number for match in MARKER_GROUP.finditer(text) for number in numbers_in(match.group(1))]
+        renumbering.removed.extend(n for n in written if not 1 <= n <= len(source_texts))
+        supported = list(dict.fromkeys(n for n in written if 1 <= n <= len(source_texts)
+                                       and overlap(words, source_words[n - 1]) >= min_overlap))
+        if not supported:
+            best = best_source(text, source_words, min_overlap)
+            if best is None:
+                dropped += 1
+                continue
+            supported, attributed = [best], attributed + 1
+        bare = tidy(MARKER_GROUP.sub("", text))
+        markers = "".join(f"[{renumbering.marker_for(number)}]" for number in supported)
+        kept.append(with_markers(bare, markers))
+    return GroundedAnswer(text=" ".join(kept), sources=renumbering.order, removed_markers=renumbering.removed,
+                          attributed_sentences=attributed, dropped_sentences=dropped)
 
 
 class MarkerFilter:

@@ -222,12 +222,12 @@ class QuestionSettings(BaseModel):
 
     max_questions: int = Field(20, ge=1, le=200, description="Most questions one request may ask for.")
     passages_per_question: int = Field(
-        3, ge=1, description="Candidate passages tried per question asked, at most; fewer valid "
+        4, ge=1, description="Candidate passages tried per question asked, at most; fewer valid "
         "questions than asked after that many is a 422 insufficient_material.")
     attempts_per_passage: int = Field(
         2, ge=1, le=5, description="Model calls per passage: a greedy one, then sampled retries "
         "(new seed) while the reply fails validation.")
-    max_tokens: int = Field(96, ge=16, le=512, description="Completion tokens of one question and answer.")
+    max_tokens: int = Field(128, ge=16, le=512, description="Completion tokens of one question and answer.")
     temperature: float = Field(0.0, ge=0, le=2, description="First attempt's temperature (0: greedy).")
     retry_temperature: float = Field(0.7, gt=0, le=2, description="Temperature of the retries.")
     repetition_penalty: float = Field(1.05, gt=0, le=2, description="Light: the small model loops without one.")
@@ -244,13 +244,13 @@ class ChatSettings(BaseModel):
     """Chat: retrieval-augmented answers with [n] citations, sessions in MongoDB."""
 
     max_message_chars: int = Field(4000, ge=1, description="Longer messages get 422.")
-    context_passages: int = Field(5, ge=1, le=20, description="Retrieved chunks shown to the model.")
+    context_passages: int = Field(4, ge=1, le=20, description="Retrieved chunks shown to the model.")
     passages_per_case: int = Field(2, ge=1, description="Of those, at most this many from one case.")
     passage_chars: int = Field(
-        700, ge=100, description="Characters of each chunk shown to the model (its context is small)."
+        500, ge=100, description="Characters of each chunk shown to the model (its context is small)."
     )
     min_relevance: float = Field(
-        0.3, ge=-1, le=1,
+        0.45, ge=-1, le=1,
         description="Cosine similarity (query vs chunk, the embedding model's) a chunk needs to be "
         "used; with none above it the answer says nothing relevant was found.",
     )
@@ -261,8 +261,8 @@ class ChatSettings(BaseModel):
     rewrite_max_tokens: int = Field(48, ge=8, description="Completion tokens of a rewritten query.")
     attribution_min_overlap: float = Field(
         0.5, gt=0, le=1,
-        description="Share of a sentence's content words a source must contain for an uncited "
-        "sentence to be attributed to it.",
+        description="Share of an answer sentence's content words a cited chunk must contain to "
+        "support it; sentences no retrieved chunk supports are left out of the answer.",
     )
     max_stored_messages: int = Field(
         1000, ge=2, description="Messages a session keeps (oldest dropped), bounding its document."

@@ -31,6 +31,7 @@ from generation.chat import (
     clean_rewrite,
     clip,
     detect_intent,
+    evidence_answer,
     fallback_query,
     source_texts,
     trim_history,
@@ -97,9 +98,10 @@ class Chat:
 
     async def message_stream(self, request: ChatMessageRequest, tenant_id: str) -> AsyncIterator[dict]:
         """``message`` as events: ``{"type": "token", "text"}`` while the model writes (invented
-        markers already dropped, valid ones numbered as in the final answer), then
-        ``{"type": "answer", **response}``, whose ``answer`` is authoritative (uncited sentences
-        attributed there get their markers)."""
+        markers already dropped), then ``{"type": "answer", **response}``. The draft's sentences
+        are checked against the sources once it is complete, so the ``answer`` event's text is
+        the one that counts (and the one stored): unsupported sentences are gone from it and
+        markers may be numbered differently."""
         session = await self._session_for(request, tenant_id)
         turn = await self._prepare(request, tenant_id, history=session["messages"])
         if turn.llm_messages is None:
@@ -188,9 +190,7 @@ class Chat:
             return turn
         recent = [{"role": m["role"], "content": m["content"]} for m in history[-HISTORY_WINDOW_MESSAGES:]]
         turn.query = await self._search_query(message, recent)
-        candidates = await self._call(self.retrieval.passages.remote(
-            turn.query, tenant_id, request.filters, limit=chat.context_passages, per_case=chat.passages_per_case))
-        turn.passages = [passage for passage in candidates if passage["relevance"] >= chat.min_relevance]
+        turn.passages = await self._relevant_passages(turn.query, tenant_id, request.filters)
         turn.found_relevant = bool(turn.passages)
         if not turn.found_relevant:
             turn.fixed_answer = NOTHING_RELEVANT
@@ -200,6 +200,15 @@ class Chat:
             turn.llm_messages = chat_answer_messages(
                 message, self._sources(turn), CHAT_INSTRUCTIONS[turn.intent], await self._trimmed(recent))
         return turn
+
+    async def _relevant_passages(self, query: str, tenant_id: str, filters: CaseFilters) -> list[dict]:
+        """The best chunks for ``query`` whose similarity to it reaches ``chat.min_relevance``:
+        twice as many are ranked as are used, so chunks BM25 favours but that are off the
+        question's meaning make room for the next ones."""
+        chat = self.settings.chat
+        candidates = await self._call(self.retrieval.passages.remote(
+            query, tenant_id, filters, limit=2 * chat.context_passages, per_case=chat.passages_per_case))
+        return [passage for passage in candidates if passage["relevance"] >= chat.min_relevance][:chat.context_passages]
 
     async def _search_query(self, message: str, history: list[dict]) -> str:
         """The message itself, or for a follow-up the standalone query the model rewrites it to
@@ -223,12 +232,21 @@ class Chat:
 
     async def _answer(self, turn: Turn, session_id: str | None) -> dict:
         if turn.llm_messages is None:
-            grounded = GroundedAnswer(text=turn.fixed_answer or "", sources=turn.fixed_sources)
-            return self._response(turn, session_id, grounded, model=None)
+            return self._response(turn, session_id, GroundedAnswer(text=turn.fixed_answer or "",
+                                                                   sources=turn.fixed_sources), model=None)
         reply = await self._call(self.llm.chat.remote(turn.llm_messages, self._answer_params()))
-        grounded = ground_answer(reply["text"].strip(), [text for _, text in self._sources(turn)],
-                                 min_overlap=self.settings.chat.attribution_min_overlap)
-        return self._response(turn, session_id, grounded, model=reply["model"])
+        return self._response(turn, session_id, self._grounded(turn, reply["text"]), model=reply["model"])
+
+    def _grounded(self, turn: Turn, draft: str) -> GroundedAnswer:
+        """The model's supported sentences; when none is supported, the passages' own sentences
+        that best match the question (``answer_kind`` "extracted")."""
+        texts = [passage["text"] for passage in turn.passages]
+        grounded = ground_answer(draft.strip(), texts, min_overlap=self.settings.chat.attribution_min_overlap)
+        if grounded.text:
+            return grounded
+        text, sources = evidence_answer(turn.message, texts)
+        return GroundedAnswer(text=text, sources=sources, dropped_sentences=grounded.dropped_sentences,
+                              extracted=True)
 
     def _response(self, turn: Turn, session_id: str | None, grounded: GroundedAnswer, *, model: str | None) -> dict:
         terms = query_terms(f"{turn.query or ''} {turn.message}")
@@ -241,11 +259,11 @@ class Chat:
                 "page": pages[0] if pages else None, "pages": pages,
                 "char_start": passage["char_start"], "char_end": passage["char_end"],
                 "chunk_id": passage["chunk_id"], "snippet": highlight_snippet(passage["text"], terms)})
-        answer = grounded.text or NOTHING_RELEVANT
-        return {"answer": answer, "session_id": session_id, "citations": citations, "intent": turn.intent,
-                "query": turn.query, "found_relevant": turn.found_relevant,
-                "grounded": bool(citations) and grounded.uncited_sentences == 0,
-                "model": model, "created_at": utcnow()}
+        kind = "fixed" if turn.llm_messages is None else ("extracted" if grounded.extracted else "generated")
+        return {"answer": grounded.text or NOTHING_RELEVANT, "session_id": session_id, "citations": citations,
+                "intent": turn.intent, "query": turn.query, "found_relevant": turn.found_relevant,
+                "answer_kind": kind, "unsupported_sentences": grounded.dropped_sentences,
+                "model": model if kind == "generated" else None, "created_at": utcnow()}
 
     def _sources(self, turn: Turn) -> list[tuple[str, str]]:
         return source_texts(turn.passages, self.settings.chat.passage_chars)

@@ -12,6 +12,7 @@ from typing import Annotated, TypeVar
 
 import ray
 from fastapi import Depends, FastAPI, File, Form, Path, Query, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
@@ -60,6 +61,10 @@ from serve_app.schemas import (
     MetadataValuesResponse,
     ModelList,
     NewSessionResponse,
+    QuestionRequest,
+    QuestionSetResponse,
+    QuestionTypesResponse,
+    QuestionUploadForm,
     RetrievalStatsResponse,
     RootResponse,
     SearchRequest,
@@ -67,6 +72,7 @@ from serve_app.schemas import (
     SimilarForm,
     SimilarRequest,
     SimilarResponse,
+    StoredQuestionSetsResponse,
     StoredSummariesResponse,
     SuggestionsQuery,
     SuggestionsResponse,
@@ -77,6 +83,7 @@ from serve_app.schemas import (
     SummaryResponse,
     SupportedLengthsResponse,
     TextSearchQuery,
+    TypedQuestionRequest,
     UploadResponse,
 )
 
@@ -102,6 +109,7 @@ app = FastAPI(
 
 RETRIEVAL = "/api/v1/retrieval"
 SUMMARIZATION = "/api/v1/summarization"
+QUESTIONS = "/api/v1/questions"
 CHAT = "/api/v1/chat"
 CHAT_STREAM_ERRORS = {**GENERATION_ERRORS,
                       200: {"description": "JSON; with `stream: true` server-sent events: `token` events, "
@@ -129,6 +137,17 @@ def summarize_upload_body() -> dict:
     form_schema = SummarizeUploadForm.model_json_schema()
     form_schema["properties"]["file"] = {"type": "string", "format": "binary",
                                          "description": "The PDF to summarise."}
+    form_schema["properties"]["focus_areas"] = {"type": "string", "description": "Comma-separated, "
+                                                "or the field repeated."}
+    form_schema["required"] = ["file"]
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": form_schema}}}}
+
+
+def question_upload_body() -> dict:
+    """OpenAPI of ``POST /generate-from-upload``'s form (the route reads the body itself)."""
+    form_schema = QuestionUploadForm.model_json_schema()
+    form_schema["properties"]["file"] = {"type": "string", "format": "binary",
+                                         "description": "The PDF to ask about."}
     form_schema["properties"]["focus_areas"] = {"type": "string", "description": "Comma-separated, "
                                                 "or the field repeated."}
     form_schema["required"] = ["file"]
@@ -190,7 +209,7 @@ class PassThroughFramer:
     """Frames for ``event_stream`` when a deployment yields the events themselves (chat)."""
 
     def frames(self, event: dict) -> list[dict]:
-        return [event]
+        return [jsonable_encoder(event)]  # datetimes as ISO strings, like JSON responses
 
 
 @serve.deployment
@@ -441,11 +460,70 @@ class Gateway:
     async def summary_focus_areas(self) -> dict:
         return await self.summarization.focus_areas.remote()
 
-    # Questions
+    # Questions: grounded questions with answers and source spans, stored ones
 
-    @app.post("/api/v1/questions/generate", responses={**ERRORS, 501: {"model": ErrorResponse}})
-    async def generate_questions(self, body: dict, tenant: str = Depends(tenant_of)) -> dict:
-        return await self.questions.generate.remote(body, tenant)
+    @app.post(f"{QUESTIONS}/generate", response_model=QuestionSetResponse, responses=GENERATION_ERRORS)
+    async def generate_questions(self, generate: QuestionRequest, tenant: str = Depends(tenant_of)) -> dict:
+        """Questions about a stored case (``case_id``; stored, GET /case/{case_id}/questions) or
+        about plain ``text`` (not stored); exactly ``num_questions``, or a 422."""
+        return await self.questions.generate.remote(generate, tenant)
+
+    @app.post(f"{QUESTIONS}/qa-common", response_model=QuestionSetResponse, responses=GENERATION_ERRORS)
+    async def common_questions(self, generate: TypedQuestionRequest, tenant: str = Depends(tenant_of)) -> dict:
+        """``POST /generate`` with ``question_type`` common: the judgement's main points."""
+        return await self._typed_questions(generate, "common", tenant)
+
+    @app.post(f"{QUESTIONS}/qa-rare", response_model=QuestionSetResponse, responses=GENERATION_ERRORS)
+    async def rare_questions(self, generate: TypedQuestionRequest, tenant: str = Depends(tenant_of)) -> dict:
+        """``POST /generate`` with ``question_type`` rare: specific details."""
+        return await self._typed_questions(generate, "rare", tenant)
+
+    @app.post(f"{QUESTIONS}/qa-unexpected", response_model=QuestionSetResponse, responses=GENERATION_ERRORS)
+    async def unexpected_questions(self, generate: TypedQuestionRequest, tenant: str = Depends(tenant_of)) -> dict:
+        """``POST /generate`` with ``question_type`` unexpected: asides and outliers."""
+        return await self._typed_questions(generate, "unexpected", tenant)
+
+    async def _typed_questions(self, generate: TypedQuestionRequest, question_type: str, tenant: str) -> dict:
+        request = QuestionRequest.model_validate({**generate.model_dump(), "question_type": question_type})
+        return await self.questions.generate.remote(request, tenant)
+
+    @app.post(f"{QUESTIONS}/generate-from-upload", response_model=QuestionSetResponse,
+              responses=GENERATION_ERRORS, openapi_extra=question_upload_body())
+    async def questions_from_upload(self, request: Request, tenant: str = Depends(tenant_of)) -> dict:
+        """Questions about a PDF (multipart ``file`` and the options as form fields), read like an
+        upload but neither stored nor ingested; with ``store=true`` the questions are kept, keyed
+        by the file's sha256."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in FORM_TYPES:
+            raise ApiError("unsupported_media_type", "send a multipart form with a PDF file")
+        async with request.form(max_files=1) as form:
+            upload = form.get("file")
+            fields: dict[str, list[str]] = {}
+            for name, value in form.multi_items():
+                if name != "file":
+                    fields.setdefault(name, []).append(value)
+            options = validated(QuestionUploadForm, {
+                name: values if name == "focus_areas" else values[-1] for name, values in fields.items()})
+            if upload is None or isinstance(upload, str):
+                raise ApiError("validation_error", "file: a PDF file is required")
+            limit = self.settings.api.max_upload_bytes
+            pdf_bytes = await upload.read(limit + 1)
+        if len(pdf_bytes) > limit:
+            raise ApiError("payload_too_large", f"upload larger than {limit} bytes")
+        return await self.questions.generate_upload.remote(pdf_bytes, upload.filename or "", options, tenant)
+
+    @app.get(f"{QUESTIONS}/case/{{case_id}}/questions", response_model=StoredQuestionSetsResponse, responses=ERRORS)
+    async def stored_questions(self, case_id: str, tenant: str = Depends(tenant_of)) -> dict:
+        """Stored question sets of a case, or of an upload by its sha256; newest first."""
+        return await self.questions.stored.remote(case_id, tenant)
+
+    @app.get(f"{QUESTIONS}/types", response_model=QuestionTypesResponse, responses=ERRORS)
+    async def question_types(self) -> dict:
+        return await self.questions.types.remote()
+
+    @app.get(f"{QUESTIONS}/focus-areas", response_model=FocusAreasResponse, responses=ERRORS)
+    async def question_focus_areas(self) -> dict:
+        return await self.questions.focus_areas.remote()
 
     # Chat
 
