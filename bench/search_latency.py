@@ -422,9 +422,10 @@ def mongodb_server(uri: str | None, log_dir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def deployed_app(settings: Settings) -> Iterator[float]:
-    """The LexRay application served on ``settings.api``'s port; yields the seconds deploying
-    took. Serve (with every replica, vLLM's processes included) is shut down on exit."""
+def deployed_app(settings: Settings, overrides: dict[str, dict] | None = None) -> Iterator[float]:
+    """The LexRay application served on ``settings.api``'s port (``overrides``: per-deployment
+    options, as ``build_app`` takes them); yields the seconds deploying took. Serve (with
+    every replica, vLLM's processes included) is shut down on exit."""
     from ray import serve
 
     from serve_app.app import build_app
@@ -432,7 +433,7 @@ def deployed_app(settings: Settings) -> Iterator[float]:
     started = time.perf_counter()
     serve.start(http_options={"host": settings.api.host, "port": settings.api.port})
     try:
-        serve.run(build_app(settings), name=settings.api.app_name, route_prefix="/")
+        serve.run(build_app(settings, overrides), name=settings.api.app_name, route_prefix="/")
         url = f"http://{settings.api.host}:{settings.api.port}/health/live"
         wait_for(lambda: http_ok(url), DEPLOY_TIMEOUT_S, "LexRay application")
         yield time.perf_counter() - started

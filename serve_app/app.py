@@ -40,13 +40,33 @@ def deployment_options() -> dict[str, dict]:
     }
 
 
-def _configured(deployment):
-    return deployment.options(**deployment_options().get(deployment.name, {}))
+def merged_options(overrides: dict[str, dict] | None = None) -> dict[str, dict]:
+    """configs/serve.yaml's per-deployment options with ``overrides`` ({deployment: {option:
+    value}}) applied; a dict option such as ``autoscaling_config`` is merged key by key.
+
+    >>> merged_options({"LLM": {"autoscaling_config": {"max_replicas": 3}}})["LLM"]["autoscaling_config"]["min_replicas"]
+    1
+    """
+    options = {name: dict(values) for name, values in deployment_options().items()}
+    for name, changes in (overrides or {}).items():
+        unknown = set(changes) - DEPLOYMENT_OPTION_KEYS
+        if unknown:
+            raise ValueError(f"not deployment options: {', '.join(sorted(unknown))}")
+        current = options.setdefault(name, {})
+        for key, value in changes.items():
+            current[key] = {**current.get(key, {}), **value} if isinstance(value, dict) else value
+    return options
 
 
-def build_app(settings: Settings | None = None) -> Application:
+def build_app(settings: Settings | None = None, overrides: dict[str, dict] | None = None) -> Application:
     """The graph; ``settings`` (tests, scripts) are passed to every replica explicitly,
-    otherwise each replica reads LEXRAY_* from its runtime_env."""
+    otherwise each replica reads LEXRAY_* from its runtime_env. ``overrides`` change
+    configs/serve.yaml's options per deployment for this build (a benchmark's autoscaling)."""
+    options = merged_options(overrides)
+
+    def _configured(deployment):
+        return deployment.options(**options.get(deployment.name, {}))
+
     settings_json = settings.model_dump_json() if settings is not None else None
     llm = _configured(LLM).bind(settings_json)
     retrieval = _configured(Retrieval).bind(settings_json)
