@@ -138,18 +138,14 @@ def rewrite_messages(history: Sequence[dict[str, str]], message: str) -> list[di
 
 QUESTION_SYSTEM = "You write exam questions about court judgments. Every answer comes from the passage."
 
-QUESTION_PROMPT = (
-    "Passage from a court judgment:\n{passage}\n\n"
-    "{instruction}{kind}{focus} Reply in JSON with \"question\" and \"answer\"."
-)
+QUESTION_PROMPT = "Passage from a court judgment:\n{passage}\n\n{instruction}{kind}{focus} Reply in JSON."
 # What each difficulty asks of the question and its answer (keys: generation.questions.DIFFICULTIES).
 QUESTION_INSTRUCTIONS: dict[str, str] = {
-    "easy": "Write one question about a fact in the passage: a name, number, date or place. "
-            "The answer is a few words copied from the passage.",
-    "medium": "Write one question asking what the court decided or which rule applies in the passage. "
-              "Answer it in one sentence with the passage's words.",
-    "hard": "Write one question asking why the court decided as it did in the passage. "
-            "Answer it in one or two sentences with the court's reasoning.",
+    "easy": "Ask one question whose answer is a short fact from the passage: a name, number, date or place.",
+    "medium": "Ask one question about what the court decided or which rule applies, and answer it in one "
+              "sentence from the passage.",
+    "hard": "Ask one question about why the court decided as it did, and answer it with the court's "
+            "reasoning from the passage.",
 }
 # How each question type leans (keys: generation.questions.QUESTION_TYPES); the passages
 # themselves were chosen for it.
@@ -158,18 +154,41 @@ QUESTION_KINDS: dict[str, str] = {
     "rare": " Ask about a specific detail.",
     "unexpected": " Ask about a point a reader could easily miss.",
 }
+# One worked example per difficulty, as an earlier turn of the chat: the 135M model copies the
+# instruction back ("Question 1", "What is the answer to this question?") without one.
+QUESTION_EXAMPLE_PASSAGE = (
+    "The High Court held that the landlord's notice of 15 days was invalid under section 106 of the "
+    "Transfer of Property Act, because a monthly tenancy can only be ended by a notice of one month."
+)
+QUESTION_EXAMPLES: dict[str, str] = {
+    "easy": '{"answer":"15 days","question":"How many days of notice did the landlord give?"}',
+    "medium": '{"question":"What did the High Court hold about the landlord\'s notice?","answer":"It held that '
+              'the notice of 15 days was invalid under section 106 of the Transfer of Property Act."}',
+    "hard": '{"question":"Why was the landlord\'s notice of 15 days invalid?","answer":"Because a monthly '
+            'tenancy can only be ended by a notice of one month, so 15 days was too short under section 106."}',
+}
 
 
 def question_messages(passage: str, *, question_type: str, difficulty: str,
                       focus_areas: Sequence[str] = ()) -> list[dict[str, str]]:
-    """One question and its answer about ``passage``.
+    """One question and its answer about ``passage``, after a worked example.
 
-    >>> print(question_messages("The appeal is dismissed.", question_type="rare", difficulty="easy")[1]["content"])
+    >>> messages = question_messages("The appeal is dismissed.", question_type="rare", difficulty="easy")
+    >>> [message["role"] for message in messages]
+    ['system', 'user', 'assistant', 'user']
+    >>> print(messages[-1]["content"])
     Passage from a court judgment:
     The appeal is dismissed.
     <BLANKLINE>
-    Write one question about a fact in the passage: a name, number, date or place. The answer is a few words copied from the passage. Ask about a specific detail. Reply in JSON with "question" and "answer".
+    Ask one question whose answer is a short fact from the passage: a name, number, date or place. Ask about a specific detail. Reply in JSON.
     """
-    user = QUESTION_PROMPT.format(passage=" ".join(passage.split()), instruction=QUESTION_INSTRUCTIONS[difficulty],
-                                  kind=QUESTION_KINDS[question_type], focus=focus_clause(focus_areas))
-    return [{"role": "system", "content": QUESTION_SYSTEM}, {"role": "user", "content": user}]
+    def ask(text: str, kind: str = "", focus: str = "") -> str:
+        return QUESTION_PROMPT.format(passage=" ".join(text.split()), instruction=QUESTION_INSTRUCTIONS[difficulty],
+                                      kind=kind, focus=focus)
+
+    return [
+        {"role": "system", "content": QUESTION_SYSTEM},
+        {"role": "user", "content": ask(QUESTION_EXAMPLE_PASSAGE)},
+        {"role": "assistant", "content": QUESTION_EXAMPLES[difficulty]},
+        {"role": "user", "content": ask(passage, QUESTION_KINDS[question_type], focus_clause(focus_areas))},
+    ]

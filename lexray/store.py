@@ -36,6 +36,7 @@ CHUNKS = "chunks"
 UPLOADS = "uploads"
 JOBS = "ingest_jobs"
 SUMMARIES = "summaries"
+QUESTIONS = "questions"
 CHAT_SESSIONS = "chat_sessions"
 
 # A case in one of these states was interrupted mid-way (e.g. a killed job): resume it.
@@ -151,6 +152,7 @@ class CaseStore:
         self.chunks.create_index("tenant_id")
         self.jobs.create_index("job_id", unique=True)
         self.db[SUMMARIES].create_index([("tenant_id", 1), ("case_id", 1), ("created_at", -1)])
+        self.db[QUESTIONS].create_index([("tenant_id", 1), ("case_id", 1), ("created_at", -1)])
         self.db[CHAT_SESSIONS].create_index("session_id", unique=True)
         self.db[CHAT_SESSIONS].create_index([("tenant_id", 1), ("updated_at", -1)])
 
@@ -409,7 +411,23 @@ class CaseStore:
         query = tenant_scope(keys[0] if len(keys) == 1 else {"$or": keys}, tenant_id)
         return list(self.db[SUMMARIES].find(query, {"_id": 0}).sort("created_at", -1).limit(limit))
 
-    # Questions (collection ``questions``)
+    # Questions (collection ``questions``): generated question sets, only ever inserted like summaries.
+
+    def save_question_set(self, question_set: dict[str, Any]) -> None:
+        """Store one question set; it names its ``tenant_id`` and ``case_id`` or ``document_hash``."""
+        self.db[QUESTIONS].insert_one(to_bson(dict(question_set)))
+
+    def question_sets_of(
+        self, *, tenant_id: str, case_id: str | None = None, document_hash: str | None = None,
+        limit: int = 50,
+    ) -> list[dict]:
+        """The tenant's question sets of a case or of those bytes (either key matches), newest first."""
+        keys = [{"case_id": case_id}] if case_id else []
+        keys += [{"document_hash": document_hash}] if document_hash else []
+        if not keys:
+            return []
+        query = tenant_scope(keys[0] if len(keys) == 1 else {"$or": keys}, tenant_id)
+        return list(self.db[QUESTIONS].find(query, {"_id": 0}).sort("created_at", -1).limit(limit))
 
     # Chat sessions (collection ``chat_sessions``): one document per session with its messages
     # (the newest ``max_messages``), so a turn is one atomic update.

@@ -85,6 +85,10 @@ from serve_app.schemas import (
     IntentsResponse,
     MetadataValuesResponse,
     NewSessionResponse,
+    QuestionRequest,
+    QuestionSetResponse,
+    QuestionTypesResponse,
+    QuestionUploadForm,
     RetrievalStatsResponse,
     RootResponse,
     SearchMode,
@@ -92,6 +96,7 @@ from serve_app.schemas import (
     SearchResponse,
     SimilarRequest,
     SimilarResponse,
+    StoredQuestionSetsResponse,
     StoredSummariesResponse,
     SuggestionsResponse,
     SummarizeCaseRequest,
@@ -108,6 +113,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 API_PREFIX = "/api/v1/ingestion"
 RETRIEVAL_PREFIX = "/api/v1/retrieval"
 SUMMARIZATION_PREFIX = "/api/v1/summarization"
+QUESTIONS_PREFIX = "/api/v1/questions"
 CHAT_PREFIX = "/api/v1/chat"
 # Abstractive summaries run the LLM over every part of a judgement: minutes on CPUs.
 GENERATION_TIMEOUT_S = 600.0
@@ -554,7 +560,52 @@ class LexRayClient:
     def summary_focus_areas(self) -> FocusAreasResponse:
         return self._get_model(f"{SUMMARIZATION_PREFIX}/focus-areas", FocusAreasResponse)
 
-    # Questions
+    # Questions (each question's answer is made by the LLM: ``timeout`` is per call)
+
+    def generate_questions(
+        self, *, case_id: str | None = None, text: str | None = None, question_type: str = "common",
+        difficulty: str = "medium", num_questions: int = 5, focus_areas: list[str] | None = None,
+        timeout: float = GENERATION_TIMEOUT_S,
+    ) -> QuestionSetResponse:
+        """``num_questions`` questions about a stored case (which the server stores) or about plain
+        text, each with its answer and ``source`` (page, char span, passage); exactly one of
+        ``case_id`` and ``text``. ``POST /qa-<type>`` is the same with the type in the path."""
+        body = QuestionRequest(case_id=case_id, text=text, question_type=question_type, difficulty=difficulty,
+                               num_questions=num_questions, focus_areas=focus_areas or [])
+        response = self._request("POST", f"{QUESTIONS_PREFIX}/generate", json=body.model_dump(exclude_none=True),
+                                 timeout=timeout)
+        return QuestionSetResponse.model_validate_json(response.content)
+
+    def generate_questions_from_pdf(
+        self, source: str | Path | bytes, *, filename: str | None = None, question_type: str = "common",
+        difficulty: str = "medium", num_questions: int = 5, focus_areas: list[str] | None = None,
+        store: bool = False, timeout: float = GENERATION_TIMEOUT_S,
+    ) -> QuestionSetResponse:
+        """Questions about a PDF (a path, or its bytes), which the server reads but does not keep;
+        with ``store`` it keeps the questions, under the file's sha256."""
+        if isinstance(source, bytes):
+            pdf_bytes, filename = source, filename or "upload.pdf"
+        else:
+            path = Path(source)
+            pdf_bytes, filename = path.read_bytes(), filename or path.name
+        QuestionUploadForm(question_type=question_type, difficulty=difficulty, num_questions=num_questions,
+                           focus_areas=focus_areas or [], store=store)
+        form_fields = {"question_type": question_type, "difficulty": difficulty, "num_questions": str(num_questions),
+                       "focus_areas": ",".join(focus_areas or []), "store": _form_bool(store)}
+        response = self._request("POST", f"{QUESTIONS_PREFIX}/generate-from-upload", data=form_fields,
+                                 files={"file": (filename, pdf_bytes, "application/pdf")}, timeout=timeout)
+        return QuestionSetResponse.model_validate_json(response.content)
+
+    def stored_questions(self, case_id: str) -> StoredQuestionSetsResponse:
+        """Stored question sets of a case (or of an upload, by its sha256), newest first."""
+        return self._get_model(f"{QUESTIONS_PREFIX}/case/{quote(case_id, safe='')}/questions",
+                               StoredQuestionSetsResponse)
+
+    def question_types(self) -> QuestionTypesResponse:
+        return self._get_model(f"{QUESTIONS_PREFIX}/types", QuestionTypesResponse)
+
+    def question_focus_areas(self) -> FocusAreasResponse:
+        return self._get_model(f"{QUESTIONS_PREFIX}/focus-areas", FocusAreasResponse)
 
     # Chat
 

@@ -1,20 +1,167 @@
 """Question generation deployment (issue 5): questions about a stored case, an uploaded PDF or
-text, each with its answer and the page and span of the case it comes from."""
+text, each with its answer and the page and span of the passage it comes from.
+
+Passages are chosen and replies validated by ``generation.questions`` (pure); the model is the
+LLM deployment, called through its handle with guided JSON (``generation.structured``). What is
+kept, in the ``questions`` collection (insert-only, so a later failing request never loses a set):
+
+- questions about a stored case: always;
+- questions about an uploaded PDF: only with ``store``, keyed by the file's sha256 (the PDF
+  itself is neither kept nor ingested);
+- questions about plain text: never.
+
+A request that fails (bad options, unknown case, too few valid questions) stores nothing.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
 
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from serve_app.errors import ApiError
-from serve_app.ingestion import settings_from
+from generation.extractive import FOCUS_AREAS
+from generation.prompts import FOCUS_PHRASES
+from generation.questions import (
+    DIFFICULTIES,
+    QUESTION_TYPES,
+    QuestionGenerator,
+    QuestionOptionError,
+    check_count,
+    question_items,
+    select_passages,
+)
+from lexray.ids import sha256_hex
+from lexray.models import PageSpan, utcnow
+from lexray.store import CaseStore
+from pipelines.document import display_name, extract_case_text
+from pipelines.stages import ray_ocr_runner
+from serve_app.errors import ApiError, reraised
+from serve_app.ingestion import settings_from, validate_pdf
+from serve_app.schemas import QuestionOptions, QuestionRequest, QuestionUploadForm
+from serve_app.summarization import SHA256_HEX
 
 
 @serve.deployment
 class Questions:
     def __init__(self, llm: DeploymentHandle, settings_json: str | None = None) -> None:
         self.settings = settings_from(settings_json)
+        self.store = CaseStore(self.settings.mongodb)
         self.llm = llm
+        self.generator = QuestionGenerator(self._chat, self.settings.questions)
+        self.indexes_ready = False
+        self.model_name: str | None = None
 
-    def generate(self, request: dict, tenant_id: str) -> dict:
-        raise ApiError("not_implemented", "question generation is not available in this version of LexRay")
+    # Generation
+
+    async def generate(self, request: QuestionRequest, tenant_id: str) -> dict:
+        """Questions about a stored case of the tenant (stored) or about plain text (not stored)."""
+        check_count(request.num_questions, self.settings.questions)
+        if request.text is not None:
+            limit = self.settings.questions.max_text_chars
+            if len(request.text) > limit:
+                raise QuestionOptionError(f"text: at most {limit:,} characters, not {len(request.text):,}")
+            return await self._generate(request.text, [], request, request.question_type, origin="text")
+        case = await self._case(request.case_id, tenant_id)
+        record = await self._generate(
+            case["cleaned_content"], case.get("page_spans") or [], request, request.question_type,
+            origin="case", case_id=case["case_id"], document_hash=case.get("document_hash"),
+            title=case.get("title"), filename=case.get("original_filename"))
+        return await self._save(record, tenant_id)
+
+    async def generate_upload(self, pdf_bytes: bytes, filename: str, form: QuestionUploadForm,
+                              tenant_id: str) -> dict:
+        """Questions about a PDF read as ingestion reads it; stored only with ``form.store``."""
+        check_count(form.num_questions, self.settings.questions)
+        await asyncio.to_thread(validate_pdf, pdf_bytes, self.settings)
+        case_text = await asyncio.to_thread(
+            extract_case_text, pdf_bytes, self.settings, ray_ocr_runner(self.settings))
+        record = await self._generate(
+            case_text.cleaned_content, case_text.page_spans, form, form.question_type, origin="upload",
+            document_hash=sha256_hex(pdf_bytes), filename=display_name(filename))
+        return await self._save(record, tenant_id) if form.store else record
+
+    # Reads
+
+    async def stored(self, case_id: str, tenant_id: str) -> dict:
+        """The tenant's stored question sets of a case (with those of uploads of the same bytes),
+        or of an upload by its sha256; newest first."""
+        case = await asyncio.to_thread(self.store.get_case, case_id, tenant_id=tenant_id, with_content=False)
+        if case is not None:
+            rows = await asyncio.to_thread(self.store.question_sets_of, tenant_id=tenant_id, case_id=case_id,
+                                           document_hash=case.get("document_hash"))
+        elif SHA256_HEX.match(case_id):
+            rows = await asyncio.to_thread(self.store.question_sets_of, tenant_id=tenant_id, document_hash=case_id)
+        else:
+            rows = []
+        if not rows:
+            # Another tenant's case answers exactly like a missing one.
+            raise ApiError("not_found", f"no stored questions about {case_id!r}")
+        return {"case_id": case_id, "question_sets": rows}
+
+    def types(self) -> dict:
+        return {"question_types": [{"name": name, "description": text} for name, text in QUESTION_TYPES.items()],
+                "difficulties": [{"name": name, "description": text} for name, text in DIFFICULTIES.items()],
+                "default_type": "common", "default_difficulty": "medium",
+                "max_questions": self.settings.questions.max_questions}
+
+    def focus_areas(self) -> dict:
+        return {"focus_areas": [{"name": name, "description": FOCUS_PHRASES[name], "keywords": list(keywords)}
+                                for name, keywords in FOCUS_AREAS.items()]}
+
+    # Helpers
+
+    async def _case(self, case_id: str, tenant_id: str) -> dict:
+        case = await asyncio.to_thread(self.store.get_case, case_id, tenant_id=tenant_id, with_content=True)
+        if case is None:
+            # Another tenant's case answers exactly like a missing one: existence must not leak.
+            raise ApiError("not_found", f"no case {case_id!r}")
+        if not (case.get("cleaned_content") or "").strip():
+            raise ApiError("bad_request", f"case {case_id!r} has no text yet (status {case['processing_status']})")
+        return case
+
+    async def _generate(self, text: str, page_spans: list, options: QuestionOptions, question_type: str, *,
+                        origin: str, **identity: Any) -> dict:
+        spans = [PageSpan.model_validate(span) for span in page_spans]
+        passages = await asyncio.to_thread(
+            select_passages, text, question_type=question_type, difficulty=options.difficulty,
+            focus_areas=options.focus_areas, page_spans=spans)
+        question_set = await self.generator.generate(
+            passages, num_questions=options.num_questions, question_type=question_type,
+            difficulty=options.difficulty, focus_areas=options.focus_areas)
+        case_id = identity.get("case_id")
+        return {
+            "question_set_id": None, "origin": origin, "case_id": None, "document_hash": None, "filename": None,
+            "title": None, **identity, "question_type": question_type, "difficulty": options.difficulty,
+            "num_questions": options.num_questions, "focus_areas": options.focus_areas,
+            "model": await self._model_name(),
+            "questions": question_items(question_set, question_type=question_type,
+                                        difficulty=options.difficulty, case_id=case_id),
+            "generation": {"passages_tried": question_set.passages_tried,
+                           "model_calls": question_set.model_calls, "rejected": question_set.rejected},
+            "stored": False, "created_at": utcnow(),
+        }
+
+    async def _chat(self, messages: list[dict], params: dict) -> dict:
+        return await self._llm_call(self.llm.chat.remote(messages, params))
+
+    async def _llm_call(self, awaitable):
+        return await reraised(awaitable)
+
+    async def _model_name(self) -> str:
+        if self.model_name is None:
+            self.model_name = (await self._llm_call(self.llm.model_info.remote()))["id"]
+        return self.model_name
+
+    async def _save(self, record: dict, tenant_id: str) -> dict:
+        record = {**record, "question_set_id": uuid.uuid4().hex, "stored": True}
+        await asyncio.to_thread(self._insert, {**record, "tenant_id": tenant_id})
+        return record
+
+    def _insert(self, document: dict) -> None:
+        if not self.indexes_ready:
+            self.store.ensure_indexes()
+            self.indexes_ready = True
+        self.store.save_question_set(document)

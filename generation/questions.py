@@ -1,0 +1,606 @@
+"""Questions about a judgement, each with its answer and the passage (span and page) it comes
+from: grounded first, then generated.
+
+1. Passages are chosen from the text deterministically, per question type:
+
+   - ``common``: the most central sentences (LexRank, as the extractive summary ranks them);
+   - ``rare``: specific sentences (numbers, dates, sections and rules, citations, names), the
+     less central first;
+   - ``unexpected``: sentences far from the text's centroid, those with an aside's marks
+     (dissent, "we note", "need not", "however", a clerical error, a remand) first.
+
+   With ``focus_areas``, passages holding one of the areas' keywords come before the others.
+   A passage is one sentence (a core), lengthened by the following ones up to the words its
+   difficulty wants, and keeps the citation sentence that follows it ("Wooldridge v. State,
+   239 S.W.3d 151."). Captions, judges' lines and bare citations are never cores; passages do
+   not overlap.
+2. The model writes ``{"question", "answer"}`` for each passage with guided JSON
+   (``generation.structured``); the difficulty shapes the instruction (``generation.prompts``).
+3. Each reply is validated (``QuestionReply`` with the passage as context): a question ending in
+   "?", an answer that is short for ``easy``, adds something the question does not say, and is
+   grounded (``min_answer_grounding`` of its content words and numbers are in the passage).
+   A refused reply is retried with another seed; a passage whose replies all fail is skipped.
+4. Duplicates (the same question, or one whose content words nearly equal an earlier one's) are
+   dropped; the next passages are tried until there are ``num_questions`` questions, or the
+   passages (``passages_per_question`` per question asked) run out:
+   ``InsufficientMaterialError`` (422), never padding.
+
+Everything here is pure except ``QuestionGenerator``'s calls to the model, an async
+``chat(messages, params)`` like the LLM deployment's.
+
+>>> text = ("The appellant was charged under section 19 of the Rent Control Act in 1951. "
+...         "The magistrate convicted the appellant and imposed a fine of 500 rupees. "
+...         "The High Court held that section 19 applies to any sum received for the tenancy.")
+>>> [p.text[:40] for p in select_passages(text, question_type="rare", difficulty="easy")]
+['The High Court held that section 19 appl', 'The appellant was charged under section ', 'The magistrate convicted the appellant a']
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
+
+from generation.extractive import (
+    FOCUS_AREAS,
+    Sentence,
+    candidate_indexes,
+    content_words,
+    focus_factor,
+    focus_keywords,
+    lexrank_similarity,
+    pagerank,
+    split_sentences,
+    stemmed_words,
+)
+from generation.prompts import question_messages
+from generation.structured import Chat, StructuredOutputError, generate_structured, guided_schema
+from lexray.errors import LexRayError
+from lexray.models import PageSpan
+from lexray.settings import QuestionSettings
+from pipelines.clean import pages_in_range
+
+QuestionType = Literal["common", "rare", "unexpected"]
+Difficulty = Literal["easy", "medium", "hard"]
+QUESTION_TYPES: dict[str, str] = {
+    "common": "The judgement's main points: questions on its most central sentences (LexRank).",
+    "rare": "Specific details: questions on sentences with numbers, dates, sections, rules, citations "
+            "or names, the less central first.",
+    "unexpected": "Asides and outliers: questions on the sentences furthest from the judgement's "
+                  "centre, dissents, notes, procedural remarks and clerical points first.",
+}
+DIFFICULTIES: dict[str, str] = {
+    "easy": "A fact (a name, number, date or a few words) stated in the passage; the answer is short.",
+    "medium": "What a rule, finding or holding in the passage is, or why it was made.",
+    "hard": "The court's reasoning: how the rule in the passage applies, or what follows from it.",
+}
+
+# A core sentence needs this many lower-case content words: captions ("STATE OF MISSOURI,
+# Respondent."), judges' lines and bare citations have fewer.
+MIN_CORE_CONTENT_WORDS = 3
+# A passage grows by the following sentences (same paragraph or not) up to these many words.
+PASSAGE_WORDS: dict[str, int] = {"easy": 12, "medium": 20, "hard": 40}
+# Longer sentences are usually tables or broken extraction: not passages.
+MAX_PASSAGE_WORDS = 150
+# Easy answers are a fact: at most this many words.
+MAX_EASY_ANSWER_WORDS = 12
+MAX_ANSWER_WORDS = 60
+MIN_QUESTION_WORDS, MAX_QUESTION_WORDS = 4, 30
+# Two questions whose content words overlap this much (Jaccard) ask the same thing.
+DUPLICATE_OVERLAP = 0.8
+
+NUMBER = re.compile(r"\d[\d,.:/\u2013-]*")
+TOKEN_NUMBER = re.compile(r"\d+")
+MONTH = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|"
+                   r"december)\b", re.IGNORECASE)
+STATUTE = re.compile(r"(\u00a7+\s*\d|\b(section|sec|rule|article|art|act|code|u\.s\.c|c\.f\.r|order|"
+                     r"clause|regulation)\.?\s+\d)", re.IGNORECASE)
+CITATION = re.compile(r"\b\d+\s+(?:[A-Z][A-Za-z]*\.?\s?){1,4}(?:\d+[a-z]{1,2}\s+)?\d+\b")
+CASE_NAME = re.compile(r"\b[A-Z][\w'\u2019.-]*\s+v(?:s)?\.\s+[A-Z]")
+PROPER_NAME = re.compile(r"(?<=[\w,;:)]\s)[A-Z][a-z'\u2019]+")
+# Marks of an aside, a dissent or a procedural point.
+ASIDE = re.compile(
+    r"\b(dissent\w*|concurr\w*|footnote|obiter|we note|note that|need not|not necessary|do not reach|"
+    r"decline to|even if|although|however|nevertheless|notwithstanding|incidental\w*|parenthetical\w*|"
+    r"aside|clerical|nunc pro tunc|remand\w*|waive[sd]?|moot|sua sponte|procedur\w*|we observe)\b",
+    re.IGNORECASE)
+ASIDE_BOOST = 1.5
+FACT_PATTERNS = (
+    re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+               r"(\s+\d{1,2},)?\s+\d{4}\b"),
+    re.compile(r"\b[A-Z][\w'\u2019.-]*(\s+[A-Z][\w'\u2019.-]*){0,3}\s+v(s)?\.\s+[A-Z][\w'\u2019.-]*(\s+[A-Z][\w'\u2019.-]*){0,3}"),
+    re.compile(r"(\u00a7+\s*\d[\w.()-]*|\b(Section|section|Rule|rule|Article|article|Order|Clause|clause)\s+\d[\w.()-]*)"
+               r"(\s+of\s+the(\s+[A-Z][\w-]*)+)?"),
+    re.compile(r"\$\s?\d[\d,.]*|\b\d[\d,.]*(-|\s+)(years?|months?|days?|hours?|dollars|rupees|percent|counts?|"
+               r"times|girls|boys|children|persons|people)\b"),
+    re.compile(r"(?<![\w.])\d[\d,.:/-]*\d(?![\w.])|(?<![\w.])\d(?![\w.])"),
+    re.compile(r"(?<=[a-z,;:)]\s)[A-Z][A-Za-z'\u2019-]+(\s+([A-Z]\.|[A-Z][A-Za-z'\u2019-]+)){1,3}"),
+)
+MAX_FACTS, MAX_FACT_CHARS = 4, 80
+LOWER_WORD = re.compile(r"\b[a-z][a-z'\u2019-]+\b")
+
+
+class QuestionOptionError(LexRayError, ValueError):
+    """An invalid number of questions, type, difficulty or focus area."""
+
+    code = "validation_error"
+    http_status = 422
+
+
+class InsufficientMaterialError(LexRayError):
+    """Fewer valid, distinct questions than asked once the text's passages ran out."""
+
+    code = "insufficient_material"
+    http_status = 422
+
+
+@dataclass(frozen=True)
+class Passage:
+    """``text == full_text[char_start:char_end]``; ``pages`` empty when no page spans were given."""
+
+    text: str
+    char_start: int
+    char_end: int
+    pages: tuple[int, ...]
+    score: float
+
+    @property
+    def page(self) -> int | None:
+        return self.pages[0] if self.pages else None
+
+
+@dataclass(frozen=True)
+class GeneratedQuestion:
+    question: str
+    answer: str
+    passage: Passage
+    attempts: int
+
+
+@dataclass
+class QuestionSet:
+    questions: list[GeneratedQuestion]
+    passages_tried: int = 0
+    model_calls: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)  # reason -> count, duplicates included
+
+
+# Choosing passages
+
+
+def select_passages(
+    text: str,
+    *,
+    question_type: str,
+    difficulty: str,
+    focus_areas: Iterable[str] = (),
+    page_spans: Sequence[PageSpan] = (),
+) -> list[Passage]:
+    """Every passage of ``text`` for questions of ``question_type``, best first (see the module doc).
+
+    >>> select_passages("Too short.", question_type="common", difficulty="easy")
+    []
+    """
+    check_options(question_type, difficulty)
+    keyword_sets = focus_keywords(focus_areas)
+    sentences = split_sentences(text)
+    cores = [index for index in candidate_indexes(sentences) if is_core(sentences[index].text)]
+    if not cores:
+        return []
+    scores = type_scores(question_type, [sentences[index].text for index in cores])
+    focused = [bool(keyword_sets) and focus_factor(set(stemmed_words(sentences[index].text)), keyword_sets) > 1
+               for index in cores]
+    order = sorted(range(len(cores)), key=lambda k: (not focused[k], -scores[k], cores[k]))
+    used: set[int] = set()
+    passages: list[Passage] = []
+    firsts: list[bool] = []  # focused, and for easy questions holding a fact to ask for
+    for k in order:
+        if cores[k] in used:
+            continue
+        indexes = passage_indexes(sentences, cores[k], PASSAGE_WORDS[difficulty], used)
+        first, last = sentences[indexes[0]], sentences[indexes[-1]]
+        passage_text = text[first.char_start:last.char_end]
+        if len(passage_text.split()) > MAX_PASSAGE_WORDS:
+            continue
+        used.update(indexes)
+        pages = tuple(pages_in_range(list(page_spans), first.char_start, last.char_end)) if page_spans else ()
+        passages.append(Passage(passage_text, first.char_start, last.char_end, pages, float(scores[k])))
+        firsts.append(focused[k] or not keyword_sets)
+    if difficulty == "easy":
+        # Stable: within the focused (or the other) passages, those with a fact to ask for first.
+        ranked = sorted(zip(firsts, passages), key=lambda pair: (not pair[0], not fact_spans(pair[1].text)))
+        passages = [passage for _, passage in ranked]
+    return passages
+
+
+def check_options(question_type: str, difficulty: str, focus_areas: Iterable[str] = ()) -> None:
+    """QuestionOptionError for an unknown type, difficulty or focus area.
+
+    >>> check_options("rare", "tricky")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    generation.questions.QuestionOptionError: unknown difficulty 'tricky'; use one of easy, medium, hard
+    """
+    if question_type not in QUESTION_TYPES:
+        raise QuestionOptionError(f"unknown question type {question_type!r}; use one of {', '.join(QUESTION_TYPES)}")
+    if difficulty not in DIFFICULTIES:
+        raise QuestionOptionError(f"unknown difficulty {difficulty!r}; use one of {', '.join(DIFFICULTIES)}")
+    for area in focus_areas:
+        if area not in FOCUS_AREAS:
+            raise QuestionOptionError(f"unknown focus area {area!r}; use any of {', '.join(FOCUS_AREAS)}")
+
+
+def is_core(sentence: str) -> bool:
+    """Whether a sentence can carry a question: enough lower-case content words.
+
+    >>> is_core("Angela T. Quigless, P.J., Kurt S. Odenwald, J., and James M. Dowd, J.")
+    False
+    >>> is_core("Wooldridge v. State, 239 S.W.3d 151, 153-54 (Mo. App. E.D. 2007).")
+    False
+    >>> is_core("The State recommended a 22-year aggregate sentence.")
+    True
+    """
+    lower = content_words(" ".join(LOWER_WORD.findall(sentence)))
+    return len(lower) >= MIN_CORE_CONTENT_WORDS
+
+
+def type_scores(question_type: str, sentences: Sequence[str]) -> np.ndarray:
+    """Each sentence's score for ``question_type``; higher is picked first.
+
+    >>> scores = type_scores("rare", ["The court dismissed the appeal.",
+    ...                               "The fine of 500 rupees under section 19 was paid on 3 May 1951."])
+    >>> bool(scores[1] > scores[0])
+    True
+    """
+    words = [content_words(sentence) for sentence in sentences]
+    if question_type == "common":
+        return rank_sentences_lexrank(words)
+    if question_type == "rare":
+        centrality = rank_sentences_lexrank(words)
+        # 0 for the most central sentence, 1 for the least.
+        peripheral = np.argsort(np.argsort(-centrality)) / max(len(sentences) - 1, 1)
+        return np.array([specificity(sentence) for sentence in sentences]) * (0.5 + peripheral)
+    distance = 1.0 - centroid_similarity(words)
+    asides = np.array([ASIDE_BOOST ** min(len(ASIDE.findall(sentence)), 2) for sentence in sentences])
+    return distance * asides
+
+
+def rank_sentences_lexrank(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
+    """LexRank centrality (PageRank over tf-idf cosine similarities)."""
+    if not sentence_words:
+        return np.zeros(0)
+    return pagerank(lexrank_similarity(sentence_words))
+
+
+def centroid_similarity(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
+    """Cosine of each sentence's tf-idf vector with the mean of all (unit) vectors.
+
+    Each row of the LexRank similarity matrix holds a sentence's cosines with the others; with
+    its own (1 for a sentence with words) the row sum is ``n * v . mean``.
+
+    >>> [round(float(x), 2) for x in centroid_similarity([["court", "appeal"], ["court", "appeal"], ["rain"]])]
+    [0.89, 0.89, 0.45]
+    """
+    if not sentence_words:
+        return np.zeros(0)
+    weights = lexrank_similarity(sentence_words)
+    own = np.array([1.0 if words else 0.0 for words in sentence_words])
+    dots = (weights.sum(axis=1) + own) / len(sentence_words)  # v_i . mean
+    mean_norm = math.sqrt(max(float(dots.sum()) / len(sentence_words), 1e-12))  # |mean|^2 = mean of dots
+    return dots / mean_norm
+
+
+def specificity(sentence: str) -> float:
+    """How many specific facts a sentence states: numbers, dates, sections and rules, citations,
+    case names (each of the last three counts twice) and names (half, four at most).
+
+    >>> specificity("The State recommended a 22-year aggregate sentence.")
+    1.5
+    >>> specificity("Wooldridge v. State, 239 S.W.3d 151, 153 (Mo. App. E.D. 2007).")
+    9.0
+    """
+    return (len(NUMBER.findall(sentence)) + len(MONTH.findall(sentence))
+            + 2 * (len(STATUTE.findall(sentence)) + len(CITATION.findall(sentence)) + len(CASE_NAME.findall(sentence)))
+            + 0.5 * min(len(PROPER_NAME.findall(sentence)), 4))
+
+
+def fact_spans(passage: str) -> list[str]:
+    """Short facts of a passage an easy question can ask for, most specific first: dates, case
+    names, sections and rules, amounts and durations, other numbers, names (four at most).
+
+    >>> fact_spans("On July 13, 2016, the Court issued an order under Rule 65 to Esteban Leon for 20 days.")
+    ['July 13, 2016', 'Rule 65', '20 days', 'Esteban Leon']
+    """
+    found: list[str] = []
+    citations = [match.span() for match in CITATION.finditer(passage)]
+    for pattern in FACT_PATTERNS:
+        for match in pattern.finditer(passage):
+            fact = match.group(0).strip(" ,;:.")
+            if any(start <= match.start() < end for start, end in citations):
+                continue  # a reporter's volume or page ("239 S.W.3d 151") is no fact to ask for
+            if (fact and len(fact) <= MAX_FACT_CHARS and '"' not in fact and "\\" not in fact
+                    and not any(fact in other or other in fact for other in found)):
+                found.append(fact)
+    return found[:MAX_FACTS]
+
+
+def passage_indexes(sentences: Sequence[Sentence], core: int, words: int, used: set[int]) -> list[int]:
+    """``core`` and the sentences after it (not yet used) up to ``words`` words, with the bare
+    citations among and right after them; a heading or caption line ends the passage."""
+    indexes = [core]
+    total = len(sentences[core].text.split())
+    for following in range(core + 1, len(sentences)):
+        sentence = sentences[following].text
+        if following in used:
+            break
+        if is_core(sentence):
+            if total >= words:
+                break
+        elif not is_citation(sentence):
+            break
+        indexes.append(following)
+        total += len(sentence.split())
+    return indexes
+
+
+def is_citation(sentence: str) -> bool:
+    """A bare citation: a case name or a reporter reference, and nothing a question could ask about.
+
+    >>> is_citation("Wooldridge v. State, 239 S.W.3d 151, 153-54 (Mo. App. E.D. 2007)."), is_citation("Conclusion")
+    (True, False)
+    """
+    return not is_core(sentence) and bool(CASE_NAME.search(sentence) or CITATION.search(sentence))
+
+
+# Validating the model's replies
+
+
+@dataclass(frozen=True)
+class PassageContext:
+    """What a reply is checked against (``QuestionReply``'s validation context)."""
+
+    passage: str
+    difficulty: str
+    min_grounding: float
+
+
+class QuestionReply(BaseModel):
+    """The model's reply for one passage. Guided decoding follows the JSON Schema of a
+    difficulty's subclass (its question's first words and lengths); the validator checks the
+    reply against the passage (``PassageContext``)."""
+
+    question: str
+    answer: str
+
+    @model_validator(mode="after")
+    def _grounded_in_passage(self, info: ValidationInfo) -> QuestionReply:
+        self.question, self.answer = " ".join(self.question.split()), " ".join(self.answer.split())
+        if isinstance(info.context, PassageContext):
+            problem = reply_problem(self.question, self.answer, info.context)
+            if problem:
+                raise ValueError(problem)
+        return self
+
+
+# No ASCII quote, backslash or line break inside: nothing JSON must escape. xgrammar 0.2.8
+# cannot compile a counted repetition after an alternation ("(Who|What)[^?]{8,150}"), nor
+# maxLength beside a pattern: a question's length is checked by ``reply_problem``.
+PLAIN = r'[^"\\?\n]'
+
+
+class EasyReply(QuestionReply):
+    # The answer comes first: guided decoding picks it among the passage's facts
+    # (``fact_spans``), then the question is written for it.
+    answer: str = Field(pattern=r'^[^"\\\n]+$')
+    question: str = Field(pattern=rf"^(Who|Whom|What|When|Where|Which|How many|How much|How long|Under what|"
+                                  rf"Under which|In what|In which|On what){PLAIN}+\?$")
+
+
+class MediumReply(QuestionReply):
+    question: str = Field(pattern=rf"^(What|Which|Who|Whom|How|When|Where|Under what|Under which|In what|"
+                                  rf"In which|On what){PLAIN}+\?$")
+    answer: str = Field(pattern=r'^[^"\\\n]+$')
+
+
+class HardReply(QuestionReply):
+    question: str = Field(pattern=rf"^(Why|How){PLAIN}+\?$")
+    answer: str = Field(pattern=r'^[^"\\\n]+$')
+
+
+REPLY_MODELS: dict[str, type[QuestionReply]] = {"easy": EasyReply, "medium": MediumReply, "hard": HardReply}
+
+
+def reply_schema(difficulty: str, passage: str) -> dict[str, Any]:
+    """The guided-decoding schema for a passage: its difficulty's, and for an easy question
+    the answer chosen among the passage's facts (verbatim) when it has any.
+
+    >>> reply_schema("easy", "The fine was 500 rupees.")["properties"]["answer"]
+    {'enum': ['500 rupees']}
+    """
+    schema = guided_schema(REPLY_MODELS[difficulty])
+    facts = fact_spans(passage) if difficulty == "easy" else []
+    if facts:
+        schema["properties"]["answer"] = {"enum": facts}
+    return schema
+
+
+def reply_problem(question: str, answer: str, context: PassageContext) -> str | None:
+    """Why a question and answer are refused for a passage, or None.
+
+    >>> passage = PassageContext("The State recommended a 22-year aggregate sentence.", "easy", 0.6)
+    >>> reply_problem("What sentence did the State recommend?", "A 22-year aggregate sentence.", passage)
+    >>> reply_problem("What sentence did the State recommend?", "Life imprisonment in Paris.", passage)
+    'answer not grounded in the passage (0% of its words)'
+    """
+    if not question.endswith("?"):
+        return "question does not end with '?'"
+    if not MIN_QUESTION_WORDS <= len(question.split()) <= MAX_QUESTION_WORDS:
+        return f"question not of {MIN_QUESTION_WORDS} to {MAX_QUESTION_WORDS} words"
+    passage_words = grounding_words(context.passage)
+    if not set(grounding_words(question)) & set(passage_words):
+        return "question not about the passage"
+    answer_words = grounding_words(answer)
+    if not answer_words:
+        return "answer has no content words"
+    limit = MAX_EASY_ANSWER_WORDS if context.difficulty == "easy" else MAX_ANSWER_WORDS
+    if len(answer.split()) > limit:
+        return f"answer longer than {limit} words"
+    if not set(answer_words) - set(grounding_words(question)):
+        return "answer only repeats the question"
+    if normalized(answer) in normalized(question):
+        return "answer given in the question"
+    grounded = sum(word in set(passage_words) for word in answer_words) / len(answer_words)
+    if grounded < context.min_grounding:
+        return f"answer not grounded in the passage ({grounded:.0%} of its words)"
+    return None
+
+
+def grounding_words(text: str) -> list[str]:
+    """Content words (stemmed) and numbers: what an answer shares with its passage.
+
+    >>> grounding_words("Section 19 applies to sums of 29,500 dollars.")
+    ['section', 'appli', 'sum', 'dollar', '19', '29', '500']
+    """
+    return content_words(text) + TOKEN_NUMBER.findall(text)
+
+
+def normalized(text: str) -> str:
+    """Lower-case words and numbers joined by single spaces.
+
+    >>> normalized("  What did the Court hold?  ")
+    'what did the court hold'
+    """
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+def is_duplicate(question: str, earlier: Sequence[str]) -> bool:
+    """Whether ``question`` asks what one of ``earlier`` asks (same words, or nearly the same
+    content words).
+
+    >>> is_duplicate("What did the court hold?", ["What did the Court hold ?"])
+    True
+    >>> is_duplicate("Who appealed the judgment?", ["What did the court hold?"])
+    False
+    """
+    words = set(grounding_words(question))
+    for other in earlier:
+        if normalized(question) == normalized(other):
+            return True
+        other_words = set(grounding_words(other))
+        if words and other_words and len(words & other_words) / len(words | other_words) >= DUPLICATE_OVERLAP:
+            return True
+    return False
+
+
+# Generating
+
+
+def check_count(num_questions: int, settings: QuestionSettings) -> None:
+    """QuestionOptionError unless 1 <= num_questions <= settings.max_questions.
+
+    >>> check_count(0, QuestionSettings())
+    Traceback (most recent call last):
+    ...
+    generation.questions.QuestionOptionError: num_questions must be from 1 to 20, not 0
+    """
+    if isinstance(num_questions, bool) or not 1 <= num_questions <= settings.max_questions:
+        raise QuestionOptionError(f"num_questions must be from 1 to {settings.max_questions}, not {num_questions}")
+
+
+@dataclass
+class QuestionGenerator:
+    """Questions for chosen passages on ``chat`` (the LLM deployment's), within ``settings``."""
+
+    chat: Chat
+    settings: QuestionSettings = field(default_factory=QuestionSettings)
+
+    async def generate(
+        self, passages: Sequence[Passage], *, num_questions: int, question_type: str, difficulty: str,
+        focus_areas: Sequence[str] = (),
+    ) -> QuestionSet:
+        """``num_questions`` distinct questions from ``passages`` (best first), asked in waves of
+        as many passages as questions are still missing; InsufficientMaterialError when the
+        passages (``passages_per_question`` per question) run out first."""
+        check_count(num_questions, self.settings)
+        check_options(question_type, difficulty, focus_areas)
+        budget = list(passages[:num_questions * self.settings.passages_per_question])
+        result = QuestionSet([])
+        cursor = 0
+        while len(result.questions) < num_questions and cursor < len(budget):
+            wave = budget[cursor:cursor + num_questions - len(result.questions)]
+            cursor += len(wave)
+            outcomes = await asyncio.gather(*(
+                self._ask(passage, question_type, difficulty, focus_areas) for passage in wave))
+            for passage, (outcome, calls, problems) in zip(wave, outcomes, strict=True):
+                result.passages_tried += 1
+                result.model_calls += calls
+                for problem in problems:
+                    _count(result.rejected, problem)
+                if outcome is None:
+                    continue
+                if is_duplicate(outcome.question, [q.question for q in result.questions]):
+                    _count(result.rejected, "duplicate question")
+                    continue
+                result.questions.append(GeneratedQuestion(outcome.question, outcome.answer, passage, calls))
+        if len(result.questions) < num_questions:
+            raise InsufficientMaterialError(
+                f"only {len(result.questions)} of {num_questions} {question_type} questions could be made "
+                f"from {result.passages_tried} passages of the text"
+                f"{'' if passages else ' (it has no sentences to ask about)'}; ask for fewer, or for "
+                "another type or difficulty")
+        return result
+
+    async def _ask(self, passage: Passage, question_type: str, difficulty: str,
+                   focus_areas: Sequence[str]) -> tuple[QuestionReply | None, int, list[str]]:
+        settings = self.settings
+        params = {"max_tokens": settings.max_tokens, "temperature": settings.temperature,
+                  "repetition_penalty": settings.repetition_penalty}
+        context = PassageContext(passage.text, difficulty, settings.min_answer_grounding)
+        messages = question_messages(passage.text, question_type=question_type, difficulty=difficulty,
+                                     focus_areas=focus_areas)
+        try:
+            reply = await generate_structured(
+                self.chat, messages, REPLY_MODELS[difficulty], params, attempts=settings.attempts_per_passage,
+                retry_params={"temperature": settings.retry_temperature}, context=context,
+                schema=reply_schema(difficulty, passage.text))
+        except StructuredOutputError as exc:
+            return None, len(exc.problems), exc.problems
+        return reply.value, reply.attempts, reply.problems
+
+
+def question_items(question_set: QuestionSet, *, question_type: str, difficulty: str,
+                   case_id: str | None) -> list[dict[str, Any]]:
+    """The questions as the API shows them, each with its passage as ``source``."""
+    return [{
+        "question": item.question, "type": question_type, "difficulty": difficulty, "answer": item.answer,
+        "source": {"case_id": case_id, "page": item.passage.page, "pages": list(item.passage.pages),
+                   "char_start": item.passage.char_start, "char_end": item.passage.char_end,
+                   "text": item.passage.text},
+    } for item in question_set.questions]
+
+
+def rejection_reason(problem: str) -> str:
+    """A reply's problem without its particulars, to count alike ones together.
+
+    >>> rejection_reason("answer not grounded in the passage (20% of its words)")
+    'answer not grounded in the passage'
+    >>> rejection_reason("not valid JSON: Unterminated string at: line 1 (char 9) (cut at max_tokens)")
+    'not valid JSON (cut at max_tokens)'
+    """
+    cut = " (cut at max_tokens)" if problem.endswith("(cut at max_tokens)") else ""
+    if problem.startswith("not valid JSON"):
+        return "not valid JSON" + cut
+    if "should match pattern" in problem:
+        return problem.split(":")[0] + " does not match its pattern" + cut
+    return re.sub(r"\s*\([^()]*\)$", "", problem.removesuffix(cut)) + cut
+
+
+def _count(counts: dict[str, int], problem: str) -> None:
+    reason = rejection_reason(problem)
+    counts[reason] = counts.get(reason, 0) + 1
