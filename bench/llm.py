@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 
 from bench.hf_generate import LEGAL_QUESTIONS as QUESTIONS, chat_prompts, load_causal_lm, time_generate
-from bench.search_latency import app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
+from bench.deploy import app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
 from lexray.settings import Settings, get_settings
 
 CHAT_PATH = "/v1/chat/completions"
@@ -459,7 +459,7 @@ def deployed(base: Settings, mongodb_uri: str | None, cleanup: ExitStack,
     signal.signal(signal.SIGTERM, exit_on_sigterm)  # Ray's handler would skip the cleanup
     uri = cleanup.enter_context(mongodb_server(mongodb_uri, work_dir))
     api_key = secrets.token_urlsafe(24)
-    settings = app_settings(base, work_dir / "data", uri, api_key)
+    settings = app_settings(base, work_dir / "data", uri, api_key, name="llm")
     if mongodb_uri:
         from lexray.store import CaseStore
 

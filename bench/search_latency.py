@@ -76,8 +76,8 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,12 +86,12 @@ import numpy as np
 
 from actors.shard import VectorShard, planned_kind
 from lexray.evaluation import latency_percentiles
-from lexray.local_stack import (
-    free_port, http_ok, mongo_command, port_open, start_detached, stop_group, wait_for,
-)
+from lexray.local_stack import free_port, wait_for
 from lexray.models import CaseMetadata, Chunk, LegalCaseDocument, ProcessingStatus
 from lexray.settings import IndexSettings, Settings, get_settings
 from lexray.store import CaseStore, to_bson, vector_to_bytes
+
+from bench.deploy import app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
 
 DIMENSION = 384
 CHUNKS_PER_CASE = 20
@@ -111,7 +111,6 @@ VOCABULARY = (
 SEARCH_TEXT_PATH = "/api/v1/retrieval/search/text"
 HTTP_MODES = ("dense", "bm25", "hybrid")
 # Deploying includes loading the LLM deployment's model (vLLM, ~30-50 s on CPUs).
-DEPLOY_TIMEOUT_S = 600
 
 
 @dataclass
@@ -328,19 +327,6 @@ def bench_settings(base: Settings, data_dir: Path) -> Settings:
     })
 
 
-def start_ray(settings: Settings, address: str | None, *, worker_logs: bool = True) -> None:
-    """Join ``address``, else start a fresh local instance: not whatever cluster this machine
-    runs, whose other work would be measured too."""
-    import ray
-
-    if address:
-        ray.init(address=address, namespace=settings.ray.namespace, logging_level="WARNING")
-    else:
-        ray.init(address="local", namespace=settings.ray.namespace, include_dashboard=False,
-                 object_store_memory=settings.ray.object_store_bytes, logging_level="WARNING",
-                 log_to_driver=worker_logs)
-
-
 def fill_actor(actor, corpus: Corpus) -> float:
     """Seconds to add the corpus to the index actor, in batches of ``ADD_BATCH`` chunks."""
     import ray
@@ -381,64 +367,6 @@ def measure_actor(corpus: Corpus, k: int, base: Settings, exact: list[list[int]]
         shutil.rmtree(data_dir, ignore_errors=True)
     return Row("ray_index_actor", "Ray index actor", len(corpus.vectors), seconds,
                recall_at_k(found, exact), build_s, kinds)
-
-
-def app_settings(base: Settings, data_dir: Path, mongodb_uri: str, api_key: str) -> Settings:
-    """The deployed application's settings: its own port, app, actor and database names, one
-    shard and no snapshots (like the actor row), ``api_key`` for tenant ``TENANT``, and a rate
-    limit no run reaches.
-
-    >>> settings = app_settings(Settings(), Path("/tmp/x"), "mongodb://127.0.0.1:1", "k3y")
-    >>> settings.api.keys, settings.index.shards, settings.mongodb.db.startswith("lexray_bench_search_")
-    ('k3y:bench', 1, True)
-    """
-    unique = uuid.uuid4().hex[:8]
-    return base.model_copy(update={
-        "data_dir": data_dir,
-        "index": base.index.model_copy(update={
-            "actor_name": f"bench-search-app-{unique}", "shards": 1, "snapshot_interval_s": 1e9}),
-        "mongodb": base.mongodb.model_copy(update={"uri": mongodb_uri, "db": f"lexray_bench_search_{unique}"}),
-        "api": base.api.model_copy(update={
-            "host": "127.0.0.1", "port": free_port(), "app_name": f"lexray-bench-search-{unique}",
-            "auth_enabled": True, "keys": f"{api_key}:{TENANT}", "key_hashes": "",
-            "rate_limit_per_minute": 10_000_000}),
-    })
-
-
-@contextmanager
-def mongodb_server(uri: str | None, log_dir: Path) -> Iterator[str]:
-    """``uri`` when given, else the URI of a MongoDB-protocol server started here on a free
-    loopback port, in memory, and stopped on exit."""
-    if uri:
-        yield uri
-        return
-    port = free_port()
-    proc = start_detached(mongo_command("127.0.0.1", port, ":memory:"), log_dir / "mongodb.log")
-    try:
-        wait_for(lambda: port_open("127.0.0.1", port), 60, "MongoDB-protocol server", proc)
-        yield f"mongodb://127.0.0.1:{port}"
-    finally:
-        stop_group(proc.pid, timeout_s=10)
-
-
-@contextmanager
-def deployed_app(settings: Settings, overrides: dict[str, dict] | None = None) -> Iterator[float]:
-    """The LexRay application served on ``settings.api``'s port (``overrides``: per-deployment
-    options, as ``build_app`` takes them); yields the seconds deploying took. Serve (with
-    every replica, vLLM's processes included) is shut down on exit."""
-    from ray import serve
-
-    from serve_app.app import build_app
-
-    started = time.perf_counter()
-    serve.start(http_options={"host": settings.api.host, "port": settings.api.port})
-    try:
-        serve.run(build_app(settings, overrides), name=settings.api.app_name, route_prefix="/")
-        url = f"http://{settings.api.host}:{settings.api.port}/health/live"
-        wait_for(lambda: http_ok(url), DEPLOY_TIMEOUT_S, "LexRay application")
-        yield time.perf_counter() - started
-    finally:
-        serve.shutdown()
 
 
 def actor_alive(name: str, namespace: str) -> bool:
@@ -574,11 +502,6 @@ def format_table(rows: list[Row], baselines: dict[int, Row], k: int) -> str:
             f"{'-' if row.build_s is None else f'{row.build_s:.1f}':>9}"
         )
     return "\n".join(lines)
-
-
-def exit_on_sigterm(signum, frame) -> None:
-    """SIGTERM unwinds like Ctrl-C, so the cleanup (Serve, Ray, MongoDB server) runs."""
-    sys.exit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,6 +54,15 @@ class GenerationTimeoutError(LexRayError):
     http_status = 504
 
 
+class GenerationFailedError(LexRayError):
+    """The engine ended a request with an error: vLLM reports finish_reason "error", e.g. when
+    the grammar backend cannot compile a JSON schema (xgrammar 0.2.8 and a counted repetition
+    after an alternation, ``(Who|What)[^?]{8,150}``) — instead of raising."""
+
+    code = "generation_failed"
+    http_status = 502
+
+
 class GenerationUnavailableError(LexRayError):
     """The engine cannot serve (not installed for this device, or dead)."""
 
@@ -290,6 +299,12 @@ def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
 # The engine
 
 
+def engine_failed(sampling_params) -> GenerationFailedError:
+    guided = getattr(sampling_params, "structured_outputs", None) is not None
+    hint = " (the JSON schema may be one the grammar backend cannot compile)" if guided else ""
+    return GenerationFailedError(f"the generation engine failed on this request{hint}")
+
+
 class GenerationEngine:
     """vLLM's AsyncLLM with LexRay's defaults, validation and timeouts."""
 
@@ -396,6 +411,8 @@ class GenerationEngine:
         if final is None:
             raise GenerationUnavailableError("the engine returned no output")
         completion = final.outputs[0]
+        if completion.finish_reason == "error":
+            raise engine_failed(sampling_params)
         return GenerationResult(completion.text, completion.finish_reason, len(prompt_ids),
                                 len(completion.token_ids))
 
@@ -420,6 +437,8 @@ class GenerationEngine:
                 completion = output.outputs[0]
                 completion_tokens += len(completion.token_ids)
                 if output.finished:
+                    if completion.finish_reason == "error":
+                        raise engine_failed(sampling_params)
                     yield StreamChunk(completion.text, completion.finish_reason,
                                       usage(len(prompt_ids), completion_tokens))
                     return

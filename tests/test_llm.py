@@ -278,6 +278,18 @@ def test_guided_json_output_validates(api):
     CaseFacts.model_validate_json(reply["text"])
 
 
+def test_a_schema_the_grammar_backend_cannot_compile_is_a_502_not_an_empty_reply(api):
+    uncompilable = {"type": "object", "required": ["question"],
+                    "properties": {"question": {"type": "string", "pattern": "(Who|What)[^?]{8,150}"}}}
+    body = {"messages": FACTS_PROMPT, "max_tokens": 40,
+            "response_format": {"type": "json_schema", "json_schema": {"name": "q", "schema": uncompilable}}}
+    with http(api) as client:
+        assert_error(client.post("/v1/chat/completions", json=body), 502, "generation_failed")
+        with client.stream("POST", "/v1/chat/completions", json={**body, "stream": True}) as response:
+            events = [line for line in response.iter_lines() if line.startswith("data: ")]
+        assert response.status_code == 502 or any('"generation_failed"' in event for event in events), events
+
+
 def test_deployment_handle_methods(api):
     handle = serve.get_deployment_handle("LLM", app_name="lexray")
     assert handle.count_tokens.remote("The appeal is dismissed.").result() > 3

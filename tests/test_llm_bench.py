@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+import bench.deploy
 import bench.hf_generate
 import bench.llm
 from bench.hf_generate import chat_prompts, load_causal_lm, time_generate
@@ -38,7 +39,7 @@ from serve_app.schemas import ChatCompletionRequest
 
 
 def test_doctests():
-    for module in (bench.llm, bench.hf_generate):
+    for module in (bench.llm, bench.hf_generate, bench.deploy):
         assert doctest.testmod(module).failed == 0
 
 

@@ -176,7 +176,8 @@ def test_bad_uploads_get_4xx_and_change_nothing(api):
                      422, "validation_error")
         assert_error(client.post("/api/v1/retrieval/search", json={"query": "x", "limit": 0}),
                      422, "validation_error")
-        assert_error(client.post("/api/v1/chat/message", json={"message": "hi"}), 501, "not_implemented")
+        assert_error(client.post("/api/v1/chat/message", json={"message": "hi", "session_id": "no-such"}),
+                     404, "not_found")
     assert (store.count_cases(), store.count_chunks()) == (cases_before, chunks_before)
 
     with http(api, "tenant-c") as client:
