@@ -41,8 +41,9 @@ from generation.prompts import CHAT_INSTRUCTIONS, chat_answer_messages, rewrite_
 from lexray.models import CaseFilters, utcnow
 from lexray.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore
-from serve_app.errors import ApiError, reraised, unwrapped
+from serve_app.errors import ApiError, reraised
 from serve_app.ingestion import settings_from
+from serve_app.llm_client import LLMClient
 from serve_app.schemas import ChatAskRequest, ChatMessageRequest
 
 NOTHING_RELEVANT = ("I could not find anything in your indexed cases that answers this. Try other "
@@ -81,10 +82,9 @@ class Chat:
     def __init__(self, llm: DeploymentHandle, retrieval: DeploymentHandle, settings_json: str | None = None) -> None:
         self.settings = settings_from(settings_json)
         self.store = CaseStore(self.settings.mongodb)
-        self.llm = llm
+        self.llm = LLMClient(llm)
         self.retrieval = retrieval
         self.indexes_ready = False
-        self.model_name: str | None = None
 
     # Answers
 
@@ -110,17 +110,15 @@ class Chat:
         else:
             markers = MarkerFilter(len(turn.passages))
             pieces = []
-            chunks = self.llm.options(stream=True).chat_stream.remote(turn.llm_messages, self._answer_params())
-            async for chunk in self._llm_stream(chunks):
+            async for chunk in self.llm.chat_stream(turn.llm_messages, self._answer_params()):
                 pieces.append(chunk["text"])
                 shown = markers.feed(chunk["text"])
                 if shown:
                     yield {"type": "token", "text": shown}
             if tail := markers.flush():
                 yield {"type": "token", "text": tail}
-            grounded = ground_answer("".join(pieces).strip(), [text for _, text in self._sources(turn)],
-                                     min_overlap=self.settings.chat.attribution_min_overlap)
-            response = self._response(turn, session["session_id"], grounded, model=await self._model_name())
+            response = self._response(turn, session["session_id"], self._grounded(turn, "".join(pieces)),
+                                      model=await self.llm.model_name())
         await self._store_turn(session, turn, response)
         yield {"type": "answer", **response}
 
@@ -206,7 +204,7 @@ class Chat:
         twice as many are ranked as are used, so chunks BM25 favours but that are off the
         question's meaning make room for the next ones."""
         chat = self.settings.chat
-        candidates = await self._call(self.retrieval.passages.remote(
+        candidates = await reraised(self.retrieval.passages.remote(
             query, tenant_id, filters, limit=2 * chat.context_passages, per_case=chat.passages_per_case))
         return [passage for passage in candidates if passage["relevance"] >= chat.min_relevance][:chat.context_passages]
 
@@ -216,16 +214,16 @@ class Chat:
         if not history:
             return message
         recent = history[-REWRITE_HISTORY_MESSAGES:]
-        reply = await self._call(self.llm.chat.remote(
+        reply = await self.llm.chat(
             rewrite_messages([{**m, "content": clip(m["content"], 400)} for m in recent], message),
-            {"max_tokens": self.settings.chat.rewrite_max_tokens, "temperature": 0.0}))
+            {"max_tokens": self.settings.chat.rewrite_max_tokens, "temperature": 0.0})
         return clean_rewrite(reply["text"], message, recent) or fallback_query(message, recent)
 
     async def _trimmed(self, history: list[dict]) -> list[dict]:
         """The history that fits the token budget (tokens counted by the served model's tokenizer)."""
         if not history or self.settings.chat.history_token_budget == 0:
             return []
-        counts = await asyncio.gather(*(self._call(self.llm.count_tokens.remote(m["content"])) for m in history))
+        counts = await asyncio.gather(*(self.llm.count_tokens(m["content"]) for m in history))
         tokens = {m["content"]: count for m, count in zip(history, counts, strict=True)}
         return trim_history(history, self.settings.chat.history_token_budget,
                             lambda text: tokens.get(text) or len(text.split()))
@@ -234,7 +232,7 @@ class Chat:
         if turn.llm_messages is None:
             return self._response(turn, session_id, GroundedAnswer(text=turn.fixed_answer or "",
                                                                    sources=turn.fixed_sources), model=None)
-        reply = await self._call(self.llm.chat.remote(turn.llm_messages, self._answer_params()))
+        reply = await self.llm.chat(turn.llm_messages, self._answer_params())
         return self._response(turn, session_id, self._grounded(turn, reply["text"]), model=reply["model"])
 
     def _grounded(self, turn: Turn, draft: str) -> GroundedAnswer:
@@ -302,20 +300,3 @@ class Chat:
             self.indexes_ready = True
         return await asyncio.to_thread(function, *args, **kwargs)
 
-    async def _call(self, awaitable):
-        return await reraised(awaitable)
-
-    async def _llm_stream(self, chunks) -> AsyncIterator[dict]:
-        try:
-            async for chunk in chunks:
-                yield chunk
-        except Exception as exc:  # noqa: BLE001 - re-raised, unwrapped when it can be
-            error = unwrapped(exc)
-            if error is exc:
-                raise
-            raise error from None
-
-    async def _model_name(self) -> str:
-        if self.model_name is None:
-            self.model_name = (await self._call(self.llm.model_info.remote()))["id"]
-        return self.model_name

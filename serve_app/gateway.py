@@ -423,24 +423,8 @@ class Gateway:
         """Summarise a PDF (multipart ``file`` and the options as form fields). It is read like an
         upload but neither stored nor ingested; with ``store=true`` the summary is kept, keyed by
         the file's sha256."""
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type not in FORM_TYPES:
-            raise ApiError("unsupported_media_type", "send a multipart form with a PDF file")
-        async with request.form(max_files=1) as form:
-            upload = form.get("file")
-            fields: dict[str, list[str]] = {}
-            for name, value in form.multi_items():
-                if name != "file":
-                    fields.setdefault(name, []).append(value)
-            options = validated(SummarizeUploadForm, {
-                name: values if name == "focus_areas" else values[-1] for name, values in fields.items()})
-            if upload is None or isinstance(upload, str):
-                raise ApiError("validation_error", "file: a PDF file is required")
-            limit = self.settings.api.max_upload_bytes
-            pdf_bytes = await upload.read(limit + 1)
-        if len(pdf_bytes) > limit:
-            raise ApiError("payload_too_large", f"upload larger than {limit} bytes")
-        return await self.summarization.summarize_upload.remote(pdf_bytes, upload.filename or "", options, tenant)
+        pdf_bytes, filename, options = await self._pdf_form(request, SummarizeUploadForm)
+        return await self.summarization.summarize_upload.remote(pdf_bytes, filename, options, tenant)
 
     @app.post(f"{SUMMARIZATION}/summarize-text", response_model=SummaryResponse, responses=GENERATION_ERRORS)
     async def summarize_text(self, summarize: SummarizeTextRequest, tenant: str = Depends(tenant_of)) -> dict:
@@ -493,24 +477,8 @@ class Gateway:
         """Questions about a PDF (multipart ``file`` and the options as form fields), read like an
         upload but neither stored nor ingested; with ``store=true`` the questions are kept, keyed
         by the file's sha256."""
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type not in FORM_TYPES:
-            raise ApiError("unsupported_media_type", "send a multipart form with a PDF file")
-        async with request.form(max_files=1) as form:
-            upload = form.get("file")
-            fields: dict[str, list[str]] = {}
-            for name, value in form.multi_items():
-                if name != "file":
-                    fields.setdefault(name, []).append(value)
-            options = validated(QuestionUploadForm, {
-                name: values if name == "focus_areas" else values[-1] for name, values in fields.items()})
-            if upload is None or isinstance(upload, str):
-                raise ApiError("validation_error", "file: a PDF file is required")
-            limit = self.settings.api.max_upload_bytes
-            pdf_bytes = await upload.read(limit + 1)
-        if len(pdf_bytes) > limit:
-            raise ApiError("payload_too_large", f"upload larger than {limit} bytes")
-        return await self.questions.generate_upload.remote(pdf_bytes, upload.filename or "", options, tenant)
+        pdf_bytes, filename, options = await self._pdf_form(request, QuestionUploadForm)
+        return await self.questions.generate_upload.remote(pdf_bytes, filename, options, tenant)
 
     @app.get(f"{QUESTIONS}/case/{{case_id}}/questions", response_model=StoredQuestionSetsResponse, responses=ERRORS)
     async def stored_questions(self, case_id: str, tenant: str = Depends(tenant_of)) -> dict:
@@ -584,6 +552,28 @@ class Gateway:
             framer = StreamFramer("text", model, include_usage=completion.include_usage())
             return await event_stream(request, chunks, framer)
         return text_completion(await self.llm.complete.remote(prompt, params), model)
+
+    async def _pdf_form(self, request: Request, form_model: type[ModelT]) -> tuple[bytes, str, ModelT]:
+        """A multipart form's PDF ``file`` (at most ``api.max_upload_bytes``), its file name, and
+        its other fields as ``form_model`` (``focus_areas`` may repeat; other fields: the last)."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in FORM_TYPES:
+            raise ApiError("unsupported_media_type", "send a multipart form with a PDF file")
+        async with request.form(max_files=1) as form:
+            upload = form.get("file")
+            fields: dict[str, list[str]] = {}
+            for name, value in form.multi_items():
+                if name != "file":
+                    fields.setdefault(name, []).append(value)
+            options = validated(form_model, {
+                name: values if name == "focus_areas" else values[-1] for name, values in fields.items()})
+            if upload is None or isinstance(upload, str):
+                raise ApiError("validation_error", "file: a PDF file is required")
+            limit = self.settings.api.max_upload_bytes
+            pdf_bytes = await upload.read(limit + 1)
+        if len(pdf_bytes) > limit:
+            raise ApiError("payload_too_large", f"upload larger than {limit} bytes")
+        return pdf_bytes, upload.filename or "", options
 
     def _served_model(self, requested: str | None) -> str:
         served = self.settings.llm.served_model_name

@@ -38,8 +38,9 @@ from lexray.models import PageSpan, utcnow
 from lexray.store import CaseStore
 from pipelines.document import display_name, extract_case_text
 from pipelines.stages import ray_ocr_runner
-from serve_app.errors import ApiError, reraised
+from serve_app.errors import ApiError
 from serve_app.ingestion import settings_from, validate_pdf
+from serve_app.llm_client import LLMClient
 from serve_app.schemas import QuestionOptions, QuestionRequest, QuestionUploadForm
 from serve_app.summarization import SHA256_HEX
 
@@ -49,10 +50,9 @@ class Questions:
     def __init__(self, llm: DeploymentHandle, settings_json: str | None = None) -> None:
         self.settings = settings_from(settings_json)
         self.store = CaseStore(self.settings.mongodb)
-        self.llm = llm
-        self.generator = QuestionGenerator(self._chat, self.settings.questions)
+        self.llm = LLMClient(llm)
+        self.generator = QuestionGenerator(self.llm.chat, self.settings.questions)
         self.indexes_ready = False
-        self.model_name: str | None = None
 
     # Generation
 
@@ -136,24 +136,13 @@ class Questions:
             "question_set_id": None, "origin": origin, "case_id": None, "document_hash": None, "filename": None,
             "title": None, **identity, "question_type": question_type, "difficulty": options.difficulty,
             "num_questions": options.num_questions, "focus_areas": options.focus_areas,
-            "model": await self._model_name(),
+            "model": await self.llm.model_name(),
             "questions": question_items(question_set, question_type=question_type,
                                         difficulty=options.difficulty, case_id=case_id),
             "generation": {"passages_tried": question_set.passages_tried,
                            "model_calls": question_set.model_calls, "rejected": question_set.rejected},
             "stored": False, "created_at": utcnow(),
         }
-
-    async def _chat(self, messages: list[dict], params: dict) -> dict:
-        return await self._llm_call(self.llm.chat.remote(messages, params))
-
-    async def _llm_call(self, awaitable):
-        return await reraised(awaitable)
-
-    async def _model_name(self) -> str:
-        if self.model_name is None:
-            self.model_name = (await self._llm_call(self.llm.model_info.remote()))["id"]
-        return self.model_name
 
     async def _save(self, record: dict, tenant_id: str) -> dict:
         record = {**record, "question_set_id": uuid.uuid4().hex, "stored": True}

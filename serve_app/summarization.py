@@ -37,8 +37,9 @@ from lexray.store import CaseStore
 from pipelines.document import display_name, extract_case_text
 from pipelines.sections import detect_sections
 from pipelines.stages import ray_ocr_runner
-from serve_app.errors import ApiError, reraised
+from serve_app.errors import ApiError
 from serve_app.ingestion import settings_from, validate_pdf
+from serve_app.llm_client import LLMClient
 from serve_app.schemas import (
     SummarizeCaseRequest,
     SummarizeManyRequest,
@@ -57,9 +58,8 @@ class Summarization:
     def __init__(self, llm: DeploymentHandle, settings_json: str | None = None) -> None:
         self.settings = settings_from(settings_json)
         self.store = CaseStore(self.settings.mongodb)
-        self.llm = llm
+        self.llm = LLMClient(llm)
         self.indexes_ready = False
-        self.model_name: str | None = None
 
     # Summaries
 
@@ -103,15 +103,15 @@ class Summarization:
                 page_spans=_page_spans(case)) for case in cases))
         labelled = [(case.get("title") or case["case_id"], summary.text) for case, summary in zip(cases, summaries)]
         summarizer = await self._summarizer(" ".join(text for _, text in labelled))
-        comparison = await self._llm_call(summarizer.compare(
-            labelled, length=request.length, focus_areas=request.focus_areas))
+        comparison = await summarizer.compare(
+            labelled, length=request.length, focus_areas=request.focus_areas)
         return {
             "case_ids": request.case_ids, "length": request.length, "target_words": request.target_words(),
             "focus_areas": request.focus_areas, "mode": request.mode,
             "cases": [{"case_id": case["case_id"], "title": case.get("title"), "summary": summary.text,
                        "pages": summary.pages, "word_count": summary.word_count}
                       for case, summary in zip(cases, summaries)],
-            "comparison": {"text": comparison, "model": await self._model_name()},
+            "comparison": {"text": comparison, "model": await self.llm.model_name()},
         }
 
     # Reads
@@ -166,7 +166,7 @@ class Summarization:
 
         async def run_abstractive() -> None:
             summary = await self._abstractive(text, options, sections=sections, page_spans=spans)
-            summaries["abstractive"] = {**summary.as_dict(), "model": await self._model_name()}
+            summaries["abstractive"] = {**summary.as_dict(), "model": await self.llm.model_name()}
 
         runs = {"extractive": [run_extractive], "abstractive": [run_abstractive],
                 "both": [run_extractive, run_abstractive]}[options.mode]
@@ -179,26 +179,15 @@ class Summarization:
 
     async def _abstractive(self, text: str, options, *, sections: list, page_spans: list[PageSpan]):
         summarizer = await self._summarizer(text)
-        return await self._llm_call(summarizer.summarize(
+        return await summarizer.summarize(
             text, length=options.length, focus_areas=options.focus_areas, sections=sections,
-            page_spans=page_spans))
+            page_spans=page_spans)
 
     async def _summarizer(self, text: str) -> MapReduceSummarizer:
         sample = text[:CALIBRATION_CHARS]
-        tokens = await self._llm_call(self.llm.count_tokens.remote(sample))
-        return MapReduceSummarizer(self._chat, context_tokens=self.settings.llm.max_model_len,
+        tokens = await self.llm.count_tokens(sample)
+        return MapReduceSummarizer(self.llm.chat, context_tokens=self.settings.llm.max_model_len,
                                    chars_per_token=len(sample) / max(tokens, 1))
-
-    async def _chat(self, messages: list[dict], params: dict) -> dict:
-        return await self._llm_call(self.llm.chat.remote(messages, params))
-
-    async def _llm_call(self, awaitable):
-        return await reraised(awaitable)
-
-    async def _model_name(self) -> str:
-        if self.model_name is None:
-            self.model_name = (await self._llm_call(self.llm.model_info.remote()))["id"]
-        return self.model_name
 
     async def _save(self, record: dict, tenant_id: str) -> dict:
         record = {**record, "summary_id": uuid.uuid4().hex, "stored": True}
