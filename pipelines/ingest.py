@@ -167,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     for row in outcomes:
         if row["status"] == "failed":
             print(f"failed: {row['filename']}: {row['reason']}: {row['message']}", file=sys.stderr)
+    # Ray forwards worker log lines (raylet warnings) to this process's stdout until it
+    # disconnects; disconnect first, so the summary is the last line whatever Ray prints.
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()
     print(json.dumps(summary), flush=True)
     return 0
 
