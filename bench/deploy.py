@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import lexray  # noqa: F401  (first: sets the environment Ray reads when it is imported)
 
+import secrets
+import shutil
+import signal
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from lexray.local_stack import free_port, http_ok, mongo_command, port_open, start_detached, stop_group, wait_for
@@ -102,3 +106,34 @@ def deployed_app(settings: Settings, overrides: dict[str, dict] | None = None) -
 def exit_on_sigterm(signum, frame) -> None:
     """SIGTERM unwinds like Ctrl-C, so the cleanup (Serve, Ray, MongoDB server) runs."""
     sys.exit(128 + signum)
+
+
+def deployed_stack(base: Settings, mongodb_uri: str | None, cleanup: ExitStack, *, name: str,
+                   overrides: dict[str, dict] | None = None,
+                   api_updates: dict | None = None) -> tuple[Settings, str, float]:
+    """The application deployed on a fresh local Ray instance with a MongoDB-protocol server
+    of its own (or a database of its own at ``mongodb_uri``, dropped afterwards): ``(settings,
+    api key, seconds deploying took)``. ``api_updates`` change ``settings.api`` (e.g. limits).
+    Everything is undone by ``cleanup``."""
+    import ray
+
+    work_dir = Path(tempfile.mkdtemp(prefix=f"lexray-bench-{name}-"))
+    cleanup.callback(shutil.rmtree, work_dir, ignore_errors=True)
+    start_ray(base, None, worker_logs=False)  # replica logs stay in Ray's session folder
+    cleanup.callback(ray.shutdown)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)  # Ray's handler would skip the cleanup
+    uri = cleanup.enter_context(mongodb_server(mongodb_uri, work_dir))
+    api_key = secrets.token_urlsafe(24)
+    settings = app_settings(base, work_dir / "data", uri, api_key, name=name)
+    if api_updates:
+        settings = settings.model_copy(update={"api": settings.api.model_copy(update=api_updates)})
+    if mongodb_uri:
+        from lexray.store import CaseStore
+
+        store = CaseStore(settings.mongodb)
+        cleanup.callback(store.close)
+        cleanup.callback(store.client.drop_database, settings.mongodb.db)
+    print(f"deploying the LexRay application on port {settings.api.port} ...", flush=True)
+    deploy_s = cleanup.enter_context(deployed_app(settings, overrides))
+    print(f"deployed in {deploy_s:.0f}s", flush=True)
+    return settings, api_key, deploy_s

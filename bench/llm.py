@@ -55,11 +55,8 @@ import gc
 import json
 import math
 import os
-import secrets
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -69,7 +66,7 @@ from typing import Any
 import numpy as np
 
 from bench.hf_generate import LEGAL_QUESTIONS as QUESTIONS, chat_prompts, load_causal_lm, time_generate
-from bench.deploy import app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
+from bench.deploy import deployed_stack, exit_on_sigterm
 from lexray.settings import Settings, get_settings
 
 CHAT_PATH = "/v1/chat/completions"
@@ -448,28 +445,10 @@ async def autoscale_run(settings: Settings, api_key: str, concurrency: int, load
 
 def deployed(base: Settings, mongodb_uri: str | None, cleanup: ExitStack,
              llm_options: dict[str, Any] | None = None) -> tuple[Settings, str, float]:
-    """The application deployed on a fresh local Ray instance, as ``bench.search_latency``
-    deploys it; ``(settings, api key, seconds deploying took)``. Everything goes with ``cleanup``."""
-    import ray
-
-    work_dir = Path(tempfile.mkdtemp(prefix="lexray-bench-llm-"))
-    cleanup.callback(shutil.rmtree, work_dir, ignore_errors=True)
-    start_ray(base, None, worker_logs=False)  # replica logs stay in Ray's session folder
-    cleanup.callback(ray.shutdown)
-    signal.signal(signal.SIGTERM, exit_on_sigterm)  # Ray's handler would skip the cleanup
-    uri = cleanup.enter_context(mongodb_server(mongodb_uri, work_dir))
-    api_key = secrets.token_urlsafe(24)
-    settings = app_settings(base, work_dir / "data", uri, api_key, name="llm")
-    if mongodb_uri:
-        from lexray.store import CaseStore
-
-        store = CaseStore(settings.mongodb)
-        cleanup.callback(store.close)
-        cleanup.callback(store.client.drop_database, settings.mongodb.db)
-    print(f"deploying the LexRay application on port {settings.api.port} ...", flush=True)
-    deploy_s = cleanup.enter_context(deployed_app(settings, {LLM_DEPLOYMENT: llm_options} if llm_options else None))
-    print(f"deployed in {deploy_s:.0f}s", flush=True)
-    return settings, api_key, deploy_s
+    """``bench.deploy.deployed_stack`` for this bench, the LLM deployment's options changed by
+    ``llm_options``."""
+    return deployed_stack(base, mongodb_uri, cleanup, name="llm",
+                          overrides={LLM_DEPLOYMENT: llm_options} if llm_options else None)
 
 
 # Output
