@@ -124,6 +124,7 @@ class CaseStore:
         self.chunks = self.db[CHUNKS]
         # Uploaded PDFs live in GridFS, so any node of a cluster can process them.
         self.uploads = gridfs.GridFS(self.db, collection=UPLOADS)
+        self.indexes_ready = False
         self.jobs = self.db[JOBS]
 
     def close(self) -> None:
@@ -134,6 +135,14 @@ class CaseStore:
             self.client.admin.command("ping")
         except PyMongoError as exc:
             raise StoreUnavailableError(f"MongoDB at {self.settings.uri} is unreachable: {exc}") from exc
+
+    def ensure_indexes_once(self) -> CaseStore:
+        """``ensure_indexes`` on this store's first use (deployments start before MongoDB may be
+        reachable: until it is, this raises and the next call tries again); returns the store."""
+        if not self.indexes_ready:
+            self.ensure_indexes()
+            self.indexes_ready = True
+        return self
 
     def ensure_indexes(self) -> None:
         """The seed's indexes: unique ids and hash, and the metadata fields filters use."""
@@ -387,10 +396,11 @@ class CaseStore:
         rows = self.cases.find(tenant_scope({"case_id": {"$in": case_ids}}, tenant_id), fields)
         return {row["case_id"]: row for row in rows}
 
-    def chunks_by_vector_id(self, vector_ids: list[int], *, tenant_id: str) -> list[dict]:
-        """The stored chunks (without vectors) with these ``vector_ids`` that ``tenant_id`` owns."""
+    def chunks_by_vector_id(self, vector_ids: list[int], *, tenant_id: str, with_vectors: bool = False) -> list[dict]:
+        """The stored chunks with these ``vector_ids`` that ``tenant_id`` owns; their ``embedding``
+        (bytes: ``vector_from_bytes``) only ``with_vectors``."""
         query = tenant_scope({"vector_id": {"$in": vector_ids}}, tenant_id)
-        return list(self.chunks.find(query, {"_id": 0, "embedding": 0}))
+        return list(self.chunks.find(query, {"_id": 0} if with_vectors else {"_id": 0, "embedding": 0}))
 
     # Summaries (collection ``summaries``): only ever inserted, so a later failing request
     # cannot lose one.
@@ -399,17 +409,10 @@ class CaseStore:
         """Store one summary record; it names its ``tenant_id`` and ``case_id`` or ``document_hash``."""
         self.db[SUMMARIES].insert_one(to_bson(dict(summary)))
 
-    def summaries_of(
-        self, *, tenant_id: str, case_id: str | None = None, document_hash: str | None = None,
-        limit: int = 50,
-    ) -> list[dict]:
+    def summaries_of(self, *, tenant_id: str, case_id: str | None = None, document_hash: str | None = None,
+                     limit: int = 50) -> list[dict]:
         """The tenant's summaries of a case or of those bytes (either key matches), newest first."""
-        keys = [{"case_id": case_id}] if case_id else []
-        keys += [{"document_hash": document_hash}] if document_hash else []
-        if not keys:
-            return []
-        query = tenant_scope(keys[0] if len(keys) == 1 else {"$or": keys}, tenant_id)
-        return list(self.db[SUMMARIES].find(query, {"_id": 0}).sort("created_at", -1).limit(limit))
+        return self._records_of(SUMMARIES, tenant_id, case_id, document_hash, limit)
 
     # Questions (collection ``questions``): generated question sets, only ever inserted like summaries.
 
@@ -417,17 +420,20 @@ class CaseStore:
         """Store one question set; it names its ``tenant_id`` and ``case_id`` or ``document_hash``."""
         self.db[QUESTIONS].insert_one(to_bson(dict(question_set)))
 
-    def question_sets_of(
-        self, *, tenant_id: str, case_id: str | None = None, document_hash: str | None = None,
-        limit: int = 50,
-    ) -> list[dict]:
+    def question_sets_of(self, *, tenant_id: str, case_id: str | None = None, document_hash: str | None = None,
+                         limit: int = 50) -> list[dict]:
         """The tenant's question sets of a case or of those bytes (either key matches), newest first."""
+        return self._records_of(QUESTIONS, tenant_id, case_id, document_hash, limit)
+
+    def _records_of(self, collection: str, tenant_id: str, case_id: str | None, document_hash: str | None,
+                    limit: int) -> list[dict]:
+        """Generated records (summaries, question sets) of a case or of an upload's bytes."""
         keys = [{"case_id": case_id}] if case_id else []
         keys += [{"document_hash": document_hash}] if document_hash else []
         if not keys:
             return []
         query = tenant_scope(keys[0] if len(keys) == 1 else {"$or": keys}, tenant_id)
-        return list(self.db[QUESTIONS].find(query, {"_id": 0}).sort("created_at", -1).limit(limit))
+        return list(self.db[collection].find(query, {"_id": 0}).sort("created_at", -1).limit(limit))
 
     # Chat sessions (collection ``chat_sessions``): one document per session with its messages
     # (the newest ``max_messages``), so a turn is one atomic update.

@@ -26,6 +26,7 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from generation.chat import (
+    DEFAULT_INTENT,
     INTENTS,
     case_list_answer,
     clean_rewrite,
@@ -84,7 +85,6 @@ class Chat:
         self.store = CaseStore(self.settings.mongodb)
         self.llm = LLMClient(llm)
         self.retrieval = retrieval
-        self.indexes_ready = False
 
     # Answers
 
@@ -150,7 +150,7 @@ class Chat:
         return {"intents": [{"name": intent.name, "description": intent.description,
                              "examples": list(intent.examples), "retrieves": intent.retrieves}
                             for intent in INTENTS.values()],
-                "default": "legal_question"}
+                "default": DEFAULT_INTENT}
 
     async def suggestions(self, session_id: str | None, tenant_id: str) -> dict:
         """Follow-ups on the cases a session's last answer cited, else questions about the
@@ -295,8 +295,7 @@ class Chat:
                        max_messages=self.settings.chat.max_stored_messages)
 
     async def _db(self, function, *args: Any, **kwargs: Any):
-        if not self.indexes_ready:
-            await asyncio.to_thread(self.store.ensure_indexes)
-            self.indexes_ready = True
+        if not self.store.indexes_ready:
+            await asyncio.to_thread(self.store.ensure_indexes_once)
         return await asyncio.to_thread(function, *args, **kwargs)
 

@@ -132,22 +132,11 @@ def validated(model: type[ModelT], raw: bytes | dict) -> ModelT:
         raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from exc
 
 
-def summarize_upload_body() -> dict:
-    """OpenAPI of ``POST /summarize-uploaded``'s form (the route reads the body itself)."""
-    form_schema = SummarizeUploadForm.model_json_schema()
-    form_schema["properties"]["file"] = {"type": "string", "format": "binary",
-                                         "description": "The PDF to summarise."}
-    form_schema["properties"]["focus_areas"] = {"type": "string", "description": "Comma-separated, "
-                                                "or the field repeated."}
-    form_schema["required"] = ["file"]
-    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": form_schema}}}}
-
-
-def question_upload_body() -> dict:
-    """OpenAPI of ``POST /generate-from-upload``'s form (the route reads the body itself)."""
-    form_schema = QuestionUploadForm.model_json_schema()
-    form_schema["properties"]["file"] = {"type": "string", "format": "binary",
-                                         "description": "The PDF to ask about."}
+def upload_form_body(form_model: type[BaseModel], file_description: str) -> dict:
+    """OpenAPI of a route that reads a PDF ``file`` and ``form_model``'s fields from a multipart
+    form itself (so FastAPI cannot describe it)."""
+    form_schema = form_model.model_json_schema()
+    form_schema["properties"]["file"] = {"type": "string", "format": "binary", "description": file_description}
     form_schema["properties"]["focus_areas"] = {"type": "string", "description": "Comma-separated, "
                                                 "or the field repeated."}
     form_schema["required"] = ["file"]
@@ -418,7 +407,8 @@ class Gateway:
         return await self.summarization.summarize_many.remote(summarize, tenant)
 
     @app.post(f"{SUMMARIZATION}/summarize-uploaded", response_model=SummaryResponse,
-              responses=GENERATION_ERRORS, openapi_extra=summarize_upload_body())
+              responses=GENERATION_ERRORS,
+              openapi_extra=upload_form_body(SummarizeUploadForm, "The PDF to summarise."))
     async def summarize_uploaded(self, request: Request, tenant: str = Depends(tenant_of)) -> dict:
         """Summarise a PDF (multipart ``file`` and the options as form fields). It is read like an
         upload but neither stored nor ingested; with ``store=true`` the summary is kept, keyed by
@@ -472,7 +462,8 @@ class Gateway:
         return await self.questions.generate.remote(request, tenant)
 
     @app.post(f"{QUESTIONS}/generate-from-upload", response_model=QuestionSetResponse,
-              responses=GENERATION_ERRORS, openapi_extra=question_upload_body())
+              responses=GENERATION_ERRORS,
+              openapi_extra=upload_form_body(QuestionUploadForm, "The PDF to ask about."))
     async def questions_from_upload(self, request: Request, tenant: str = Depends(tenant_of)) -> dict:
         """Questions about a PDF (multipart ``file`` and the options as form fields), read like an
         upload but neither stored nor ingested; with ``store=true`` the questions are kept, keyed

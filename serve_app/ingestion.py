@@ -61,7 +61,6 @@ class Ingestion:
     def __init__(self, settings_json: str | None = None) -> None:
         self.settings = settings_from(settings_json)
         self.store = CaseStore(self.settings.mongodb)
-        self.indexes_ready = False
         # The index actor and upload processor exist from the start, so health checks and the
         # sweep for unfinished uploads (e.g. after a crash) begin before the first request.
         from actors.index_actor import get_index_actor
@@ -71,10 +70,7 @@ class Ingestion:
         self.upload_processor = get_upload_processor(self.settings)
 
     def _store(self) -> CaseStore:
-        if not self.indexes_ready:
-            self.store.ensure_indexes()  # raises (503) while MongoDB is down
-            self.indexes_ready = True
-        return self.store
+        return self.store.ensure_indexes_once()  # raises (503) while MongoDB is down
 
     def upload(self, data: bytes, filename: str, tenant_id: str, options: dict) -> dict:
         validate_pdf(data, self.settings)

@@ -16,7 +16,6 @@ A request that fails (bad options, unknown case, too few valid questions) stores
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 from ray import serve
@@ -39,10 +38,10 @@ from lexray.store import CaseStore
 from pipelines.document import display_name, extract_case_text
 from pipelines.stages import ray_ocr_runner
 from serve_app.errors import ApiError
+from serve_app.generated_records import GeneratedRecords
 from serve_app.ingestion import settings_from, validate_pdf
 from serve_app.llm_client import LLMClient
 from serve_app.schemas import QuestionOptions, QuestionRequest, QuestionUploadForm
-from serve_app.summarization import SHA256_HEX
 
 
 @serve.deployment
@@ -52,7 +51,8 @@ class Questions:
         self.store = CaseStore(self.settings.mongodb)
         self.llm = LLMClient(llm)
         self.generator = QuestionGenerator(self.llm.chat, self.settings.questions)
-        self.indexes_ready = False
+        self.records = GeneratedRecords(self.store, insert=self.store.save_question_set,
+                                        records_of=self.store.question_sets_of, id_field="question_set_id")
 
     # Generation
 
@@ -69,7 +69,7 @@ class Questions:
             case["cleaned_content"], case.get("page_spans") or [], request, request.question_type,
             origin="case", case_id=case["case_id"], document_hash=case.get("document_hash"),
             title=case.get("title"), filename=case.get("original_filename"))
-        return await self._save(record, tenant_id)
+        return await self.records.save(record, tenant_id)
 
     async def generate_upload(self, pdf_bytes: bytes, filename: str, form: QuestionUploadForm,
                               tenant_id: str) -> dict:
@@ -81,21 +81,14 @@ class Questions:
         record = await self._generate(
             case_text.cleaned_content, case_text.page_spans, form, form.question_type, origin="upload",
             document_hash=sha256_hex(pdf_bytes), filename=display_name(filename))
-        return await self._save(record, tenant_id) if form.store else record
+        return await self.records.save(record, tenant_id) if form.store else record
 
     # Reads
 
     async def stored(self, case_id: str, tenant_id: str) -> dict:
         """The tenant's stored question sets of a case (with those of uploads of the same bytes),
         or of an upload by its sha256; newest first."""
-        case = await asyncio.to_thread(self.store.get_case, case_id, tenant_id=tenant_id, with_content=False)
-        if case is not None:
-            rows = await asyncio.to_thread(self.store.question_sets_of, tenant_id=tenant_id, case_id=case_id,
-                                           document_hash=case.get("document_hash"))
-        elif SHA256_HEX.match(case_id):
-            rows = await asyncio.to_thread(self.store.question_sets_of, tenant_id=tenant_id, document_hash=case_id)
-        else:
-            rows = []
+        rows = await self.records.of(case_id, tenant_id)
         if not rows:
             # Another tenant's case answers exactly like a missing one.
             raise ApiError("not_found", f"no stored questions about {case_id!r}")
@@ -143,14 +136,3 @@ class Questions:
                            "model_calls": question_set.model_calls, "rejected": question_set.rejected},
             "stored": False, "created_at": utcnow(),
         }
-
-    async def _save(self, record: dict, tenant_id: str) -> dict:
-        record = {**record, "question_set_id": uuid.uuid4().hex, "stored": True}
-        await asyncio.to_thread(self._insert, {**record, "tenant_id": tenant_id})
-        return record
-
-    def _insert(self, document: dict) -> None:
-        if not self.indexes_ready:
-            self.store.ensure_indexes()
-            self.indexes_ready = True
-        self.store.save_question_set(document)

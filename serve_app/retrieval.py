@@ -10,6 +10,7 @@ back per case with the matched chunks' pages, character spans and highlighted sn
 
 from __future__ import annotations
 
+import numpy as np
 import ray
 from ray import serve
 
@@ -17,7 +18,7 @@ from actors.index_actor import get_index_actor
 from lexray.models import CaseFilters
 from lexray.ranking import blend_case_scores, case_scores_from_passages, hybrid_case_scores
 from lexray.snippets import highlight_snippet, query_terms
-from lexray.store import CaseStore
+from lexray.store import CaseStore, vector_from_bytes
 from pipelines.chunk import QueryPassages, query_passages
 from pipelines.document import extract_case_text
 from pipelines.embed import Embedder
@@ -144,12 +145,14 @@ class Retrieval:
                 per_case_count[case_id] = per_case_count.get(case_id, 0) + 1
                 if len(chosen) == limit:
                     break
-        chunks = {chunk["vector_id"]: chunk for chunk in self.store.chunks_by_vector_id(chosen, tenant_id=tenant_id)}
+        chunks = {chunk["vector_id"]: chunk
+                  for chunk in self.store.chunks_by_vector_id(chosen, tenant_id=tenant_id, with_vectors=True)}
         chosen = [vector_id for vector_id in chosen if vector_id in chunks]  # deleted since indexed
         if not chosen:
             return []
         cases = self.store.cases_by_id(list({chunks[v]["case_id"] for v in chosen}), tenant_id=tenant_id)
-        relevance = self.embedder.encode([chunks[v]["text"] for v in chosen]) @ query_vector[0]
+        # The stored vectors (normalised like the query's): no chunk is embedded again per request.
+        relevance = np.vstack([vector_from_bytes(chunks[v]["embedding"]) for v in chosen]) @ query_vector[0]
         return [{"vector_id": vector_id, "chunk_id": chunks[vector_id]["chunk_id"],
                  "case_id": chunks[vector_id]["case_id"],
                  "title": (cases.get(chunks[vector_id]["case_id"]) or {}).get("title"),

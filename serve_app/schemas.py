@@ -112,6 +112,18 @@ def _not_blank(text: str) -> str:
     return text
 
 
+def _comma_separated(value: Any) -> Any:
+    """A form's list field: comma-separated, the field repeated, or both.
+
+    >>> _comma_separated(["facts, holding", "relief"])
+    ['facts', 'holding', 'relief']
+    """
+    values = [value] if isinstance(value, str) else value
+    if isinstance(values, list) and all(isinstance(item, str) for item in values):
+        return [item.strip() for value in values for item in value.split(",") if item.strip()]
+    return value
+
+
 class SearchOptions(BaseModel):
     """What every search takes besides its query."""
 
@@ -531,13 +543,7 @@ class SummarizeUploadForm(SummaryOptions):
     store: bool = Field(False, description="Keep the summary, keyed by the file's sha256 (the PDF "
                                            "itself is not stored or ingested).")
 
-    @field_validator("focus_areas", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        values = [value] if isinstance(value, str) else value
-        if isinstance(values, list) and all(isinstance(item, str) for item in values):
-            return [area.strip() for item in values for area in item.split(",") if area.strip()]
-        return value
+    _focus_areas_from_form = field_validator("focus_areas", mode="before")(_comma_separated)
 
 
 class SummarizeManyRequest(SummaryScope):
@@ -728,13 +734,7 @@ class QuestionUploadForm(QuestionOptions):
     store: bool = Field(False, description="Keep the questions, keyed by the file's sha256 (the PDF itself "
                                            "is not stored or ingested).")
 
-    @field_validator("focus_areas", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        values = [value] if isinstance(value, str) else value
-        if isinstance(values, list) and all(isinstance(item, str) for item in values):
-            return [area.strip() for item in values for area in item.split(",") if area.strip()]
-        return value
+    _focus_areas_from_form = field_validator("focus_areas", mode="before")(_comma_separated)
 
 
 class QuestionSourceSpan(BaseModel):

@@ -16,8 +16,6 @@ deployment, called through its handle (``generation.summaries``). What is kept:
 from __future__ import annotations
 
 import asyncio
-import re
-import uuid
 from typing import Any
 
 from ray import serve
@@ -38,6 +36,7 @@ from pipelines.document import display_name, extract_case_text
 from pipelines.sections import detect_sections
 from pipelines.stages import ray_ocr_runner
 from serve_app.errors import ApiError
+from serve_app.generated_records import GeneratedRecords
 from serve_app.ingestion import settings_from, validate_pdf
 from serve_app.llm_client import LLMClient
 from serve_app.schemas import (
@@ -50,7 +49,6 @@ from serve_app.schemas import (
 
 # The tokenizer's characters per token are measured on this much of each text.
 CALIBRATION_CHARS = 20_000
-SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 @serve.deployment
@@ -59,7 +57,8 @@ class Summarization:
         self.settings = settings_from(settings_json)
         self.store = CaseStore(self.settings.mongodb)
         self.llm = LLMClient(llm)
-        self.indexes_ready = False
+        self.records = GeneratedRecords(self.store, insert=self.store.save_summary,
+                                        records_of=self.store.summaries_of, id_field="summary_id")
 
     # Summaries
 
@@ -71,7 +70,7 @@ class Summarization:
             page_spans=case.get("page_spans") or [], source="case", case_id=case["case_id"],
             document_hash=case.get("document_hash"), title=case.get("title"),
             filename=case.get("original_filename"))
-        return await self._save(record, tenant_id)
+        return await self.records.save(record, tenant_id)
 
     async def summarize_upload(self, pdf_bytes: bytes, filename: str, form: SummarizeUploadForm,
                                tenant_id: str) -> dict:
@@ -83,7 +82,7 @@ class Summarization:
         record = await self._summarize(
             case_text.cleaned_content, form, sections=sections, page_spans=case_text.page_spans,
             source="upload", document_hash=sha256_hex(pdf_bytes), filename=display_name(filename))
-        return await self._save(record, tenant_id) if form.store else record
+        return await self.records.save(record, tenant_id) if form.store else record
 
     async def summarize_text(self, request: SummarizeTextRequest, tenant_id: str) -> dict:
         """Summaries of plain text (no pages); never stored."""
@@ -119,14 +118,7 @@ class Summarization:
     async def stored(self, case_id: str, tenant_id: str) -> dict:
         """The tenant's stored summaries of a case (with those of uploads of the same bytes), or
         of an upload by its sha256; newest first."""
-        case = await asyncio.to_thread(self.store.get_case, case_id, tenant_id=tenant_id, with_content=False)
-        if case is not None:
-            rows = await asyncio.to_thread(self.store.summaries_of, tenant_id=tenant_id, case_id=case_id,
-                                           document_hash=case.get("document_hash"))
-        elif SHA256_HEX.match(case_id):
-            rows = await asyncio.to_thread(self.store.summaries_of, tenant_id=tenant_id, document_hash=case_id)
-        else:
-            rows = []
+        rows = await self.records.of(case_id, tenant_id)
         if not rows:
             # Another tenant's case answers exactly like a missing one.
             raise ApiError("not_found", f"no stored summaries of {case_id!r}")
@@ -188,17 +180,6 @@ class Summarization:
         tokens = await self.llm.count_tokens(sample)
         return MapReduceSummarizer(self.llm.chat, context_tokens=self.settings.llm.max_model_len,
                                    chars_per_token=len(sample) / max(tokens, 1))
-
-    async def _save(self, record: dict, tenant_id: str) -> dict:
-        record = {**record, "summary_id": uuid.uuid4().hex, "stored": True}
-        await asyncio.to_thread(self._insert, {**record, "tenant_id": tenant_id})
-        return record
-
-    def _insert(self, document: dict) -> None:
-        if not self.indexes_ready:
-            self.store.ensure_indexes()
-            self.indexes_ready = True
-        self.store.save_summary(document)
 
 
 def _page_spans(case: dict) -> list[PageSpan]:

@@ -7,7 +7,8 @@ tenant, the rate limits out of the way unless a module sets its own.
         with deployed_app("chat", mongo_uri, tmp_path_factory, KEYS, llm={"max_tokens": 64}) as app:
             yield app        # {"url", "settings", "store"}
 
-Every such module loads the LLM deployment (vLLM on CPU here: ~40 s and ~4 GB).
+Every such module loads the LLM deployment (vLLM on CPU here: ~40 s and ~4 GB). Beside it: the
+checks every API test module makes (the error shape, uploads indexed).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from ray import serve
 
 from lexray.local_stack import free_port
@@ -57,3 +59,21 @@ def deployed_app(name: str, mongo_uri: str, tmp_path_factory, keys: dict[str, st
         yield {"url": f"http://127.0.0.1:{port}", "settings": settings, "store": CaseStore(settings.mongodb)}
     finally:
         serve.shutdown()
+
+
+ERROR_FIELDS = {"code", "message", "request_id", "timestamp"}
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict:
+    """``response`` is ``status`` with the one error body (and ``code``, when given)."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == ERROR_FIELDS, error
+    assert code is None or error["code"] == code, error
+    return error
+
+
+def wait_indexed(uploads: list[tuple], timeout_s: float = 300) -> None:
+    """Each ``(client, upload)`` has reached ``indexed`` (not ``failed``) within ``timeout_s``."""
+    for client, upload in uploads:
+        assert client.wait_until_processed(upload.case_id, timeout_s=timeout_s).processing_status == "indexed"

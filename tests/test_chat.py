@@ -22,10 +22,9 @@ from lexray.models import CaseFilters
 from serve_app.chat import GREETING_REPLY, NOTHING_RELEVANT
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests.conftest import SAMPLES
-from tests.deployed_app import deployed_app
+from tests.deployed_app import assert_error, deployed_app, wait_indexed
 
 KEYS = {"tenant-a": "key-ca-" + uuid.uuid4().hex, "tenant-b": "key-cb-" + uuid.uuid4().hex}
-ERROR_FIELDS = {"code", "message", "request_id", "timestamp"}
 API = "/api/v1/chat"
 SAMPLE_CASES = {"missouri": "doctor__missouri.pdf", "cacd": "doctor__gov.uscourts.cacd.652774.40.0.pdf"}
 QUESTION = "Did plea counsel coerce Jagels into pleading guilty?"
@@ -44,8 +43,7 @@ def corpus(api) -> dict:
     a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
     uploads = {name: a.upload(SAMPLES / sample) for name, sample in SAMPLE_CASES.items()}
     b_upload = b.upload(SAMPLES / SAMPLE_CASES["cacd"])
-    for client, upload in [*((a, u) for u in uploads.values()), (b, b_upload)]:
-        assert client.wait_until_processed(upload.case_id, timeout_s=300).processing_status == "indexed"
+    wait_indexed([*((a, u) for u in uploads.values()), (b, b_upload)])
     return {"a": {name: upload.case_id for name, upload in uploads.items()}, "b": b_upload.case_id}
 
 
@@ -110,11 +108,6 @@ def chunk_text(api, chunk_id: str) -> str:
 def without_markers(text: str) -> str:
     return re.sub(r"\s+|\[\d+\]", "", text)
 
-
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == ERROR_FIELDS and error["code"] == code, error
 
 
 def sse_events(response: httpx.Response) -> list[dict]:

@@ -24,12 +24,11 @@ from generation.engine import (
 )
 from generation.openai_format import SSE_DONE, StreamFramer, sse
 from lexray.settings import LLMSettings
-from tests.deployed_app import deployed_app
+from tests.deployed_app import assert_error, deployed_app
 from serve_app.schemas import ChatCompletionRequest, CompletionRequest
 
 KEY = "key-llm-" + uuid.uuid4().hex
 MODEL = "lexray-smollm2"
-ERROR_FIELDS = {"code", "message", "request_id", "timestamp"}
 QUESTION = [{"role": "user", "content": "What does a court of appeals do? Answer in one sentence."}]
 
 
@@ -143,13 +142,6 @@ def http(api, key: str | None = KEY) -> httpx.Client:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return httpx.Client(base_url=api["url"], headers=headers, timeout=120)
 
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == ERROR_FIELDS, error
-    assert code is None or error["code"] == code, error
-    return error
 
 
 def sse_payloads(response: httpx.Response) -> list:

@@ -18,10 +18,9 @@ from lexray.ids import sha256_hex
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
 from tests.conftest import SAMPLES
-from tests.deployed_app import deployed_app
+from tests.deployed_app import assert_error, deployed_app, wait_indexed
 
 KEYS = {"tenant-a": "key-qa-" + uuid.uuid4().hex, "tenant-b": "key-qb-" + uuid.uuid4().hex}
-ERROR_FIELDS = {"code", "message", "request_id", "timestamp"}
 API = "/api/v1/questions"
 SAMPLE_CASES = {"missouri": "doctor__missouri.pdf", "cacd": "doctor__gov.uscourts.cacd.652774.40.0.pdf"}
 JUDGEMENT_PAGES = [
@@ -52,8 +51,7 @@ def corpus(api) -> dict:
     a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
     uploads = {name: a.upload(SAMPLES / sample) for name, sample in SAMPLE_CASES.items()}
     b_upload = b.upload(SAMPLES / SAMPLE_CASES["missouri"])
-    for client, upload in [*((a, u) for u in uploads.values()), (b, b_upload)]:
-        assert client.wait_until_processed(upload.case_id, timeout_s=300).processing_status == "indexed"
+    wait_indexed([*((a, u) for u in uploads.values()), (b, b_upload)])
     cases = {}
     for name, upload in uploads.items():
         stored = api["store"].get_case(upload.case_id, tenant_id="tenant-a", with_content=True)
@@ -69,13 +67,6 @@ def http(api, tenant: str | None = "tenant-a") -> httpx.Client:
     headers = {"Authorization": f"Bearer {KEYS[tenant]}"} if tenant else {}
     return httpx.Client(base_url=api["url"], headers=headers, timeout=600)
 
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == ERROR_FIELDS, error
-    assert code is None or error["code"] == code, error
-    return error
 
 
 def assert_question_set(question_set: dict, *, count: int, question_type: str, difficulty: str, text: str,

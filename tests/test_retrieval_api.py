@@ -13,12 +13,11 @@ import pytest
 
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
-from tests.deployed_app import deployed_app
+from tests.deployed_app import assert_error, deployed_app, wait_indexed
 from tests.conftest import SAMPLES
 
 KEYS = {"tenant-a": "key-a-" + uuid.uuid4().hex, "tenant-b": "key-b-" + uuid.uuid4().hex}
 MAX_UPLOAD_BYTES = 1_500_000
-ERROR_FIELDS = {"code", "message", "request_id", "timestamp"}
 SEARCH = "/api/v1/retrieval/search"
 # name -> (sample, upload overrides); the dates and judges come from the opinions themselves.
 SAMPLE_CASES = {
@@ -50,8 +49,7 @@ def corpus(api) -> dict:
     a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
     uploads = {name: a.upload(SAMPLES / sample, **overrides) for name, (sample, overrides) in SAMPLE_CASES.items()}
     b_upload = b.upload(SAMPLES / SAMPLE_CASES["missouri"][0], court=B_COURT, case_type="criminal")
-    for client, upload in [*((a, u) for u in uploads.values()), (b, b_upload)]:
-        assert client.wait_until_processed(upload.case_id, timeout_s=300).processing_status == "indexed"
+    wait_indexed([*((a, u) for u in uploads.values()), (b, b_upload)])
     ids = {name: upload.case_id for name, upload in uploads.items()}
     return {"a": ids, "b": b_upload.case_id,
             "metadata": {ids[name]: a.case(case_id).metadata for name, case_id in ids.items()}}
@@ -65,12 +63,6 @@ def http(api, tenant: str | None = None) -> httpx.Client:
     headers = {"Authorization": f"Bearer {KEYS[tenant]}"} if tenant else {}
     return httpx.Client(base_url=api["url"], headers=headers, timeout=120)
 
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == ERROR_FIELDS and error["code"] == code
-    return error
 
 
 def search(api, tenant: str, query: str, **body) -> list[dict]:

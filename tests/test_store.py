@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lexray.models import CaseFilters, CaseMetadata, Chunk, ProcessingStatus
+from lexray.store import vector_from_bytes
 
 
 
@@ -62,6 +63,12 @@ def test_chunks_round_trip_with_vectors_and_replace(store):
     assert sorted(ids) == [1000, 1001] and set(cases) == {case_id}
     assert np.array_equal(stored[np.argsort(ids)], vectors[:2])
     assert store.chunk_vector_ids() == {1000: case_id, 1001: case_id}
+    # Chunks by vector id come without their vectors unless asked for (chat reads them).
+    bare = store.chunks_by_vector_id([1001], tenant_id="default")
+    assert [chunk["text"] for chunk in bare] == ["text 1"] and "embedding" not in bare[0]
+    [full] = store.chunks_by_vector_id([1001], tenant_id="default", with_vectors=True)
+    assert np.array_equal(vector_from_bytes(full["embedding"]), vectors[1])
+    assert store.chunks_by_vector_id([1001], tenant_id="other") == []
 
 
 def test_same_bytes_are_separate_cases_per_tenant(store):

@@ -13,11 +13,10 @@ import pytest
 from lexray.ids import sha256_hex
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
-from tests.deployed_app import deployed_app
+from tests.deployed_app import assert_error, deployed_app, wait_indexed
 from tests.conftest import SAMPLES
 
 KEYS = {"tenant-a": "key-sa-" + uuid.uuid4().hex, "tenant-b": "key-sb-" + uuid.uuid4().hex}
-ERROR_FIELDS = {"code", "message", "request_id", "timestamp"}
 API = "/api/v1/summarization"
 SAMPLE_CASES = {"missouri": "doctor__missouri.pdf", "cacd": "doctor__gov.uscourts.cacd.652774.40.0.pdf"}
 MISSOURI_PAGES = 5
@@ -49,8 +48,7 @@ def corpus(api) -> dict:
     a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
     uploads = {name: a.upload(SAMPLES / sample) for name, sample in SAMPLE_CASES.items()}
     b_upload = b.upload(SAMPLES / SAMPLE_CASES["missouri"])
-    for client, upload in [*((a, u) for u in uploads.values()), (b, b_upload)]:
-        assert client.wait_until_processed(upload.case_id, timeout_s=300).processing_status == "indexed"
+    wait_indexed([*((a, u) for u in uploads.values()), (b, b_upload)])
     ids = {name: upload.case_id for name, upload in uploads.items()}
     return {"a": ids, "b": b_upload.case_id,
             "missouri_text": a.case(ids["missouri"], include_content=True).cleaned_content}
@@ -64,13 +62,6 @@ def http(api, tenant: str | None = "tenant-a") -> httpx.Client:
     headers = {"Authorization": f"Bearer {KEYS[tenant]}"} if tenant else {}
     return httpx.Client(base_url=api["url"], headers=headers, timeout=600)
 
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == ERROR_FIELDS, error
-    assert code is None or error["code"] == code, error
-    return error
 
 
 def assert_extractive_spans(extractive: dict, text: str, pages: range) -> None:
