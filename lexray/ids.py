@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 
 def sha256_hex(data: bytes) -> str:
@@ -29,3 +30,8 @@ def shard_for(case_id: str, shard_count: int) -> int:
     """All chunks of one case live in one shard, chosen by a hash Python does not salt."""
     digest = hashlib.blake2b(case_id.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") % shard_count
+
+
+def new_job_id() -> str:
+    """Id of a batch ingestion job (also its Ray submission id when the API starts it)."""
+    return f"ingest-{uuid.uuid4().hex[:16]}"

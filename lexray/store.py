@@ -315,19 +315,38 @@ class CaseStore:
     # Batch jobs (progress of `pipelines.ingest` runs started over the API)
 
     def create_job(self, *, job_id: str, tenant_id: str, folder: str) -> dict:
-        job = {"job_id": job_id, "tenant_id": tenant_id, "folder": folder, "status": "PENDING",
-               "total": None, "done": 0, "ingested": 0, "duplicates": 0, "failed": 0,
-               "summary": None, "created_at": utcnow(), "updated_at": utcnow()}
+        job = {**_new_job(job_id, tenant_id, folder), "updated_at": utcnow()}
         self.jobs.insert_one(dict(job))
         return job
 
-    def start_job(self, job_id: str, total: int) -> None:
-        self.jobs.update_one({"job_id": job_id}, {"$set": {
-            "status": "RUNNING", "total": total, "updated_at": utcnow()}})
+    def ensure_job(self, *, job_id: str, tenant_id: str, folder: str) -> None:
+        """The job's record, created unless it exists (a job started by the API has one)."""
+        self.jobs.update_one({"job_id": job_id}, {"$setOnInsert": _new_job(job_id, tenant_id, folder),
+                                                  "$set": {"updated_at": utcnow()}}, upsert=True)
 
-    def record_job_outcome(self, job_id: str, status: str) -> None:
+    def start_job(self, job_id: str, total: int) -> None:
+        """A run of the job begins (again, when a killed job is resubmitted): counters restart."""
+        now = utcnow()
+        self.jobs.update_one({"job_id": job_id}, {
+            "$set": {"status": "RUNNING", "total": total, "done": 0, "ingested": 0, "duplicates": 0,
+                     "failed": 0, "resumed": 0, "progress": {}, "summary": None,
+                     "started_at": now, "updated_at": now},
+            "$inc": {"attempts": 1},
+        })
+
+    def record_stage_progress(self, job_id: str, stage: str, documents: int) -> None:
+        """``documents`` left ``stage`` (see pipelines.progress); the first call stamps its start."""
+        if documents <= 0:
+            return
+        now = utcnow()
+        self.jobs.update_one({"job_id": job_id, f"progress.{stage}.first_at": {"$exists": False}},
+                             {"$set": {f"progress.{stage}.first_at": now}})
+        self.jobs.update_one({"job_id": job_id}, {"$inc": {f"progress.{stage}.done": documents},
+                                                  "$set": {"updated_at": now}})
+
+    def record_job_outcome(self, job_id: str, status: str, *, resumed: bool = False) -> None:
         counter = {"indexed": "ingested", "duplicate": "duplicates", "failed": "failed"}.get(status)
-        increments = {"done": 1, **({counter: 1} if counter else {})}
+        increments = {"done": 1, **({counter: 1} if counter else {}), **({"resumed": 1} if resumed else {})}
         self.jobs.update_one({"job_id": job_id}, {"$inc": increments, "$set": {"updated_at": utcnow()}})
 
     def finish_job(self, job_id: str, summary: dict, status: str = "SUCCEEDED") -> None:
@@ -467,6 +486,12 @@ class CaseStore:
 # What a listing or a search hit shows of a case: no texts, logs or page spans.
 CASE_SUMMARY_FIELDS = {"case_id": 1, "title": 1, "original_filename": 1, "processing_status": 1,
                        "chunk_count": 1, "metadata": 1, "created_at": 1, "processed_at": 1}
+
+
+def _new_job(job_id: str, tenant_id: str, folder: str) -> dict:
+    return {"job_id": job_id, "tenant_id": tenant_id, "folder": folder, "status": "PENDING",
+            "total": None, "done": 0, "ingested": 0, "duplicates": 0, "failed": 0, "resumed": 0,
+            "attempts": 0, "progress": {}, "summary": None, "created_at": utcnow()}
 
 
 def _columns(rows: list[dict]) -> tuple[list[int], list[str], list[str], np.ndarray, list[str]]:

@@ -7,8 +7,13 @@ starting a local one only when none runs; also runs unchanged as
     read_binary_files -> extract (OCR fanned out per page) -> enrich -> embed (actor pool)
                       -> store chunks + index vectors
 
+Every run is a job with an id (``--job-id``, else a new one) whose record in MongoDB holds
+per-stage progress (documents done, rate, ETA; logged every ``ingest.progress_interval_s``
+and served by ``GET /api/v1/ingestion/batch/{job_id}``). Rerunning a killed job skips the
+documents already stored (reported as duplicates) and finishes the half-done ones (``resumed``).
+
 The last stdout line is one JSON object:
-``{"ingested", "duplicates", "failed", "pages", "ocr_pages", "chunks", "seconds"}``.
+``{"job_id", "ingested", "duplicates", "failed", "resumed", "pages", "ocr_pages", "chunks", "seconds"}``.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import argparse
 import json
 import logging
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from lexray.errors import StoreUnavailableError
+from lexray.ids import new_job_id
 from lexray.ray_connect import connect
 from lexray.settings import Settings, get_settings
 
@@ -49,7 +56,7 @@ def _cluster_cpus() -> int:
     return max(int(ray.cluster_resources().get("CPU", 1)), 1)
 
 
-def build_dataset(files: list[Path], settings: Settings):
+def build_dataset(files: list[Path], settings: Settings, job_id: str = ""):
     """The Ray Data pipeline over ``files`` (lazy until consumed)."""
     import ray
     from ray.data import ActorPoolStrategy, TaskPoolStrategy
@@ -60,7 +67,7 @@ def build_dataset(files: list[Path], settings: Settings):
     cpus = _cluster_cpus()
     extract_tasks = settings.ingest.extract_concurrency or cpus
     embed_actors = settings.ingest.embed_actors or max(cpus // 2, 1)
-    stage_kwargs = {"settings_json": settings_json}
+    stage_kwargs = {"settings_json": settings_json, "job_id": job_id}
 
     stage_cpus = settings.ingest.stage_cpus
     dataset = ray.data.read_binary_files(
@@ -83,11 +90,13 @@ def build_dataset(files: list[Path], settings: Settings):
                                batch_size=settings.ingest.embed_batch_docs, num_cpus=stage_cpus)
 
 
-def summarise(outcomes: list[dict], seconds: float) -> dict:
+def summarise(outcomes: list[dict], seconds: float, job_id: str = "") -> dict:
     return {
+        "job_id": job_id,
         "ingested": sum(row["status"] == "indexed" for row in outcomes),
         "duplicates": sum(row["status"] == "duplicate" for row in outcomes),
         "failed": sum(row["status"] == "failed" for row in outcomes),
+        "resumed": sum(bool(row.get("resumed")) for row in outcomes),
         "pages": sum(int(row["pages"]) for row in outcomes if row["status"] == "indexed"),
         "ocr_pages": sum(int(row["ocr_pages"]) for row in outcomes if row["status"] == "indexed"),
         "chunks": sum(int(row["chunks"]) for row in outcomes if row["status"] == "indexed"),
@@ -100,8 +109,8 @@ def run_ingest(
 ) -> tuple[dict, list[dict]]:
     """Ingest ``paths``; returns the summary and one outcome row per document.
 
-    With ``job_id`` (a job started through the API) progress is recorded in MongoDB as each
-    document finishes, for ``GET /api/v1/ingestion/batch/{job_id}``.
+    Progress is recorded in MongoDB under ``job_id`` (a new id when None) as documents move
+    through the stages and finish, for the log and ``GET /api/v1/ingestion/batch/{job_id}``.
     """
     import ray
 
@@ -109,6 +118,7 @@ def run_ingest(
     from lexray.store import get_store
 
     started = time.perf_counter()
+    job_id = job_id or new_job_id()
     files = discover_documents(paths)
     store = get_store(settings.mongodb)
     store.ping()
@@ -117,20 +127,56 @@ def run_ingest(
     index_actor = get_index_actor(settings)
     ray.get(index_actor.count.remote())  # the actor is up (restored) before stages use it
     outcomes: list[dict] = []
-    if job_id:
-        store.start_job(job_id, total=len(files))
+    store.ensure_job(job_id=job_id, tenant_id=settings.ingest.tenant, folder=", ".join(paths))
+    store.start_job(job_id, total=len(files))
+    logger.info("job %s: %d documents", job_id, len(files))
+    reporter = ProgressLog(store, job_id, settings.ingest.progress_interval_s)
     if files:
         ray.data.DataContext.get_current().enable_progress_bars = True
-        dataset = build_dataset(files, settings)
-        for row in dataset.iter_rows():
-            outcomes.append(dict(row))
-            if job_id:
-                store.record_job_outcome(job_id, row["status"])
+        dataset = build_dataset(files, settings, job_id)
+        with reporter:
+            for row in dataset.iter_rows():
+                outcomes.append(dict(row))
+                store.record_job_outcome(job_id, row["status"], resumed=bool(row.get("resumed")))
         ray.get(index_actor.snapshot.remote())
-    summary = summarise(outcomes, time.perf_counter() - started)
-    if job_id:
-        store.finish_job(job_id, summary)
+    summary = summarise(outcomes, time.perf_counter() - started, job_id)
+    store.finish_job(job_id, summary)
+    reporter.log_once()
     return summary, outcomes
+
+
+class ProgressLog:
+    """Logs the job's per-stage progress line every ``interval_s`` while the block runs."""
+
+    def __init__(self, store, job_id: str, interval_s: float) -> None:
+        self.store, self.job_id, self.interval_s = store, job_id, interval_s
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True, name="ingest-progress")
+
+    def __enter__(self) -> ProgressLog:
+        if self.interval_s > 0:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stopped.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self.stopped.wait(self.interval_s):
+            self.log_once()
+
+    def log_once(self) -> None:
+        from pipelines.progress import format_progress, stage_report
+
+        try:
+            job = self.store.get_job(self.job_id)
+        except Exception:  # noqa: BLE001 - progress is informative; the job goes on
+            logger.warning("job %s: progress unavailable (MongoDB)", self.job_id)
+            return
+        if job is not None:
+            logger.info("job %s: %s", self.job_id, format_progress(stage_report(job)))
 
 
 def main(argv: list[str] | None = None) -> int:

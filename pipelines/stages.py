@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import ray
 
+from lexray.metrics import record_document
 from lexray.models import PageText, ProcessingStatus
 from lexray.settings import OcrSettings, LimitSettings, Settings
-from lexray.store import get_store
+from lexray.store import INCOMPLETE_STATUSES, get_store
 from pipelines.document import (
     CaseText,
     DocumentOutcome,
@@ -32,7 +33,8 @@ from pipelines.embed import Embedder
 from pipelines.extract import ocr_page
 
 PENDING = "pending"
-SUMMARY_COLUMNS = ["case_id", "filename", "status", "reason", "message", "pages", "ocr_pages", "chunks"]
+SUMMARY_COLUMNS = ["case_id", "filename", "status", "reason", "message", "pages", "ocr_pages", "chunks",
+                   "resumed"]
 
 
 @lru_cache(maxsize=4)
@@ -40,7 +42,8 @@ def settings_from_json(settings_json: str) -> Settings:
     return Settings.model_validate_json(settings_json)
 
 
-def outcome_row(outcome: DocumentOutcome, *, payload: str = "", vectors: bytes = b"") -> dict[str, Any]:
+def outcome_row(outcome: DocumentOutcome, *, payload: str = "", vectors: bytes = b"",
+                resumed: bool = False) -> dict[str, Any]:
     return {
         "case_id": outcome.case_id or "",
         "filename": outcome.filename,
@@ -50,6 +53,7 @@ def outcome_row(outcome: DocumentOutcome, *, payload: str = "", vectors: bytes =
         "pages": outcome.pages,
         "ocr_pages": outcome.ocr_pages,
         "chunks": outcome.chunks,
+        "resumed": resumed,
         "payload": payload,
         "vectors": vectors,
     }
@@ -58,6 +62,7 @@ def outcome_row(outcome: DocumentOutcome, *, payload: str = "", vectors: bytes =
 def _fail(row: dict[str, Any], exc: Exception, settings: Settings) -> dict[str, Any]:
     reason, message = failure_reason(exc)
     get_store(settings.mongodb).mark_failed(row["case_id"], reason, message)
+    record_document("batch", "failed", reason=reason)
     return {**row, "status": ProcessingStatus.FAILED.value, "reason": reason, "message": message,
             "payload": "", "vectors": b""}
 
@@ -78,17 +83,31 @@ def ray_ocr_runner(settings: Settings):
     return run
 
 
-def extract_stage(row: dict[str, Any], settings_json: str) -> dict[str, Any]:
+def _progress(settings: Settings, job_id: str, stage: str, documents: int) -> None:
+    if job_id:
+        get_store(settings.mongodb).record_stage_progress(job_id, stage, documents)
+
+
+def extract_stage(row: dict[str, Any], settings_json: str, job_id: str = "") -> dict[str, Any]:
     """bytes -> registered case -> page texts (OCR fanned out) -> cleaned text."""
     settings = settings_from_json(settings_json)
+    result = _extract(row, settings)
+    _progress(settings, job_id, "extract", 1)
+    return result
+
+
+def _extract(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     store = get_store(settings.mongodb)
     data: bytes = row["bytes"]
     filename = display_name(row["path"])
     registration = register_document(data, row["path"], store, settings,
                                      tenant_id=settings.ingest.tenant)
     if registration.duplicate:
+        record_document("batch", "duplicate")
         return outcome_row(DocumentOutcome(registration.case_id, filename, "duplicate"))
-    pending = outcome_row(DocumentOutcome(registration.case_id, filename, PENDING))
+    # A case registered before but left half-done (a killed job) is finished now.
+    resumed = registration.previous_status in INCOMPLETE_STATUSES
+    pending = outcome_row(DocumentOutcome(registration.case_id, filename, PENDING), resumed=resumed)
     try:
         store.set_status(registration.case_id, ProcessingStatus.PROCESSING, "extracting text")
         case_text = extract_case_text(data, settings, ray_ocr_runner(settings))
@@ -100,11 +119,17 @@ def extract_stage(row: dict[str, Any], settings_json: str) -> dict[str, Any]:
             "payload": case_text.model_dump_json()}
 
 
-def enrich_stage(row: dict[str, Any], settings_json: str) -> dict[str, Any]:
+def enrich_stage(row: dict[str, Any], settings_json: str, job_id: str = "") -> dict[str, Any]:
     """cleaned text -> metadata, sections, page-aware chunks (stored on the case)."""
+    settings = settings_from_json(settings_json)
+    result = _enrich(row, settings)
+    _progress(settings, job_id, "enrich", 1)
+    return result
+
+
+def _enrich(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     if row["status"] != PENDING:
         return row
-    settings = settings_from_json(settings_json)
     try:
         case_text = CaseText.model_validate_json(row["payload"])
         enriched = enrich_case(row["case_id"], case_text, settings, tenant_id=settings.ingest.tenant)
@@ -117,13 +142,18 @@ def enrich_stage(row: dict[str, Any], settings_json: str) -> dict[str, Any]:
 class EmbedStage:
     """Actor-pool stage: loads the embedding model once per actor."""
 
-    def __init__(self, settings_json: str) -> None:
+    def __init__(self, settings_json: str, job_id: str = "") -> None:
         self.settings = settings_from_json(settings_json)
+        self.job_id = job_id
         self.embedder = Embedder(self.settings.embedding)
         self.store = get_store(self.settings.mongodb)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        rows = _rows_of(batch)
+        rows = self._embed(_rows_of(batch))
+        _progress(self.settings, self.job_id, "embed", len(rows))
+        return _batch_of(rows)
+
+    def _embed(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         pending = [i for i, row in enumerate(rows) if row["status"] == PENDING]
         enriched = {i: EnrichedCase.model_validate_json(rows[i]["payload"]) for i in pending}
         texts = [chunk.text for i in pending for chunk in enriched[i].chunks]
@@ -132,7 +162,7 @@ class EmbedStage:
         except Exception as exc:  # noqa: BLE001
             for i in pending:
                 rows[i] = _fail(rows[i], exc, self.settings)
-            return _batch_of(rows)
+            return rows
         offset = 0
         for i in pending:
             count = len(enriched[i].chunks)
@@ -140,10 +170,10 @@ class EmbedStage:
             offset += count
             self.store.set_status(rows[i]["case_id"], ProcessingStatus.EMBEDDING_COMPLETE,
                                   f"{count} chunks embedded")
-        return _batch_of(rows)
+        return rows
 
 
-def index_stage(batch: dict[str, np.ndarray], settings_json: str) -> dict[str, np.ndarray]:
+def index_stage(batch: dict[str, np.ndarray], settings_json: str, job_id: str = "") -> dict[str, np.ndarray]:
     """chunks + vectors -> MongoDB, then the index actor; the case becomes ``indexed``."""
     settings = settings_from_json(settings_json)
     store = get_store(settings.mongodb)
@@ -159,8 +189,10 @@ def index_stage(batch: dict[str, np.ndarray], settings_json: str) -> dict[str, n
             store_and_index(row["case_id"], settings.ingest.tenant, enriched.chunks, vectors, store,
                             index_actor, settings)
             rows[i] = {**row, "status": ProcessingStatus.INDEXED.value}
+            record_document("batch", "indexed", pages=row["pages"], ocr_pages=row["ocr_pages"])
         except Exception as exc:  # noqa: BLE001
             rows[i] = _fail(row, exc, settings)
+    _progress(settings, job_id, "index", len(rows))
     return _batch_of(rows, SUMMARY_COLUMNS)
 
 

@@ -11,23 +11,24 @@ import logging
 import os
 import shlex
 import sys
-import uuid
 from pathlib import Path
 
 from ray import serve
 
 from lexray.errors import EmptyDocumentError
-from lexray.ids import sha256_hex
+from lexray.ids import new_job_id, sha256_hex
 from lexray.ray_connect import dashboard_url
 from lexray.settings import SETTINGS_JSON_ENV, Settings, get_settings
 from lexray.store import CaseStore
 from pipelines.document import OVERRIDABLE_METADATA, display_name
 from pipelines.extract import locate_pdf, read_text_layer
+from pipelines.progress import stage_report
 from serve_app.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
 RAY_JOB_STATES = {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"}
+MAX_FILENAME_BYTES = 255
 
 
 def settings_from(settings_json: str | None) -> Settings:
@@ -48,12 +49,40 @@ def validate_pdf(data: bytes, settings: Settings) -> bytes:
 def resolve_batch_folder(folder: str, settings: Settings) -> Path:
     """``folder`` inside the batch root, or a 400/404; never a path outside the root."""
     root = (settings.api.batch_root or settings.data_dir / "batch").resolve()
-    candidate = (root / folder).resolve()
-    if "\x00" in folder or not candidate.is_relative_to(root):
-        raise ApiError("invalid_path", "folder must lie inside the server's batch root")
-    if not candidate.is_dir():
+    outside = ApiError("invalid_path", "folder must lie inside the server's batch root")
+    if "\x00" in folder:  # checked first: the OS refuses such a path with a ValueError
+        raise outside
+    try:
+        candidate = (root / folder).resolve()
+        if not candidate.is_relative_to(root):
+            raise outside
+        is_folder = candidate.is_dir()
+    except (OSError, RuntimeError) as exc:  # a name too long for the OS, a symlink loop
+        raise ApiError("invalid_path", f"folder is not a usable path: {type(exc).__name__}") from None
+    if not is_folder:
         raise ApiError("not_found", f"no folder {folder!r} in the batch root")
     return candidate
+
+
+def safe_filename(filename: str) -> str:
+    """A client's file name as LexRay keeps it: the bare name (``display_name``), without
+    control or invisible formatting characters (NUL, bidi overrides), never ``.`` or ``..``,
+    at most 255 UTF-8 bytes with a short extension kept.
+
+    >>> safe_filename("../../etc/passwd.pdf"), safe_filename(".."), safe_filename("a\x00b\u202e.pdf")
+    ('passwd.pdf', 'document.pdf', 'ab.pdf')
+    >>> len(safe_filename("x" * 1000 + ".pdf").encode()), safe_filename("x" * 1000 + ".pdf")[-4:]
+    (255, '.pdf')
+    """
+    visible = "".join(char for char in filename if unicodedata.category(char) not in ("Cc", "Cf"))
+    name = display_name(visible)
+    if name in (".", ".."):
+        return "document.pdf"
+    if len(name.encode()) <= MAX_FILENAME_BYTES:
+        return name
+    suffix = PurePath(name).suffix if len(PurePath(name).suffix.encode()) <= 16 else ""
+    stem = name[:len(name) - len(suffix)].encode()[:MAX_FILENAME_BYTES - len(suffix.encode())]
+    return stem.decode(errors="ignore") + suffix
 
 
 @serve.deployment
@@ -140,7 +169,7 @@ class Ingestion:
 
         path = resolve_batch_folder(folder, self.settings)
         store = self._store()
-        job_id = f"ingest-{uuid.uuid4().hex[:16]}"
+        job_id = new_job_id()
         store.create_job(job_id=job_id, tenant_id=tenant_id, folder=folder)
         command = [sys.executable, "-m", "pipelines.ingest", str(path), "--tenant", tenant_id,
                    "--job-id", job_id] + (["--retry-failed"] if retry_failed else [])
@@ -165,6 +194,7 @@ class Ingestion:
         if job["status"] not in ("SUCCEEDED", "FAILED", "STOPPED"):
             job["status"] = self._ray_job_status(job_id, job["status"])
         job.pop("tenant_id", None)
+        job["stages"] = stage_report(job)
         return job
 
     def _ray_job_status(self, job_id: str, recorded: str) -> str:

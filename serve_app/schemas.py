@@ -68,15 +68,26 @@ class BatchRequest(BaseModel):
     retry_failed: bool = False
 
 
+class StageProgress(BaseModel):
+    stage: Literal["extract", "enrich", "embed", "index"]
+    done: int = Field(description="Documents that have left this stage (any outcome).")
+    total: int | None = Field(None, description="Documents in the job (known once it runs).")
+    rate_per_s: float | None = Field(None, description="Documents per second since the stage's first one.")
+    eta_s: float | None = Field(None, description="Seconds left for this stage at that rate.")
+
+
 class BatchJobResponse(BaseModel):
     job_id: str
     status: Literal["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED", "UNKNOWN"]
     folder: str
     total: int | None = None
-    done: int = 0
+    done: int = Field(0, description="Documents finished (indexed, duplicate or failed).")
     ingested: int = 0
-    duplicates: int = 0
+    duplicates: int = Field(0, description="Already stored (a resubmitted job skips them).")
     failed: int = 0
+    resumed: int = Field(0, description="Half-done documents of an interrupted run, finished now.")
+    attempts: int = Field(0, description="Runs of this job (a killed job resubmitted runs again).")
+    stages: list[StageProgress] = Field(default_factory=list, description="Per-stage progress.")
     summary: dict | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

@@ -30,8 +30,19 @@ def _run_cli(settings, ray_address, *paths):
 
 def test_sample_corpus_twice_then_index_restart(ray_address, settings, store):
     first = _run_cli(settings, ray_address, SAMPLES)
-    assert set(first) == {"ingested", "duplicates", "failed", "pages", "ocr_pages", "chunks", "seconds"}
+    assert set(first) == {"job_id", "ingested", "duplicates", "failed", "resumed", "pages", "ocr_pages",
+                          "chunks", "seconds"}
     assert first["ingested"] == len(SAMPLE_FILES) and first["failed"] == 0 and first["duplicates"] == 0
+    assert first["resumed"] == 0
+    # The job's record: every stage saw every document, the counters match the summary.
+    job = store.get_job(first["job_id"])
+    assert job["status"] == "SUCCEEDED" and job["attempts"] == 1 and job["tenant_id"] == "default"
+    assert job["total"] == job["done"] == job["ingested"] == len(SAMPLE_FILES)
+    assert {stage: entry["done"] for stage, entry in job["progress"].items()} == {
+        "extract": len(SAMPLE_FILES), "enrich": len(SAMPLE_FILES), "embed": len(SAMPLE_FILES),
+        "index": len(SAMPLE_FILES)}
+    assert {key: job["summary"][key] for key in first if key != "seconds"} == {
+        key: first[key] for key in first if key != "seconds"}
     # image-pdf (2), image-pdf-2 (1), ocr_pdf_variation (1) have no usable text layer.
     assert first["ocr_pages"] >= 4
     assert first["pages"] == sum(c["metadata"]["page_count"] for c in store.cases.find())
