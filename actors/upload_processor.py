@@ -15,6 +15,7 @@ import threading
 
 import ray
 
+from lexray.metrics import record_document, set_upload_queue_depth
 from lexray.settings import Settings
 from lexray.store import CaseStore
 
@@ -64,13 +65,16 @@ class UploadProcessor:
 
         done = 0
         with self.lock:
-            for case in self.store.pending_uploads():
+            pending = self.store.pending_uploads()
+            for position, case in enumerate(pending):
+                set_upload_queue_depth(len(pending) - position)
                 data = self.store.load_upload(
                     tenant_id=case["tenant_id"], document_hash=case["document_hash"]
                 )
                 if data is None:
                     self.store.mark_failed(case["case_id"], "upload_missing",
                                            "the uploaded bytes are not stored")
+                    record_document("upload", "failed", reason="upload_missing")
                     continue
                 outcome = process_registered_case(
                     case["case_id"], data, settings=self.settings, store=self.store,
@@ -80,7 +84,10 @@ class UploadProcessor:
                     metadata_overrides=case.get("metadata_overrides"),
                 )
                 logger.info("upload %s: %s %s", outcome.case_id, outcome.status, outcome.reason)
+                record_document("upload", outcome.status, reason=outcome.reason, pages=outcome.pages,
+                                ocr_pages=outcome.ocr_pages)
                 done += 1
+            set_upload_queue_depth(0)
         self.processed += done
         return done
 

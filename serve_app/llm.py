@@ -24,9 +24,16 @@ from typing import Any
 from ray import serve
 
 from generation.engine import GenerationEngine
+from lexray.metrics import record_llm_tokens
 from serve_app.ingestion import settings_from
 
 logger = logging.getLogger(__name__)
+
+
+def _count_usage(usage: dict | None) -> None:
+    """A stream's last chunk carries its usage."""
+    if usage:
+        record_llm_tokens(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
 
 
 @serve.deployment
@@ -52,20 +59,24 @@ class LLM:
     async def chat(self, messages: list[dict], params: dict | None = None) -> dict:
         """The assistant's reply to chat ``messages``: ``{"text", "finish_reason", "usage", "model"}``."""
         result = await self.engine.generate(messages, params)
+        record_llm_tokens(result.prompt_tokens, result.completion_tokens)
         return {**result.as_dict(), "model": self.engine.model_name}
 
     async def chat_stream(self, messages: list[dict], params: dict | None = None) -> AsyncIterator[dict]:
         """Deltas of the reply: ``{"text", "finish_reason", "usage"}`` (call with stream=True)."""
         async for chunk in self.engine.stream(messages, params):
+            _count_usage(chunk.usage)
             yield chunk.as_dict()
 
     async def complete(self, prompt: str, params: dict | None = None) -> dict:
         """The continuation of a raw ``prompt`` (no chat template), shaped like ``chat``."""
         result = await self.engine.generate(prompt, params)
+        record_llm_tokens(result.prompt_tokens, result.completion_tokens)
         return {**result.as_dict(), "model": self.engine.model_name}
 
     async def complete_stream(self, prompt: str, params: dict | None = None) -> AsyncIterator[dict]:
         async for chunk in self.engine.stream(prompt, params):
+            _count_usage(chunk.usage)
             yield chunk.as_dict()
 
     async def count_tokens(self, text: str) -> int:

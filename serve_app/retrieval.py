@@ -10,11 +10,14 @@ back per case with the matched chunks' pages, character spans and highlighted sn
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import ray
 from ray import serve
 
 from actors.index_actor import get_index_actor
+from lexray.metrics import record_search
 from lexray.models import CaseFilters
 from lexray.ranking import blend_case_scores, case_scores_from_passages, hybrid_case_scores
 from lexray.snippets import highlight_snippet, query_terms
@@ -76,6 +79,12 @@ class Retrieval:
         query = query.strip()
         if not query:
             raise ApiError("validation_error", "query must not be empty")
+        started = time.perf_counter()
+        result = self._search(query, tenant_id, options)
+        record_search(options.mode, (time.perf_counter() - started) * 1000)
+        return result
+
+    def _search(self, query: str, tenant_id: str, options: SearchOptions) -> dict:
         # Only the first passages are searched: cut the text before chunking all of it.
         chunk = self.settings.chunk
         head = query[: MAX_QUERY_PASSAGES * chunk.size_chars]
