@@ -244,6 +244,10 @@ class IndexActor:
     def count(self) -> int:
         return self.service.count()
 
+    def vector_ids(self) -> list[int]:
+        """Ids indexed on both sides (vectors and BM25), sorted: for audits against MongoDB."""
+        return sorted(self.service.vector_ids())
+
     def stats(self) -> dict:
         return {
             "count": self.service.count(),

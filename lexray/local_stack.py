@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 import urllib.request
@@ -111,12 +112,16 @@ def mongo_command(host: str, port: int, storage_path: str) -> list[str]:
 
 
 def ray_head_command(*, port: int, dashboard_port: int, object_store_bytes: int,
-                     temp_dir: str | None = None, extra_ports: bool = False,
+                     metrics_export_port: int, temp_dir: str | None = None, extra_ports: bool = False,
                      num_cpus: int | None = None) -> list[str]:
-    """``ray start --head --block``: killing this process group stops exactly this head."""
+    """``ray start --head --block``: killing this process group stops exactly this head.
+
+    ``metrics_export_port`` is the head's Prometheus endpoint (Ray's metrics and LexRay's own,
+    ``lexray.metrics``), which the dashboard's metrics view and a Prometheus server scrape."""
     command = [
         venv_bin("ray"), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
         "--port", str(port), "--dashboard-host", "127.0.0.1", "--dashboard-port", str(dashboard_port),
+        "--metrics-export-port", str(metrics_export_port),
         "--object-store-memory", str(object_store_bytes), "--disable-usage-stats",
     ]
     if num_cpus is not None:
@@ -129,7 +134,6 @@ def ray_head_command(*, port: int, dashboard_port: int, object_store_bytes: int,
             "--ray-client-server-port", str(free_port()),
             "--dashboard-agent-listen-port", str(free_port()),
             "--dashboard-agent-grpc-port", str(free_port()),
-            "--metrics-export-port", str(free_port()),
             "--runtime-env-agent-port", str(free_port()),
             "--node-manager-port", str(free_port()),
             "--object-manager-port", str(free_port()),
@@ -137,10 +141,20 @@ def ray_head_command(*, port: int, dashboard_port: int, object_store_bytes: int,
     return command
 
 
-# The head's environment: loopback only, token auth explicitly off (see lexray/__init__.py),
-# and this environment's interpreter first on PATH, so `ray job submit -- python -m ...`
-# entrypoints run with LexRay's packages.
+# The head's environment: loopback only, token auth off unless asked for (see
+# lexray/__init__.py and LocalStack.ray_env), and this environment's interpreter first on PATH,
+# so `ray job submit -- python -m ...` entrypoints run with LexRay's packages.
 RAY_ENV = {**LOCAL_RAY_ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+RAY_AUTH_VARIABLES = ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
+DEFAULT_RAY_TOKEN_FILE = Path.home() / ".ray" / "auth_token"
+
+
+def lexray_env(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
+    """The LEXRAY_* settings of ``environ``, with the data directory made absolute: what every
+    process of the stack (Serve replicas, `ray job submit` entrypoints, actors) must share."""
+    env = {key: value for key, value in environ.items() if key.startswith("LEXRAY_")}
+    env["LEXRAY_DATA_DIR"] = str(settings.data_dir.resolve())
+    return env
 
 
 def http_ok(url: str) -> bool:
@@ -152,8 +166,14 @@ def http_ok(url: str) -> bool:
 
 
 class LocalStack:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, environ: Mapping[str, str] | None = None,
+                 private_ports: bool = False) -> None:
+        """``environ`` (default: this process's) supplies LEXRAY_* and RAY_AUTH_* variables;
+        ``private_ports`` gives the head free ports for its side services (a second stack on
+        one machine, e.g. in tests)."""
         self.settings = settings
+        self.environ = os.environ if environ is None else environ
+        self.private_ports = private_ports
         self.run_dir = settings.run_dir
         self.mongo = Service("mongodb", self.run_dir / "mongodb.pid", self.run_dir / "mongodb.log")
         self.ray = Service("ray", self.run_dir / "ray.pid", self.run_dir / "ray.log")
@@ -173,9 +193,7 @@ class LocalStack:
     def serve_config(self) -> dict:
         """configs/serve.yaml with this environment's LEXRAY_* settings for every replica."""
         config = yaml.safe_load((PROJECT_ROOT / "configs" / "serve.yaml").read_text())
-        env_vars = {key: value for key, value in os.environ.items() if key.startswith("LEXRAY_")}
-        # Absolute, so replicas started in other working directories use the same folder.
-        env_vars["LEXRAY_DATA_DIR"] = str(self.settings.data_dir.resolve())
+        env_vars = lexray_env(self.settings, self.environ)
         config["http_options"].update(host=self.settings.api.host, port=self.settings.api.port)
         for application in config["applications"]:
             application.setdefault("runtime_env", {})["env_vars"] = env_vars
@@ -187,7 +205,7 @@ class LocalStack:
         dashboard = f"http://127.0.0.1:{self.settings.ray.dashboard_port}"
         result = subprocess.run(
             [venv_bin("serve"), "deploy", str(config_path), "--address", dashboard],
-            capture_output=True, text=True, env={**os.environ, **RAY_ENV}, timeout=300,
+            capture_output=True, text=True, env={**os.environ, **self.ray_env()}, timeout=300,
         )
         if result.returncode != 0:
             raise RuntimeError(f"serve deploy failed: {result.stderr[-2000:]}")
@@ -222,13 +240,40 @@ class LocalStack:
                                "did not start; set LEXRAY_RAY_HEAD_PORT or RAY_ADDRESS")
         command = ray_head_command(port=ray_settings.head_port,
                                    dashboard_port=ray_settings.dashboard_port,
-                                   object_store_bytes=ray_settings.object_store_bytes)
-        proc = start_detached(command, self.ray.log_file, RAY_ENV)
+                                   metrics_export_port=ray_settings.metrics_export_port,
+                                   object_store_bytes=ray_settings.object_store_bytes,
+                                   extra_ports=self.private_ports)
+        env = self.ray_env()
+        if env["RAY_AUTH_MODE"] == "token":
+            self._ensure_ray_token()
+        proc = start_detached(command, self.ray.log_file, env)
         self.ray.pid_file.write_text(str(proc.pid))
         (self.run_dir / "ray.address").write_text(address)
         wait_for(lambda: port_open("127.0.0.1", ray_settings.dashboard_port), 120, "Ray head", proc)
-        return (f"started Ray head at {address} (pid {proc.pid}); "
-                f"dashboard http://127.0.0.1:{ray_settings.dashboard_port}")
+        auth = "token auth on" if env["RAY_AUTH_MODE"] == "token" else "token auth off"
+        return (f"started Ray head at {address} (pid {proc.pid}, {auth}); "
+                f"dashboard http://127.0.0.1:{ray_settings.dashboard_port}, "
+                f"metrics http://127.0.0.1:{ray_settings.metrics_export_port}/metrics")
+
+    def ray_env(self) -> dict[str, str]:
+        """Environment of the head (inherited by every worker, job and replica on it): RAY_ENV,
+        the LEXRAY_* settings, and Ray's token auth when ``RAY_AUTH_MODE=token`` is set."""
+        env = {**RAY_ENV, **lexray_env(self.settings, self.environ)}
+        if self.environ.get("RAY_AUTH_MODE", "").lower() == "token":
+            env["RAY_AUTH_MODE"] = "token"
+            env.update({key: self.environ[key] for key in RAY_AUTH_VARIABLES if self.environ.get(key)})
+        return env
+
+    def _ensure_ray_token(self) -> None:
+        """Token auth needs a token before the head starts: RAY_AUTH_TOKEN, the file named by
+        RAY_AUTH_TOKEN_PATH, or ~/.ray/auth_token, which `ray get-auth-token --generate`
+        creates when missing (Ray's documented way; the token is never printed here)."""
+        if any(self.environ.get(key) for key in RAY_AUTH_VARIABLES) or DEFAULT_RAY_TOKEN_FILE.exists():
+            return
+        result = subprocess.run([venv_bin("ray"), "get-auth-token", "--generate"], capture_output=True,
+                                text=True, env={**os.environ, **self.ray_env()}, timeout=60)
+        if result.returncode != 0 or not DEFAULT_RAY_TOKEN_FILE.exists():
+            raise RuntimeError(f"could not generate a Ray auth token: {result.stderr[-500:]}")
 
     def down(self) -> list[str]:
         messages = []

@@ -127,6 +127,9 @@ class RaySettings(BaseModel):
     namespace: str = Field("lexray", description="Ray namespace of LexRay's named actors.")
     head_port: int = Field(6379, description="GCS port of the local head `make up` starts.")
     dashboard_port: int = Field(8265, description="Port of the local Ray dashboard.")
+    metrics_export_port: int = Field(
+        8080, description="Prometheus endpoint of the local head (Ray's and LexRay's metrics)."
+    )
     object_store_bytes: int = Field(
         1_000_000_000, description="Object store size of a local head / local instance."
     )
@@ -142,6 +145,9 @@ class IngestSettings(BaseModel):
     embed_batch_docs: int = Field(8, ge=1, description="Documents per embedding batch.")
     retry_failed: bool = Field(False, description="Reprocess documents stored as failed.")
     tenant: str = Field("default", description="Tenant that owns the documents a batch job ingests.")
+    progress_interval_s: float = Field(
+        10.0, ge=0, description="Seconds between the batch job's progress log lines (0: none)."
+    )
     # CPU reservations. Fractions keep a pipeline schedulable beside the Serve replicas on a
     # small machine (a stage whose reservation never fits would wait forever); real
     # parallelism is bounded by the pool sizes above.

@@ -51,13 +51,15 @@ def mongo_uri(services_dir: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def ray_address(services_dir: Path) -> str:
+def ray_head(services_dir: Path) -> dict:
+    """The session's Ray head: ``{"address", "dashboard_port", "metrics_port", "session_dir"}``;
+    this process is connected to it."""
     import ray
 
-    port, dashboard_port = free_port(), free_port()
+    port, dashboard_port, metrics_port = free_port(), free_port(), free_port()
     command = ray_head_command(
-        port=port, dashboard_port=dashboard_port, object_store_bytes=400_000_000,
-        temp_dir=str(services_dir / "ray"), extra_ports=True, num_cpus=2,
+        port=port, dashboard_port=dashboard_port, metrics_export_port=metrics_port,
+        object_store_bytes=400_000_000, temp_dir=str(services_dir / "ray"), extra_ports=True, num_cpus=2,
     )
     proc = start_detached(command, services_dir / "ray.log", RAY_ENV)
     address = f"127.0.0.1:{port}"
@@ -66,12 +68,18 @@ def ray_address(services_dir: Path) -> str:
         for key, value in RAY_ENV.items():
             os.environ.setdefault(key, value)
         ray.init(address=address, namespace="lexray-tests", log_to_driver=False)
-        yield address
+        yield {"address": address, "dashboard_port": dashboard_port, "metrics_port": metrics_port,
+               "session_dir": services_dir / "ray" / "session_latest"}
     finally:
         if ray.is_initialized():
             ray.shutdown()
         # Tests leave detached actors behind; no need to wait for a graceful drain.
         stop_group(proc.pid, timeout_s=5)
+
+
+@pytest.fixture(scope="session")
+def ray_address(ray_head: dict) -> str:
+    return ray_head["address"]
 
 
 @pytest.fixture
