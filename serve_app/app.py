@@ -26,16 +26,18 @@ from serve_app.summarization import Summarization
 SERVE_CONFIG = PROJECT_ROOT / "configs" / "serve.yaml"
 DEPLOYMENT_OPTION_KEYS = {"num_replicas", "autoscaling_config", "ray_actor_options",
                           "max_ongoing_requests", "max_queued_requests", "health_check_period_s",
-                          "health_check_timeout_s", "graceful_shutdown_timeout_s"}
+                          "health_check_timeout_s", "graceful_shutdown_timeout_s", "logging_config"}
 
 
 @lru_cache(maxsize=1)
 def deployment_options() -> dict[str, dict]:
-    """Per-deployment options of the ``lexray`` application in configs/serve.yaml."""
+    """Per-deployment options of the ``lexray`` application in configs/serve.yaml (the
+    application's ``logging_config`` applies to each deployment that sets none)."""
     config = yaml.safe_load(SERVE_CONFIG.read_text())
     application = next(app for app in config["applications"] if app["name"] == "lexray")
+    shared = {"logging_config": application["logging_config"]} if "logging_config" in application else {}
     return {
-        deployment["name"]: {k: v for k, v in deployment.items() if k in DEPLOYMENT_OPTION_KEYS}
+        deployment["name"]: {**shared, **{k: v for k, v in deployment.items() if k in DEPLOYMENT_OPTION_KEYS}}
         for deployment in application.get("deployments", [])
     }
 

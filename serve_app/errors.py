@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
@@ -13,8 +12,9 @@ from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lexray.errors import LexRayError
+from serve_app.logs import replica_logger
 
-logger = logging.getLogger(__name__)
+logger = replica_logger(__name__)
 
 # Status of each machine-readable code raised by the core or the API layer.
 STATUS_OF_CODE: dict[str, int] = {

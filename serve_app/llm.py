@@ -17,7 +17,6 @@ omitted ones take the ``llm`` settings' defaults. Invalid requests raise
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,8 +25,9 @@ from ray import serve
 from generation.engine import GenerationEngine
 from lexray.metrics import record_llm_tokens
 from serve_app.ingestion import settings_from
+from serve_app.logs import replica_logger
 
-logger = logging.getLogger(__name__)
+logger = replica_logger(__name__)
 
 
 def _count_usage(usage: dict | None) -> None:

@@ -30,7 +30,8 @@ from serve_app.app import build_app
 
 def app_settings(name: str, mongo_uri: str, data_dir: Path, keys: dict[str, str], **overrides: Any) -> Settings:
     """Settings of one module's app; ``keys`` maps tenant -> API key; ``overrides`` are
-    settings groups (``api={...}`` is merged into the defaults below, the others replace)."""
+    settings groups (``api={...}`` and ``mongodb={...}`` are merged into the defaults below, the
+    others replace)."""
     unique = uuid.uuid4().hex[:8]
     api = {"auth_enabled": True, "app_name": f"lexray-{name}-{unique}",
            "keys": ",".join(f"{key}:{tenant}" for tenant, key in keys.items()),
@@ -38,7 +39,8 @@ def app_settings(name: str, mongo_uri: str, data_dir: Path, keys: dict[str, str]
            **overrides.pop("api", {})}
     return Settings(
         data_dir=data_dir,
-        mongodb={"uri": mongo_uri, "db": f"lexray_{name.replace('-', '_')}_{unique}"},
+        mongodb={"uri": mongo_uri, "db": f"lexray_{name.replace('-', '_')}_{unique}",
+                 **overrides.pop("mongodb", {})},
         index={"actor_name": f"lexray-index-{name}-{unique}", "snapshot_interval_s": 0},
         ray={"namespace": "lexray-tests"},
         api=api,

@@ -1,0 +1,218 @@
+"""Operations of the deployed app: LexRay's metrics on the head's Prometheus endpoint, JSON
+replica logs carrying request ids, and database faults (failCommand fail points, then the
+MongoDB-protocol server stopped and restarted under the running app).
+
+The module runs its own MongoDB-protocol server (on disk, with `--enable-test-commands` for
+`configureFailPoint`) so stopping it disturbs no other test.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pymongo
+import pytest
+
+from lexray.local_stack import free_port, mongo_command, port_open, start_detached, stop_group, wait_for
+from serve_app.client import LexRayClient
+from tests.deployed_app import assert_error, deployed_app, wait_indexed
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
+KEYS = {"ops": "ops-key-" + uuid.uuid4().hex[:12]}
+HEADERS = {"Authorization": f"Bearer {KEYS['ops']}"}
+STORE_TIMEOUT_MS = 1500
+# A request to a deployment whose database is gone waits at most a few store timeouts.
+FAULT_ANSWER_LIMIT_S = 30
+
+
+class MongoServer:
+    """A MongoDB-protocol server on a fixed port and storage folder that can be stopped and
+    started again (the same data, as after a crash or maintenance)."""
+
+    def __init__(self, root: Path) -> None:
+        self.port = free_port()
+        self.storage = root / "mongodb"
+        self.log = root / "mongodb.log"
+        self.proc = None
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = mongo_command("127.0.0.1", self.port, str(self.storage)) + ["--enable-test-commands"]
+        self.proc = start_detached(command, self.log)
+        wait_for(lambda: port_open("127.0.0.1", self.port), 60, "MongoDB-protocol server", self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_group(self.proc.pid, timeout_s=10)
+            self.proc = None
+
+    def fail_point(self, mode, **data) -> None:
+        with pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000) as client:
+            client.admin.command({"configureFailPoint": "failCommand", "mode": mode, "data": data})
+
+
+@pytest.fixture(scope="module")
+def mongo(tmp_path_factory):
+    server = MongoServer(tmp_path_factory.mktemp("ops-mongo"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def api(ray_address, mongo, tmp_path_factory):
+    with deployed_app("ops", mongo.uri, tmp_path_factory, KEYS, mongodb={"timeout_ms": STORE_TIMEOUT_MS},
+                      llm={"max_tokens": 16}) as app:
+        client = LexRayClient(app["url"], api_key=KEYS["ops"], timeout=120)
+        upload = client.upload((SAMPLES / "doctor__missouri.pdf").read_bytes(), filename="missouri.pdf")
+        wait_indexed([(client, upload)])
+        yield {**app, "client": client, "case_id": upload.case_id}
+
+
+def _get(api, path: str, **kwargs) -> httpx.Response:
+    return httpx.get(api["url"] + path, headers={**HEADERS, **kwargs.pop("headers", {})}, timeout=120, **kwargs)
+
+
+def _search(api, request_id: str | None = None) -> httpx.Response:
+    headers = {**HEADERS, **({"X-Request-ID": request_id} if request_id else {})}
+    return httpx.post(api["url"] + "/api/v1/retrieval/search", headers=headers, timeout=120,
+                      json={"query": "guilty plea counsel advice", "limit": 3})
+
+
+def _serve_log_records(ray_head) -> list[dict]:
+    records = []
+    for path in (ray_head["session_dir"] / "logs" / "serve").glob("*.log"):
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+    return records
+
+
+def _wait_until(check, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}: {last!r}")
+
+
+def test_metrics_reach_the_prometheus_endpoint(api, ray_head):
+    assert _search(api).status_code == 200
+    completion = httpx.post(api["url"] + "/v1/chat/completions", headers=HEADERS, timeout=120, json={
+        "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 8})
+    assert completion.status_code == 200, completion.text
+    # A document that is a PDF but has no text anywhere fails after it was accepted.
+    blank = api["client"].upload(_blank_pdf(), filename="blank.pdf")
+    assert api["client"].wait_until_processed(blank.case_id, timeout_s=300).processing_status == "failed"
+
+    url = f"http://127.0.0.1:{ray_head['metrics_port']}/metrics"
+
+    def exported() -> str | None:
+        text = httpx.get(url, timeout=10).text
+        wanted = ('ray_lexray_documents', 'status="indexed"', 'ray_lexray_search_latency_ms_bucket',
+                  'ray_lexray_llm_tokens', 'ray_lexray_ingest_failures', 'reason="no_text"',
+                  'ray_lexray_pages', 'ray_lexray_upload_queue_depth')
+        return text if all(name in text for name in wanted) else None
+
+    text = _wait_until(exported, 120, "LexRay's metrics on the Prometheus endpoint")
+    samples = [line for line in text.splitlines() if line.startswith("ray_lexray_llm_tokens")]
+    assert any('kind="completion"' in line and float(line.rsplit(" ", 1)[1]) >= 1 for line in samples)
+    indexed = [line for line in text.splitlines()
+               if line.startswith("ray_lexray_documents") and 'source="upload"' in line and 'status="indexed"' in line]
+    assert indexed and float(indexed[0].rsplit(" ", 1)[1]) >= 1
+
+
+def _blank_pdf() -> bytes:
+    import pymupdf
+
+    pdf = pymupdf.open()
+    pdf.new_page()
+    return pdf.tobytes()
+
+
+def test_replica_logs_are_json_lines_with_the_request_id(api, ray_head):
+    request_id = "ops-" + uuid.uuid4().hex
+    response = _search(api, request_id)
+    assert response.status_code == 200 and response.headers["x-request-id"] == request_id
+
+    def lines_of_request() -> list[dict]:
+        return [record for record in _serve_log_records(ray_head) if record.get("request_id") == request_id]
+
+    records = _wait_until(lines_of_request, 30, "JSON log lines of the request")
+    assert {"levelname", "message", "deployment", "replica"} <= set(records[0])
+    # Serve names each deployment "<app>_<deployment>": the gateway and the retrieval replica both logged it.
+    deployments = {record["deployment"].rsplit("_", 1)[-1] for record in records}
+    assert deployments >= {"Gateway", "Retrieval"}, deployments
+
+
+def test_failed_database_commands_answer_503_and_then_recover(api, mongo, ray_head):
+    case_path = f"/api/v1/retrieval/case/{api['case_id']}"
+    mongo.fail_point({"times": 1000}, failCommands=["find", "aggregate", "count", "ping"], errorCode=91)
+    try:
+        request_id = "ops-fp-" + uuid.uuid4().hex
+        started = time.monotonic()
+        response = _get(api, case_path, headers={"X-Request-ID": request_id})
+        assert time.monotonic() - started < FAULT_ANSWER_LIMIT_S
+        assert_error(response, 503, "store_unavailable")
+        assert_error(_search(api), 503, "store_unavailable")
+        health = _get(api, "/health").json()
+        assert health["status"] == "degraded" and health["components"]["mongodb"]["status"] == "unhealthy"
+        assert_error(_get(api, "/health/ready"), 503)
+    finally:
+        mongo.fail_point("off")
+    # The driver marked the server unknown ("shutting down" errors); it finds it again by itself.
+    _wait_until(lambda: _get(api, case_path).status_code == 200, 60, "the case to be served again")
+    assert _get(api, "/health").json()["components"]["mongodb"]["status"] == "healthy"
+    # The warning the gateway logged for the failed request carries its request id.
+    logged = _wait_until(lambda: [r for r in _serve_log_records(ray_head) if r.get("request_id") == request_id
+                                  and "MongoDB error" in r.get("message", "")], 30, "the store error log line")
+    assert logged[0]["levelname"] == "WARNING"
+
+
+def test_database_stopped_then_restarted_loses_nothing(api, mongo):
+    client = api["client"]
+    before = _get(api, "/api/v1/ingestion/stats").json()
+    # An upload acknowledged just before the outage.
+    acknowledged = client.upload((SAMPLES / "doctor__ca5_00516242060.pdf").read_bytes(), filename="ca5.pdf")
+    wait_indexed([(client, acknowledged)])
+
+    mongo.stop()
+    try:
+        for call in (lambda: _get(api, f"/api/v1/retrieval/case/{api['case_id']}"), lambda: _search(api),
+                     lambda: _get(api, "/api/v1/ingestion/stats")):
+            started = time.monotonic()
+            response = call()
+            assert time.monotonic() - started < FAULT_ANSWER_LIMIT_S
+            assert_error(response, 503, "store_unavailable")
+        upload = httpx.post(api["url"] + "/api/v1/ingestion/upload", headers=HEADERS, timeout=120,
+                            files={"file": ("vector.pdf", (SAMPLES / "doctor__vector-pdf.pdf").read_bytes(),
+                                            "application/pdf")})
+        assert_error(upload, 503, "store_unavailable")
+        health = _get(api, "/health")
+        assert health.status_code == 200 and health.json()["status"] == "degraded"
+    finally:
+        mongo.start()
+
+    # The running app recovers by itself (no restart of LexRay).
+    _wait_until(lambda: _get(api, "/health/ready").status_code == 200, 120, "the app to be ready again")
+    after = _get(api, "/api/v1/ingestion/stats").json()
+    assert after["total_cases"] == before["total_cases"] + 1
+    assert after["total_chunks"] > before["total_chunks"]
+    assert client.status(acknowledged.case_id).processing_status == "indexed"
+    again = client.upload((SAMPLES / "doctor__vector-pdf.pdf").read_bytes(), filename="vector.pdf")
+    wait_indexed([(client, again)])
+    results = _search(api).json()["results"]
+    assert api["case_id"] in {result["case_id"] for result in results}
