@@ -154,6 +154,12 @@ def lexray_env(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]
     process of the stack (Serve replicas, `ray job submit` entrypoints, actors) must share."""
     env = {key: value for key, value in environ.items() if key.startswith("LEXRAY_")}
     env["LEXRAY_DATA_DIR"] = str(settings.data_dir.resolve())
+    if env.pop("LEXRAY_API_KEYS", None):
+        # Ray logs runtime environments and worker environments: hand on digests, never keys.
+        from serve_app.auth import KeyRing
+
+        hashes = KeyRing.from_settings(settings.api).hashes_to_tenant
+        env["LEXRAY_API_KEY_HASHES"] = ",".join(f"{digest}:{tenant}" for digest, tenant in hashes.items())
     return env
 
 
