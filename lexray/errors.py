@@ -61,6 +61,13 @@ class DocumentTooLargeError(DocumentError):
     code = "document_too_large"
 
 
+class DocumentTooComplexError(DocumentError):
+    """The document would need more work than a document may take: a stream or image past
+    the decoding limits, or extraction past its deadline."""
+
+    code = "document_too_complex"
+
+
 class NoTextError(DocumentError):
     """Neither the text layer nor OCR produced any text."""
 

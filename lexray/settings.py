@@ -56,6 +56,29 @@ class LimitSettings(BaseModel):
     max_page_pixels: int = Field(
         60_000_000, description="A page rendered larger than this (at the OCR dpi) is rejected."
     )
+    max_image_pixels: int = Field(
+        100_000_000, ge=1,
+        description="An embedded image (XObject or inline) of more pixels, read from its dictionary "
+        "before anything is decoded, makes the document too complex (a 600 dpi Letter scan is 34M).",
+    )
+    max_stream_bytes: int = Field(
+        64 * 1024 * 1024, ge=1,
+        description="A non-image stream (page content, form, font) inflating past this is refused "
+        "before MuPDF decodes it; counted by inflating here with nothing kept.",
+    )
+    max_decoded_bytes: int = Field(
+        512 * 1024 * 1024, ge=1,
+        description="All of a document's non-image streams together may inflate to at most this.",
+    )
+    max_form_draws_per_page: int = Field(
+        10_000, ge=1,
+        description="Form XObjects a page may draw, nested draws multiplied out ('billion laughs').",
+    )
+    document_timeout_s: float = Field(
+        900.0, gt=0,
+        description="Wall-clock limit for extracting one document (text layer and OCR); OCR pages "
+        "left past it fail the document, and each tesseract run gets at most the time left.",
+    )
 
 
 class ChunkSettings(BaseModel):

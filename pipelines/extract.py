@@ -13,6 +13,7 @@ pages out to Ray tasks, the single-upload path uses the sequential default.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import partial
 
@@ -23,6 +24,7 @@ from lexray.errors import (
     DocumentTooLargeError,
     EmptyDocumentError,
     EncryptedPdfError,
+    LexRayError,
     NoTextError,
     NotPdfError,
     OcrError,
@@ -30,6 +32,7 @@ from lexray.errors import (
 from lexray.models import PageText
 from lexray.settings import LimitSettings, OcrSettings
 from pipelines.ocr import ocr_page, ocr_pages_in_order
+from pipelines.preflight import check_document_resources
 
 __all__ = [
     "OcrRunner",
@@ -79,7 +82,9 @@ def read_text_layer(pdf_bytes: bytes, *, limits: LimitSettings) -> list[str]:
     MuPDF silently repairs some damage (a broken xref, a missing trailer); a file it can
     open and read pages from is accepted. Raises CorruptPdfError (unparseable, no pages,
     or any library failure), EncryptedPdfError (needs a password; an empty user password
-    is fine) or DocumentTooLargeError (more than ``limits.max_pages`` pages).
+    is fine), DocumentTooLargeError (more than ``limits.max_pages`` pages) or
+    DocumentTooComplexError (a stream or image over the limits ``pipelines.preflight``
+    checks before any page is read).
 
     >>> pdf = pymupdf.open(); _ = pdf.new_page(); _ = pdf.new_page()
     >>> read_text_layer(pdf.tobytes(), limits=LimitSettings())
@@ -96,8 +101,9 @@ def read_text_layer(pdf_bytes: bytes, *, limits: LimitSettings) -> list[str]:
                 raise DocumentTooLargeError(
                     f"the PDF has {page_count} pages, limit {limits.max_pages}"
                 )
+            check_document_resources(pdf, limits)
             return [page.get_text() for page in pdf]
-    except (CorruptPdfError, EncryptedPdfError, DocumentTooLargeError):
+    except LexRayError:
         raise
     except Exception as exc:  # whatever MuPDF throws, the file is what is broken
         raise CorruptPdfError(f"unreadable PDF: {_short(exc)}") from exc
@@ -120,8 +126,11 @@ def pages_needing_ocr(page_texts: list[str], *, min_text_chars: int) -> list[int
     ]
 
 
-def sequential_ocr_runner(ocr: OcrSettings, limits: LimitSettings) -> OcrRunner:
-    """The default runner: ``ocr_page`` on each page in turn, in this process.
+def sequential_ocr_runner(
+    ocr: OcrSettings, limits: LimitSettings, *, deadline: float | None = None
+) -> OcrRunner:
+    """The default runner: ``ocr_page`` on each page in turn, in this process, until
+    ``deadline`` (a ``time.monotonic()`` value) if given.
 
     A ``functools.partial`` of a module-level function, so it pickles (Ray, multiprocessing).
 
@@ -129,7 +138,7 @@ def sequential_ocr_runner(ocr: OcrSettings, limits: LimitSettings) -> OcrRunner:
     >>> run_ocr(b"%PDF-", [])
     []
     """
-    return partial(ocr_pages_in_order, ocr=ocr, limits=limits)
+    return partial(ocr_pages_in_order, ocr=ocr, limits=limits, deadline=deadline)
 
 
 def merge_page_texts(text_layer_pages: list[str], ocr_pages: list[PageText]) -> list[PageText]:
@@ -163,19 +172,21 @@ def extract_pages(
 
     ``ocr_runner(pdf_bytes, page_numbers)`` OCRs the pages (default: sequentially here).
     Raises the errors of ``locate_pdf``, ``read_text_layer`` and ``ocr_page``, and
-    NoTextError when no page has any text at the end.
+    NoTextError when no page has any text at the end. The default runner stops with
+    DocumentTooComplexError once the document has taken ``limits.document_timeout_s``.
 
     >>> extract_pages(b"", ocr=OcrSettings(), limits=LimitSettings())
     Traceback (most recent call last):
     ...
     lexray.errors.EmptyDocumentError: the file is empty
     """
+    deadline = time.monotonic() + limits.document_timeout_s
     pdf_bytes = locate_pdf(data, limits=limits)
     text_layer_pages = read_text_layer(pdf_bytes, limits=limits)
     ocr_page_numbers = pages_needing_ocr(text_layer_pages, min_text_chars=ocr.min_text_chars)
     ocr_pages: list[PageText] = []
     if ocr_page_numbers:
-        run_ocr = ocr_runner or sequential_ocr_runner(ocr, limits)
+        run_ocr = ocr_runner or sequential_ocr_runner(ocr, limits, deadline=deadline)
         ocr_pages = run_ocr(pdf_bytes, ocr_page_numbers)
         missing_numbers = set(ocr_page_numbers) - {page.number for page in ocr_pages}
         if missing_numbers:

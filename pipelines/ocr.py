@@ -12,7 +12,9 @@ Ray pipeline fans pages out to tasks that each call :func:`ocr_page`.
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from collections.abc import Iterator, Mapping
 
 import pdf2image
@@ -23,7 +25,7 @@ from pdf2image.exceptions import (
     PopplerNotInstalledError,
 )
 
-from lexray.errors import CorruptPdfError, DocumentTooLargeError, OcrError
+from lexray.errors import CorruptPdfError, DocumentTooComplexError, DocumentTooLargeError, OcrError
 from lexray.models import PageText
 from lexray.settings import LimitSettings, OcrSettings
 
@@ -181,14 +183,49 @@ def ocr_page(
 
 
 def ocr_pages_in_order(
-    pdf_bytes: bytes, page_numbers: list[int], *, ocr: OcrSettings, limits: LimitSettings
+    pdf_bytes: bytes,
+    page_numbers: list[int],
+    *,
+    ocr: OcrSettings,
+    limits: LimitSettings,
+    deadline: float | None = None,
 ) -> list[PageText]:
     """OCR ``page_numbers`` one after another in this process (the default OCR runner).
 
+    With ``deadline`` (a ``time.monotonic()`` value: the document's start plus
+    ``limits.document_timeout_s``) each page's poppler and tesseract get at most the time
+    left, and a page that would start, or ends failing, past it raises DocumentTooComplexError.
+
     >>> ocr_pages_in_order(b"%PDF-", [], ocr=OcrSettings(), limits=LimitSettings())
     []
+    >>> ocr_pages_in_order(b"%PDF-", [1, 2], ocr=OcrSettings(), limits=LimitSettings(),
+    ...                    deadline=time.monotonic() - 1)
+    Traceback (most recent call last):
+    ...
+    lexray.errors.DocumentTooComplexError: extraction passed the document's 900 s limit with 2 of 2 pages left to OCR
     """
-    return [ocr_page(pdf_bytes, number, ocr=ocr, limits=limits) for number in page_numbers]
+    pages = []
+    for index, number in enumerate(page_numbers):
+        page_ocr = ocr
+        if deadline is not None:
+            seconds_left = deadline - time.monotonic()
+            if seconds_left <= 0:
+                raise deadline_error(limits, len(page_numbers) - index, len(page_numbers))
+            page_ocr = ocr.model_copy(update={"page_timeout_s": min(ocr.page_timeout_s, math.ceil(seconds_left))})
+        try:
+            pages.append(ocr_page(pdf_bytes, number, ocr=page_ocr, limits=limits))
+        except OcrError as exc:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise deadline_error(limits, len(page_numbers) - index, len(page_numbers)) from exc
+            raise
+    return pages
+
+
+def deadline_error(limits: LimitSettings, pages_left: int, pages: int) -> DocumentTooComplexError:
+    return DocumentTooComplexError(
+        f"extraction passed the document's {limits.document_timeout_s:.0f} s limit with {pages_left} "
+        f"of {pages} pages left to OCR"
+    )
 
 
 def _render_page(pdf_bytes: bytes, page_number: int, *, ocr: OcrSettings):

@@ -31,6 +31,7 @@ from pipelines.document import (
 )
 from pipelines.embed import Embedder
 from pipelines.extract import ocr_page
+from pipelines.ocr import deadline_error
 
 PENDING = "pending"
 SUMMARY_COLUMNS = ["case_id", "filename", "status", "reason", "message", "pages", "ocr_pages", "chunks",
@@ -73,12 +74,21 @@ def ocr_page_task(pdf_bytes: bytes, page_number: int, ocr: OcrSettings, limits: 
 
 
 def ray_ocr_runner(settings: Settings):
-    """OCR a document's pages as parallel Ray tasks (one tesseract thread each)."""
-    task = ocr_page_task.options(num_cpus=settings.ingest.ocr_task_cpus)
+    """OCR a document's pages as parallel Ray tasks (one tesseract thread each), within the
+    document's time limit (``limits.document_timeout_s``): pages still running then are
+    cancelled and the document fails as too complex. A page that crashed its worker is not
+    retried (the same bytes would crash it again)."""
+    task = ocr_page_task.options(num_cpus=settings.ingest.ocr_task_cpus, max_retries=0)
 
     def run(pdf_bytes: bytes, page_numbers: list[int]) -> list[PageText]:
         pdf_ref = ray.put(pdf_bytes)
-        return ray.get([task.remote(pdf_ref, number, settings.ocr, settings.limits) for number in page_numbers])
+        refs = [task.remote(pdf_ref, number, settings.ocr, settings.limits) for number in page_numbers]
+        done, pending = ray.wait(refs, num_returns=len(refs), timeout=settings.limits.document_timeout_s)
+        if pending:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            raise deadline_error(settings.limits, len(pending), len(refs))
+        return ray.get(refs)
 
     return run
 

@@ -32,6 +32,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "not_pdf": 415,
     "unsupported_media_type": 415,
     "validation_error": 422,
+    "document_too_complex": 422,
     "rate_limited": 429,
     "not_implemented": 501,
     "store_unavailable": 503,

@@ -19,6 +19,9 @@ from tests.conftest import SAMPLES
 KEYS = {"tenant-a": "key-a-" + uuid.uuid4().hex, "tenant-b": "key-b-" + uuid.uuid4().hex,
         "tenant-c": "key-c-" + uuid.uuid4().hex}
 UPLOAD_LIMIT_PER_MINUTE = 12
+# Keys of one more tenant for the hostile-corpus upload test: each key has its own upload
+# budget, so ~250 uploads pass the per-key limit within a minute without lifting it.
+HOSTILE_KEYS = [f"key-hostile-{index}-" + uuid.uuid4().hex for index in range(22)]
 MAX_UPLOAD_BYTES = 1_500_000
 MISSOURI = (SAMPLES / "doctor__missouri.pdf").read_bytes()
 
@@ -34,7 +37,9 @@ def api(ray_address, mongo_uri, tmp_path_factory):
         shutil.copy(SAMPLES / name, batch_root / "corpus")
     with deployed_app("api", mongo_uri, tmp_path_factory, KEYS, data_dir=data_dir,
                       api={"max_upload_bytes": MAX_UPLOAD_BYTES, "batch_root": str(batch_root),
-                           "upload_rate_limit_per_minute": UPLOAD_LIMIT_PER_MINUTE}) as app:
+                           "upload_rate_limit_per_minute": UPLOAD_LIMIT_PER_MINUTE,
+                           "keys": ",".join([f"{key}:{tenant}" for tenant, key in KEYS.items()]
+                                            + [f"{key}:tenant-hostile" for key in HOSTILE_KEYS])}) as app:
         yield app
 
 
@@ -183,6 +188,53 @@ def test_bad_uploads_get_4xx_and_change_nothing(api):
         assert traversal.status_code == 202, traversal.text
         assert traversal.json()["original_filename"] == "passwd.pdf"
     assert store.count_cases() == cases_before + 1
+
+
+def test_hostile_corpus_uploads_end_in_4xx_or_failed_and_change_nothing(api):
+    from bench.hostile_pdfs import OK, build_corpus
+
+    store = api["store"]
+    # Other tenants' finished cases (an earlier test's upload may still be in the queue).
+    finished = {"tenant_id": {"$ne": "tenant-hostile"}, "processing_status": {"$in": ["indexed", "failed"]}}
+
+    def finished_cases() -> dict:
+        return {case["case_id"]: (case["processing_status"], case.get("chunk_count"),
+                                  store.chunks.count_documents({"case_id": case["case_id"]}))
+                for case in store.cases.find(finished)}
+
+    cases_before = finished_cases()
+    corpus = build_corpus()
+    assert len(corpus) >= 200
+    clients = [httpx.Client(base_url=api["url"], headers={"Authorization": f"Bearer {key}"}, timeout=120)
+               for key in HOSTILE_KEYS]
+    accepted = []
+    try:
+        for index, file in enumerate(corpus):
+            response = upload(clients[index % len(clients)], file.data, file.name)
+            if response.status_code == 202:
+                accepted.append((file, response.json()))
+                continue
+            assert 400 <= response.status_code < 500 and response.status_code != 429, (file.name, response.text)
+            error = assert_error(response, response.status_code, response.json()["error"]["code"])
+            assert error["code"] in file.expected, (file.name, error)
+    finally:
+        for client in clients:
+            client.close()
+    assert len(accepted) < len(corpus) // 2  # most are refused before anything is stored
+
+    poller = LexRayClient(api["url"], api_key=HOSTILE_KEYS[0], timeout=120)
+    for file, body in accepted:
+        status = poller.wait_until_processed(body["case_id"], timeout_s=600)
+        if status.processing_status == "failed":
+            assert status.failure_reason in file.expected, (file.name, status)
+        else:
+            assert status.processing_status == "indexed" and OK in file.expected, (file.name, status)
+
+    # The upload processor survived them all: a valid PDF is still indexed.
+    valid = poller.upload(unique_pdf("After the hostile corpus " + uuid.uuid4().hex), filename="valid.pdf")
+    assert poller.wait_until_processed(valid.case_id, timeout_s=300).processing_status == "indexed"
+    cases_after = finished_cases()
+    assert {case_id: cases_after.get(case_id) for case_id in cases_before} == cases_before
 
 
 def test_upload_burst_is_limited_per_key_with_headers(api):
