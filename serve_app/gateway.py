@@ -7,7 +7,6 @@ forwards each request to the deployment of its concern through a DeploymentHandl
 
 import asyncio
 import json
-import logging
 from typing import Annotated, TypeVar
 
 import ray
@@ -33,8 +32,9 @@ from lexray.store import CaseStore
 from serve_app.auth import KeyRing
 from serve_app.errors import ApiError, error_response, install_error_handlers, status_for
 from serve_app.http import install_http_layer, principal_of
-from serve_app.ingestion import settings_from
+from serve_app.ingestion import safe_filename, settings_from
 from serve_app.rate_limit import get_rate_limiter
+from serve_app.logs import replica_logger
 from serve_app.schemas import (
     MAX_SESSION_ID_CHARS,
     BatchJobResponse,
@@ -87,7 +87,7 @@ from serve_app.schemas import (
     UploadResponse,
 )
 
-logger = logging.getLogger(__name__)
+logger = replica_logger(__name__)
 
 VERSION = "0.1.0"
 HEALTH_TIMEOUT_S = 3.0
@@ -311,7 +311,7 @@ class Gateway:
         options = {"title": title, "case_type": case_type, "court": court, "jurisdiction": jurisdiction,
                    "process_immediately": process_immediately, "extract_metadata": extract_metadata,
                    "generate_summary": generate_summary}
-        return await self.ingestion.upload.remote(data, file.filename or "", tenant, options)
+        return await self.ingestion.upload.remote(data, safe_filename(file.filename or ""), tenant, options)
 
     @app.get("/api/v1/ingestion/status/{case_id}", response_model=CaseStatusResponse, responses=ERRORS)
     async def status(self, case_id: str, tenant: str = Depends(tenant_of)) -> dict:
@@ -370,7 +370,7 @@ class Gateway:
         if len(pdf_bytes) > limit:
             raise ApiError("payload_too_large", f"upload larger than {limit} bytes")
         return await self.retrieval.similar_to_pdf.remote(
-            pdf_bytes, upload.filename or "", tenant, similar.search_options())
+            pdf_bytes, safe_filename(upload.filename or ""), tenant, similar.search_options())
 
     @app.get(f"{RETRIEVAL}/case/{{case_id}}", response_model=CaseResponse, responses=ERRORS)
     async def case(self, case_id: str, include_content: bool = False,
@@ -564,7 +564,7 @@ class Gateway:
             pdf_bytes = await upload.read(limit + 1)
         if len(pdf_bytes) > limit:
             raise ApiError("payload_too_large", f"upload larger than {limit} bytes")
-        return pdf_bytes, upload.filename or "", options
+        return pdf_bytes, safe_filename(upload.filename or ""), options
 
     def _served_model(self, requested: str | None) -> str:
         served = self.settings.llm.served_model_name

@@ -7,11 +7,11 @@ runs in the upload-processor actor, so it survives this replica.
 
 from __future__ import annotations
 
-import logging
 import os
 import shlex
 import sys
-from pathlib import Path
+import unicodedata
+from pathlib import Path, PurePath
 
 from ray import serve
 
@@ -24,11 +24,13 @@ from pipelines.document import OVERRIDABLE_METADATA, display_name
 from pipelines.extract import locate_pdf, read_text_layer
 from pipelines.progress import stage_report
 from serve_app.errors import ApiError
+from serve_app.logs import replica_logger
 
-logger = logging.getLogger(__name__)
+logger = replica_logger(__name__)
 
 RAY_JOB_STATES = {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"}
 MAX_FILENAME_BYTES = 255
+API_KEY_ENV = {"LEXRAY_API_KEYS", "LEXRAY_API_KEY_HASHES"}
 
 
 def settings_from(settings_json: str | None) -> Settings:
@@ -69,7 +71,7 @@ def safe_filename(filename: str) -> str:
     control or invisible formatting characters (NUL, bidi overrides), never ``.`` or ``..``,
     at most 255 UTF-8 bytes with a short extension kept.
 
-    >>> safe_filename("../../etc/passwd.pdf"), safe_filename(".."), safe_filename("a\x00b\u202e.pdf")
+    >>> safe_filename("../../etc/passwd.pdf"), safe_filename(".."), safe_filename("a\\x00b\\u202e.pdf")
     ('passwd.pdf', 'document.pdf', 'ab.pdf')
     >>> len(safe_filename("x" * 1000 + ".pdf").encode()), safe_filename("x" * 1000 + ".pdf")[-4:]
     (255, '.pdf')
@@ -173,8 +175,11 @@ class Ingestion:
         store.create_job(job_id=job_id, tenant_id=tenant_id, folder=folder)
         command = [sys.executable, "-m", "pipelines.ingest", str(path), "--tenant", tenant_id,
                    "--job-id", job_id] + (["--retry-failed"] if retry_failed else [])
-        env = {key: value for key, value in os.environ.items() if key.startswith("LEXRAY_")}
-        env[SETTINGS_JSON_ENV] = self.settings.model_dump_json()
+        # Ray logs a job's runtime_env (runtime_env_agent.log): no API keys in it; the job needs none.
+        env = {key: value for key, value in os.environ.items()
+               if key.startswith("LEXRAY_") and key not in API_KEY_ENV}
+        no_keys = self.settings.api.model_copy(update={"keys": "", "key_hashes": ""})
+        env[SETTINGS_JSON_ENV] = self.settings.model_copy(update={"api": no_keys}).model_dump_json()
         try:
             JobSubmissionClient(dashboard_url()).submit_job(
                 entrypoint=shlex.join(command), submission_id=job_id,
