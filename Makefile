@@ -58,8 +58,9 @@ ingest: up
 test: setup
 	$(PY) -m pytest tests
 
-# Each prints a table with its baseline measured in the same run; http_latency needs the stack.
-bench: up
-	$(PY) -m bench.extraction
-	$(PY) -m bench.embedding
-	$(PY) -m bench.http_latency
+# Every benchmark in turn, then one table: each figure, its baseline measured in the same run, the
+# ratio and the command (bench/report.py). BENCH_ARGS="--quick" for a smoke run, "--only llm,load"
+# for a subset. Benches that need the application deploy their own; http_latency runs apart,
+# against `make up`.
+bench: setup
+	$(PY) -m bench.report $(BENCH_ARGS)

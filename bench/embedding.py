@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import math
 import os
 import statistics
@@ -40,6 +39,7 @@ import ray
 from ray.data import ActorPoolStrategy, DataContext
 
 from bench.extraction import DEFAULT_PDFS_DIR, start_ray
+from bench.results import add_json_option, emit_figures
 from lexray.errors import LexRayError
 from lexray.settings import EmbeddingSettings, Settings
 from pipelines.chunk import chunk_text
@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--address", default=None, help="Ray cluster to use (default: a new local one)"
     )
+    add_json_option(parser)
     args = parser.parse_args(argv)
     if args.chunks < 1 or args.repeat < 1:
         parser.error("--chunks and --repeat must be at least 1")
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             key: float(f"{diff:.3g}") for key, diff in max_abs_diffs.items()
         },
     }
-    print(json.dumps(figures))
+    emit_figures(figures, args.json)
     return 0 if vectors_match else 1
 
 

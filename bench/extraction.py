@@ -12,7 +12,6 @@ Example output line: ``OCR, Ray 2 workers   12   9.10   1.32   1.85x``
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import pymupdf
 import ray
 
+from bench.results import add_json_option, emit_figures
 from lexray.errors import LexRayError
 from lexray.models import PageText
 from lexray.settings import LimitSettings, OcrSettings
@@ -182,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--address", default=None, help="Ray cluster to use (default: a new local one)"
     )
+    add_json_option(parser)
     args = parser.parse_args(argv)
     ocr, limits = OcrSettings(), LimitSettings()
     pymupdf.TOOLS.mupdf_display_errors(False)  # damaged files are expected; keep the table readable
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         "speedup_ray_2_vs_1": round(baseline.seconds / ray_runs[-1].seconds, 3),
         "speedup_ray_1_vs_in_process": round(ocr_in_process.seconds / baseline.seconds, 3),
     }
-    print(json.dumps(figures))
+    emit_figures(figures, args.json)
     return 0
 
 

@@ -56,7 +56,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
 import math
 import os
 import socket
@@ -74,6 +73,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from bench.results import add_json_option, emit_figures
 from serve_app.client import CASE_DONE_STATUSES, LexRayAPIError
 from serve_app.schemas import CaseStatusResponse, UploadResponse
 
@@ -619,6 +619,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--upload-timeout", type=float, default=300.0,
                         help="seconds one round-trip may take before it counts as an error")
     parser.add_argument("--skip-uploads", action="store_true", help="run the GET phases only")
+    add_json_option(parser)
     args = parser.parse_args(argv)
     try:
         args.base_url = loopback_base_url(args.base_url)
@@ -684,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "notes": notes,
     }
-    print(json.dumps(figures))
+    emit_figures(figures, args.json)
     return 1 if any(row.errors for row in rows) or notes else 0
 
 

@@ -67,6 +67,7 @@ import numpy as np
 
 from bench.hf_generate import LEGAL_QUESTIONS as QUESTIONS, chat_prompts, load_causal_lm, time_generate
 from bench.deploy import deployed_stack, exit_on_sigterm
+from bench.results import add_json_option, emit_figures
 from lexray.settings import Settings, get_settings
 
 CHAT_PATH = "/v1/chat/completions"
@@ -511,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--downscale-timeout", type=float, default=180.0,
                         help="seconds to wait after the load for one replica again (--autoscale)")
     parser.add_argument("--mongodb-uri", default=None, help="MongoDB (default: a server started here, in memory)")
+    add_json_option(parser)
     args = parser.parse_args(argv)
     try:
         levels = parse_levels(args.concurrency)
@@ -553,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["autoscale"] = {**run, "override": AUTOSCALE_OVERRIDE, "deploy_s": round(deploy_s, 1),
                                 "samples": [asdict(sample) for sample in run["samples"]]}
         figures["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
-        print(json.dumps(figures))
+        emit_figures(figures, args.json)
         return 0
 
     import torch
@@ -594,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
             for row in vllm},
         "load_avg_1m_end": round(os.getloadavg()[0], 2),
     })
-    print(json.dumps(figures))
+    emit_figures(figures, args.json)
     return 0
 
 

@@ -33,7 +33,6 @@ import lexray  # noqa: F401  (first: sets the environment Ray reads when it is i
 
 import argparse
 import asyncio
-import json
 import random
 import sys
 import time
@@ -45,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.deploy import deployed_stack
+from bench.results import add_json_option, emit_figures
 from lexray.settings import PROJECT_ROOT, get_settings
 
 SAMPLES = PROJECT_ROOT / "samples" / "pdfs"
@@ -267,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="how long to wait for uploads to finish processing")
     parser.add_argument("--mongodb-uri", help="a MongoDB to use (a database of the run's own) instead of "
                                               "a fresh in-memory server")
+    add_json_option(parser)
     args = parser.parse_args(argv)
     try:
         mix = parse_mix(args.mix)
@@ -286,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{total['errors']} errors, {total['rate_limited']} refused with 429; uploads acknowledged "
           f"{uploads['acknowledged']}: indexed {uploads['indexed']}, failed {uploads['failed']}, "
           f"unfinished {uploads['unfinished']}")
-    print(json.dumps(figures))
+    emit_figures(figures, args.json)
     return 0
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.beir import load_beir
+from bench.results import add_json_option, emit_figures
 from lexray.evaluation import evaluate, latency_percentiles
 from lexray.ids import vector_id_for
 from lexray.ranking import blend_case_scores, case_scores_from_passages
@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--candidates", type=int, default=None,
                         help="chunks retrieved per query passage and mode before aggregation "
                         "(default: index.candidate_chunks, as the search API)")
+    add_json_option(parser)
     args = parser.parse_args(argv)
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
 
@@ -245,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     for mode, metrics in results.items():
         print(f"{mode:<8}" + "".join(f"{value:>11.4f}" for value in metrics.values()))
-    print(json.dumps(results))
+    emit_figures(results, args.json)
     return 0
 
 

@@ -66,7 +66,6 @@ import lexray  # noqa: F401  (first: sets the environment Ray reads when it is i
 
 import argparse
 import hashlib
-import json
 import os
 import secrets
 import shutil
@@ -92,6 +91,7 @@ from lexray.settings import IndexSettings, Settings, get_settings
 from lexray.store import CaseStore, to_bson, vector_to_bytes
 
 from bench.deploy import app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
+from bench.results import add_json_option, emit_figures
 
 DIMENSION = 384
 CHUNKS_PER_CASE = 20
@@ -519,6 +519,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"search modes timed over HTTP, comma-separated ({', '.join(HTTP_MODES)})")
     parser.add_argument("--mongodb-uri", default=None,
                         help="MongoDB for --http (default: a server started here, in memory)")
+    add_json_option(parser)
     args = parser.parse_args(argv)
     try:
         sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
@@ -592,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         "http": http_facts,
         "notes": notes,
     }
-    print(json.dumps(figures))
+    emit_figures(figures, args.json)
     return 0
 
 

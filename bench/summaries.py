@@ -34,6 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
+from bench.results import add_json_option, emit_figures
 from generation.extractive import DEFAULT_METHOD, summarize
 from generation.rouge import ROUGE_TYPES, mean_scores, rouge_f1
 from generation.summaries import MAX_SUMMARY_WORDS, MapReduceSummarizer, SummaryGenerationError
@@ -208,6 +209,7 @@ def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | 
                         help=f"comma-separated, of: {', '.join(name for name in summarizers if name != BASELINE)}"
                              f" ({BASELINE} always runs)")
     parser.add_argument("--limit", type=int, default=None, help="score only the first N records")
+    add_json_option(parser)
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.methods.split(",") if name.strip() and name.strip() != BASELINE]
     unknown = [name for name in names if name not in summarizers]
@@ -233,7 +235,7 @@ def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | 
           f"(mean {sum(record.n_words for record in records) / len(records):.0f} words); "
           f"ROUGE F1, stemmed; extractive default: {DEFAULT_METHOD}")
     print("\n".join(format_table(scores, seconds)))
-    print(json.dumps(scores))
+    emit_figures(scores, args.json)
     return 0
 
 
