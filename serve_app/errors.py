@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
+from ray.exceptions import RayActorError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lexray.errors import LexRayError
@@ -125,5 +126,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return await lexray_error(request, cause)
         if isinstance(cause, PyMongoError):
             return await store_error(request, cause)
+        if isinstance(exc, RayActorError) or isinstance(cause, RayActorError):
+            # The replica serving the request died (killed, node lost); Serve is replacing it.
+            logger.warning("replica lost on %s: %s", request.url.path, type(exc).__name__)
+            return error_response(request, 503, "service_unavailable",
+                                  "the service restarted while handling the request; retry",
+                                  {"Retry-After": "1"})
         logger.exception("unhandled error on %s", request.url.path)
         return error_response(request, 500, "internal_error", "internal server error")

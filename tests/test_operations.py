@@ -148,14 +148,72 @@ def test_replica_logs_are_json_lines_with_the_request_id(api, ray_head):
     response = _search(api, request_id)
     assert response.status_code == 200 and response.headers["x-request-id"] == request_id
 
-    def lines_of_request() -> list[dict]:
-        return [record for record in _serve_log_records(ray_head) if record.get("request_id") == request_id]
+    def deployments_that_logged_it() -> set[str]:
+        # Serve names each deployment "<app>_<deployment>"; both replicas the request went through log it.
+        records = [record for record in _serve_log_records(ray_head) if record.get("request_id") == request_id]
+        assert all({"levelname", "message", "deployment", "replica"} <= set(record) for record in records)
+        logged = {record["deployment"].rsplit("_", 1)[-1] for record in records}
+        return logged if logged >= {"Gateway", "Retrieval"} else None
 
-    records = _wait_until(lines_of_request, 30, "JSON log lines of the request")
-    assert {"levelname", "message", "deployment", "replica"} <= set(records[0])
-    # Serve names each deployment "<app>_<deployment>": the gateway and the retrieval replica both logged it.
-    deployments = {record["deployment"].rsplit("_", 1)[-1] for record in records}
-    assert deployments >= {"Gateway", "Retrieval"}, deployments
+    _wait_until(deployments_that_logged_it, 60, "JSON log lines of the request from Gateway and Retrieval")
+
+
+def test_uploads_survive_the_ingestion_replica_killed_under_load(api, ray_address):
+    """Uploads keep coming while the Ingestion replica is killed: each request is acknowledged
+    (202) or fails cleanly (503 in the error shape, Retry-After) and is retried as a client
+    would; every acknowledged upload ends indexed, exactly once."""
+    import ray
+    from ray.util.state import list_actors
+
+    from tests import pdf_factory
+
+    documents = [pdf_factory.text_pdf([f"Opinion {n} of the Court of Appeals on the replica fault test. "
+                                       f"The judgment below is affirmed in case number {uuid.uuid4().hex}. " * 3])
+                 for n in range(12)]
+    before = _get(api, "/api/v1/ingestion/stats").json()["total_cases"]
+    outcomes: dict[int, list[int]] = {n: [] for n in range(len(documents))}
+    case_ids: dict[int, str] = {}
+
+    def upload(n: int) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.post(api["url"] + "/api/v1/ingestion/upload", headers=HEADERS, timeout=60,
+                                      files={"file": (f"fault-{n}.pdf", documents[n], "application/pdf")})
+            except httpx.TransportError:
+                outcomes[n].append(0)
+                time.sleep(1)
+                continue
+            outcomes[n].append(response.status_code)
+            if response.status_code == 202:
+                case_ids[n] = response.json()["case_id"]
+                return
+            assert_error(response, 503, "service_unavailable")
+            time.sleep(float(response.headers.get("retry-after", "1")))
+
+    def ingestion_replicas():
+        return [actor for actor in list_actors(address=ray_address, filters=[("state", "=", "ALIVE")])
+                if "#Ingestion#" in (actor.name or "")]
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(upload, n) for n in range(len(documents))]
+        _wait_until(lambda: len(case_ids) >= 2, 60, "the first acknowledged uploads")
+        killed = ingestion_replicas()
+        assert killed
+        for replica in killed:
+            ray.kill(ray.get_actor(replica.name, namespace=replica.ray_namespace), no_restart=True)
+        for future in futures:
+            future.result()
+
+    assert len(case_ids) == len(documents), outcomes
+    assert all(codes[-1] == 202 for codes in outcomes.values())
+    for case_id in case_ids.values():
+        assert api["client"].wait_until_processed(case_id, timeout_s=300).processing_status == "indexed"
+    assert _get(api, "/api/v1/ingestion/stats").json()["total_cases"] == before + len(documents)
+    alive = {actor.actor_id for actor in ingestion_replicas()}
+    assert alive and not alive & {replica.actor_id for replica in killed}
 
 
 def test_failed_database_commands_answer_503_and_then_recover(api, mongo, ray_head):
