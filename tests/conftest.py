@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -118,3 +119,15 @@ def settings_env(settings: Settings, ray_address: str) -> dict[str, str]:
         "LEXRAY_INDEX_ACTOR_NAME": settings.index.actor_name,
         "LEXRAY_RAY_NAMESPACE": settings.ray.namespace,
     }
+
+
+def wait_until(check, timeout_s: float, what: str):
+    """``check()``'s first truthy value, polled every second; AssertionError after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}: {last!r}")

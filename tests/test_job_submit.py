@@ -23,6 +23,7 @@ from lexray.local_stack import LocalStack, free_port, venv_bin
 from lexray.models import ProcessingStatus
 from lexray.settings import Settings
 from lexray.store import CaseStore
+from tests.conftest import wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_COUNT = len(list((PROJECT_ROOT / "samples" / "pdfs").glob("*.pdf")))
@@ -96,16 +97,6 @@ def _job_logs(stack, submission_id: str) -> str:
     return _jobs_api(stack, f"{submission_id}/logs")["logs"]
 
 
-def _wait_for(check, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _driver(stack, script: str) -> dict:
     """Run ``script`` as a Ray driver on the stack (with the token); it prints one JSON line."""
     import os
@@ -137,13 +128,13 @@ def test_job_submit_stop_resubmit_with_index_actor_killed(stack):
     first = f"lexray-{uuid.uuid4().hex[:8]}"
     result = _submit(stack, first, job_id, wait=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    _wait_for(lambda: store.count_cases(ProcessingStatus.INDEXED) >= 1, 600, "a first indexed case")
+    wait_until(lambda: store.count_cases(ProcessingStatus.INDEXED) >= 1, 600, "a first indexed case")
     job = store.get_job(job_id)
     assert job["status"] == "RUNNING" and job["total"] == SAMPLE_COUNT
     assert job["progress"]["extract"]["done"] >= 1  # per-stage progress while it runs
     stop = _ray_cli(stack, "job", "stop", "--address", stack["dashboard"], first)
     assert stop.returncode == 0, stop.stderr[-2000:]
-    _wait_for(lambda: _job_state(stack, first) in ("STOPPED", "SUCCEEDED", "FAILED"), 180, "the job to stop")
+    wait_until(lambda: _job_state(stack, first) in ("STOPPED", "SUCCEEDED", "FAILED"), 180, "the job to stop")
     assert _job_state(stack, first) == "STOPPED", _job_logs(stack, first)[-3000:]
     time.sleep(3)  # tasks of the stopped driver are torn down with it
     indexed_before = store.count_cases(ProcessingStatus.INDEXED)
@@ -153,13 +144,13 @@ def test_job_submit_stop_resubmit_with_index_actor_killed(stack):
     second = f"lexray-{uuid.uuid4().hex[:8]}"
     result = _submit(stack, second, job_id, wait=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    _wait_for(lambda: store.get_job(job_id).get("attempts") == 2
+    wait_until(lambda: store.get_job(job_id).get("attempts") == 2
               and store.get_job(job_id)["progress"].get("index", {}).get("done", 0) >= 1,
               600, "the second run to index a batch")
     assert store.get_job(job_id)["done"] < SAMPLE_COUNT, "the job ended before the index actor was killed"
     killed = _driver(stack, "started = ray.get(index.stats.remote())['started_at']; "
                             "ray.kill(index, no_restart=False); print(json.dumps({'started': started}))")
-    _wait_for(lambda: _job_state(stack, second) in ("SUCCEEDED", "FAILED"), 900, "the resubmitted job")
+    wait_until(lambda: _job_state(stack, second) in ("SUCCEEDED", "FAILED"), 900, "the resubmitted job")
     assert _job_state(stack, second) == "SUCCEEDED", _job_logs(stack, second)[-4000:]
 
     # The job's last log line is the summary; it matches the job record.

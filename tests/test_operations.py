@@ -19,6 +19,7 @@ import pytest
 
 from lexray.local_stack import free_port, mongo_command, port_open, start_detached, stop_group, wait_for
 from serve_app.client import LexRayClient
+from tests.conftest import wait_until
 from tests.deployed_app import assert_error, deployed_app, wait_indexed
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
@@ -98,17 +99,6 @@ def _serve_log_records(ray_head) -> list[dict]:
     return records
 
 
-def _wait_until(check, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}: {last!r}")
-
-
 def test_metrics_reach_the_prometheus_endpoint(api, ray_head):
     assert _search(api).status_code == 200
     completion = httpx.post(api["url"] + "/v1/chat/completions", headers=HEADERS, timeout=120, json={
@@ -127,7 +117,7 @@ def test_metrics_reach_the_prometheus_endpoint(api, ray_head):
                   'ray_lexray_pages', 'ray_lexray_upload_queue_depth')
         return text if all(name in text for name in wanted) else None
 
-    text = _wait_until(exported, 120, "LexRay's metrics on the Prometheus endpoint")
+    text = wait_until(exported, 120, "LexRay's metrics on the Prometheus endpoint")
     samples = [line for line in text.splitlines() if line.startswith("ray_lexray_llm_tokens")]
     assert any('kind="completion"' in line and float(line.rsplit(" ", 1)[1]) >= 1 for line in samples)
     indexed = [line for line in text.splitlines()
@@ -155,7 +145,7 @@ def test_replica_logs_are_json_lines_with_the_request_id(api, ray_head):
         logged = {record["deployment"].rsplit("_", 1)[-1] for record in records}
         return logged if logged >= {"Gateway", "Retrieval"} else None
 
-    _wait_until(deployments_that_logged_it, 60, "JSON log lines of the request from Gateway and Retrieval")
+    wait_until(deployments_that_logged_it, 60, "JSON log lines of the request from Gateway and Retrieval")
 
 
 def test_uploads_survive_the_ingestion_replica_killed_under_load(api, ray_address):
@@ -199,7 +189,7 @@ def test_uploads_survive_the_ingestion_replica_killed_under_load(api, ray_addres
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = [pool.submit(upload, n) for n in range(len(documents))]
-        _wait_until(lambda: len(case_ids) >= 2, 60, "the first acknowledged uploads")
+        wait_until(lambda: len(case_ids) >= 2, 60, "the first acknowledged uploads")
         killed = ingestion_replicas()
         assert killed
         for replica in killed:
@@ -232,10 +222,10 @@ def test_failed_database_commands_answer_503_and_then_recover(api, mongo, ray_he
     finally:
         mongo.fail_point("off")
     # The driver marked the server unknown ("shutting down" errors); it finds it again by itself.
-    _wait_until(lambda: _get(api, case_path).status_code == 200, 60, "the case to be served again")
+    wait_until(lambda: _get(api, case_path).status_code == 200, 60, "the case to be served again")
     assert _get(api, "/health").json()["components"]["mongodb"]["status"] == "healthy"
     # The warning the gateway logged for the failed request carries its request id.
-    logged = _wait_until(lambda: [r for r in _serve_log_records(ray_head) if r.get("request_id") == request_id
+    logged = wait_until(lambda: [r for r in _serve_log_records(ray_head) if r.get("request_id") == request_id
                                   and "MongoDB error" in r.get("message", "")], 30, "the store error log line")
     assert logged[0]["levelname"] == "WARNING"
 
@@ -265,7 +255,7 @@ def test_database_stopped_then_restarted_loses_nothing(api, mongo):
         mongo.start()
 
     # The running app recovers by itself (no restart of LexRay).
-    _wait_until(lambda: _get(api, "/health/ready").status_code == 200, 120, "the app to be ready again")
+    wait_until(lambda: _get(api, "/health/ready").status_code == 200, 120, "the app to be ready again")
     after = _get(api, "/api/v1/ingestion/stats").json()
     assert after["total_cases"] == before["total_cases"] + 1
     assert after["total_chunks"] > before["total_chunks"]
