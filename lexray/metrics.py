@@ -1,7 +1,7 @@
 """LexRay's own Ray metrics (``ray.util.metrics``), exported with Ray's on every node's
 Prometheus endpoint (the head's ``--metrics-export-port``) and shown in the Ray dashboard's
-metrics view. Prometheus sees each name with Ray's ``ray_`` prefix, e.g.
-``ray_lexray_documents{source="batch",status="indexed"}``.
+metrics view. Prometheus sees each name with Ray's ``ray_`` prefix (and counters with
+``_total``), e.g. ``ray_lexray_documents_total{source="batch",status="indexed"}``.
 
 Metric objects are made on first use in the process that records (a Ray Data task, the upload
 processor, a Serve replica), once per process.
