@@ -83,7 +83,7 @@ def ray_ocr_runner(settings: Settings):
     def run(pdf_bytes: bytes, page_numbers: list[int]) -> list[PageText]:
         pdf_ref = ray.put(pdf_bytes)
         refs = [task.remote(pdf_ref, number, settings.ocr, settings.limits) for number in page_numbers]
-        done, pending = ray.wait(refs, num_returns=len(refs), timeout=settings.limits.document_timeout_s)
+        _, pending = ray.wait(refs, num_returns=len(refs), timeout=settings.limits.document_timeout_s)
         if pending:
             for ref in pending:
                 ray.cancel(ref, force=True)

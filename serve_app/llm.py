@@ -31,7 +31,7 @@ logger = replica_logger(__name__)
 
 
 def _count_usage(usage: dict | None) -> None:
-    """A stream's last chunk carries its usage."""
+    """Tokens of a finished generation (a stream's last chunk carries its usage)."""
     if usage:
         record_llm_tokens(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
 
@@ -59,7 +59,7 @@ class LLM:
     async def chat(self, messages: list[dict], params: dict | None = None) -> dict:
         """The assistant's reply to chat ``messages``: ``{"text", "finish_reason", "usage", "model"}``."""
         result = await self.engine.generate(messages, params)
-        record_llm_tokens(result.prompt_tokens, result.completion_tokens)
+        _count_usage(result.usage)
         return {**result.as_dict(), "model": self.engine.model_name}
 
     async def chat_stream(self, messages: list[dict], params: dict | None = None) -> AsyncIterator[dict]:
@@ -71,7 +71,7 @@ class LLM:
     async def complete(self, prompt: str, params: dict | None = None) -> dict:
         """The continuation of a raw ``prompt`` (no chat template), shaped like ``chat``."""
         result = await self.engine.generate(prompt, params)
-        record_llm_tokens(result.prompt_tokens, result.completion_tokens)
+        _count_usage(result.usage)
         return {**result.as_dict(), "model": self.engine.model_name}
 
     async def complete_stream(self, prompt: str, params: dict | None = None) -> AsyncIterator[dict]:
