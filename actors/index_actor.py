@@ -131,8 +131,9 @@ class IndexService:
     def search_lexical(
         self, query_text: str, k: int, *, tenant_id: str | None = None, case_ids: list[str] | None = None
     ) -> list[LexicalHit]:
-        """Global BM25 top-``k``: each shard's top-``k``, merged by score (BM25 statistics are
-        per shard; with the stable case hash, shards hold statistically similar samples)."""
+        """Global BM25 top-``k``: each shard's top-``k``, merged by score. BM25 statistics are
+        per shard and per tenant (another tenant's documents never move a tenant's scores); with
+        the stable case hash, a tenant's shards hold statistically similar samples."""
         hits = (hit for shard in self.lexical
                 for hit in shard.search(query_text, k, tenant_id=tenant_id, case_ids=case_ids))
         return heapq.nlargest(k, hits, key=lambda hit: hit.score)

@@ -9,14 +9,21 @@ bm25s indexes are static, and ``bm25s.BM25.index`` is pure Python per document (
 chunk's term counts itself, term-major (CSC, like the bm25s score matrix), merges new chunks in
 with O(postings) numpy work, and after any change rebuilds the BM25 score matrix, vectorised,
 lazily at the next search; a ``bm25s.BM25`` holding that matrix does the scoring. The matrix is
-the one ``bm25s.BM25(method="lucene").index`` builds from the same tokens (a test checks), and
-the corpus statistics (idf, average length) are the shard's, all tenants together, as in any
-shared BM25 index.
+the one ``bm25s.BM25(method="lucene").index`` builds from the same tokens (a test checks).
+
+Statistics are per tenant: a shard keeps one ``Bm25Corpus`` per tenant, so the idf and the
+average chunk length that score tenant A's chunks come from A's chunks only. With shared
+statistics a tenant could watch its own scores move as another tenant ingests documents and so
+learn which terms the other's documents hold; per-tenant corpora close that channel (a test
+checks that A's scores stay identical while B ingests), and make a tenant's search score only
+its own postings.
 """
 
 from __future__ import annotations
 
+import heapq
 import io
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,7 +35,8 @@ import numpy as np
 from actors.snapshot_file import write_atomically
 from pipelines.lexical_tokens import legal_tokens
 
-SNAPSHOT_FORMAT = 1
+# 2: one corpus per tenant (1, shared statistics, is refused and rebuilt from MongoDB).
+SNAPSHOT_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -133,23 +141,19 @@ def top_k_rows(scores: np.ndarray, rows: np.ndarray, row_vector_ids: np.ndarray,
     return rows[order[:k]]
 
 
-class LexicalShard:
-    """BM25 over the chunk texts of the cases hashed to this shard.
+class Bm25Corpus:
+    """BM25 over one tenant's chunk texts in a shard: the statistics are this corpus's own.
 
-    >>> shard = LexicalShard()
-    >>> shard.add([7, 8], ["case-a", "case-b"], ["t1", "t1"],
-    ...           ["murder under Section 302 IPC", "a contract dispute"])
-    >>> [hit.case_id for hit in shard.search("s. 302", 5)]
+    >>> corpus = Bm25Corpus()
+    >>> corpus.add([7, 8], ["case-a", "case-b"], ["murder under Section 302 IPC", "a contract dispute"])
+    >>> [hit.case_id for hit in corpus.search("s. 302", 5)]
     ['case-a']
-    >>> shard.search("s. 302", 5, tenant_id="t2")
-    []
     """
 
     def __init__(self, params: BM25Params = BM25Params()) -> None:
         self.params = params
         self.case_of_vector: dict[int, str] = {}
         self.vectors_of_case: dict[str, set[int]] = defaultdict(set)
-        self.tenant_of_case: dict[str, str] = {}
         self.term_id_of: dict[str, int] = {}
         self.terms: list[str] = []
         self.row_of_vector: dict[int, int] = {}
@@ -160,26 +164,15 @@ class LexicalShard:
         # Rows added since: (vector_id, term ids, their counts, token count), numbered after the committed.
         self._pending_rows: list[tuple[int, np.ndarray, np.ndarray, int]] = []
         self._retriever: bm25s.BM25 | None = None
-        self._rows_of_tenant: dict[str, np.ndarray] = {}
 
     @property
     def count(self) -> int:
         return len(self.row_of_vector)
 
-    def vector_ids(self) -> set[int]:
-        return set(self.row_of_vector)
-
-    def add(
-        self, vector_ids: Sequence[int], case_ids: list[str], tenant_ids: list[str], texts: list[str]
-    ) -> None:
+    def add(self, vector_ids: Sequence[int], case_ids: list[str], texts: list[str]) -> None:
         """Add (or replace) chunks; adding an id twice keeps one copy, the latest text."""
-        vector_ids = [int(vector_id) for vector_id in vector_ids]
-        if not len(vector_ids) == len(case_ids) == len(tenant_ids) == len(texts):
-            raise ValueError(
-                f"expected as many case ids, tenant ids and texts as the {len(vector_ids)} vector ids, "
-                f"got {len(case_ids)}, {len(tenant_ids)}, {len(texts)}"
-            )
-        for vector_id, case_id, tenant_id, text in zip(vector_ids, case_ids, tenant_ids, texts, strict=True):
+        for vector_id, case_id, text in zip(vector_ids, case_ids, texts, strict=True):
+            vector_id = int(vector_id)
             self.remove_ids([vector_id])  # no-op unless replacing, even within this batch
             tokens = legal_tokens(text)
             term_ids, counts = np.unique(np.array(self._term_ids(tokens), np.int64), return_counts=True)
@@ -187,10 +180,9 @@ class LexicalShard:
             self._pending_rows.append((vector_id, term_ids, counts.astype(np.float32), len(tokens)))
             self.case_of_vector[vector_id] = case_id
             self.vectors_of_case[case_id].add(vector_id)
-            self.tenant_of_case[case_id] = tenant_id
         self._retriever = None
 
-    def remove_ids(self, vector_ids: list[int]) -> int:
+    def remove_ids(self, vector_ids: Iterable[int]) -> int:
         removed = 0
         for vector_id in vector_ids:
             if self.row_of_vector.pop(int(vector_id), None) is None:
@@ -200,23 +192,13 @@ class LexicalShard:
             self.vectors_of_case[case_id].discard(int(vector_id))
             if not self.vectors_of_case[case_id]:
                 del self.vectors_of_case[case_id]
-                self.tenant_of_case.pop(case_id, None)
         if removed:
             self._retriever = None
         return removed
 
-    def remove_case(self, case_id: str) -> int:
-        return self.remove_ids(sorted(self.vectors_of_case.get(case_id, ())))
-
-    def search(
-        self, query_text: str, k: int, *, tenant_id: str | None = None,
-        case_ids: Iterable[str] | None = None,
-    ) -> list[LexicalHit]:
-        """Top-``k`` chunks by BM25, best first; only ``tenant_id``'s chunks when given, and only
-        chunks of ``case_ids`` when given (both applied before ranking).
-
-        Chunks sharing no term with the query are not hits, so fewer than ``k`` may come back.
-        """
+    def search(self, query_text: str, k: int, *, case_ids: Iterable[str] | None = None) -> list[LexicalHit]:
+        """Top-``k`` chunks by BM25, best first; only chunks of ``case_ids`` when given (applied
+        before ranking). Chunks sharing no term with the query are not hits."""
         query_tokens = legal_tokens(query_text)
         if k <= 0 or not query_tokens or not self.row_of_vector:
             return []
@@ -224,12 +206,10 @@ class LexicalShard:
         query_term_ids = retriever.get_tokens_ids(query_tokens)
         if not query_term_ids:
             return []
-        if tenant_id is None:
+        if case_ids is None:
             candidate_rows = np.arange(len(self._row_vector_ids))
         else:
-            candidate_rows = self._tenant_rows(tenant_id)
-        if case_ids is not None:
-            candidate_rows = np.intersect1d(candidate_rows, self._case_rows(case_ids), assume_unique=True)
+            candidate_rows = self._case_rows(case_ids)
         scores = retriever.get_scores_from_ids(query_term_ids)
         best_rows = top_k_rows(scores, candidate_rows, self._row_vector_ids, k)
         return [
@@ -237,67 +217,47 @@ class LexicalShard:
             for vector_id, score in zip(self._row_vector_ids[best_rows].tolist(), scores[best_rows].tolist())
         ]
 
-    def save(self, path: Path) -> None:
-        """Write the term counts and id maps to one file, atomically (tmp file, then rename)."""
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The corpus as named arrays (term counts, vocabulary, rows), for a snapshot."""
         self._commit_rows()
-        cases = [self.case_of_vector[vector_id] for vector_id in self._row_vector_ids.tolist()]
-        buffer = io.BytesIO()
-        np.savez(
-            buffer,
-            format=np.int64(SNAPSHOT_FORMAT),
-            k1=np.float64(self.params.k1),
-            b=np.float64(self.params.b),
+        return {
             # Tokens never hold whitespace, so one newline-joined blob stores any vocabulary
             # compactly (a fixed-width string array would pad every term to the longest).
-            vocabulary=np.frombuffer("\n".join(self.terms).encode(), dtype=np.uint8),
-            term_starts=self._term_counts.starts,
-            posting_rows=self._term_counts.rows,
-            posting_counts=self._term_counts.counts,
-            row_vector_ids=self._row_vector_ids,
-            row_lengths=self._row_lengths,
-            row_cases=np.array(cases, dtype=np.str_),
-            row_tenants=np.array([self.tenant_of_case[case] for case in cases], dtype=np.str_),
-        )
-        write_atomically(path, buffer.getvalue())
+            "vocabulary": np.frombuffer("\n".join(self.terms).encode(), dtype=np.uint8),
+            "term_starts": self._term_counts.starts,
+            "posting_rows": self._term_counts.rows,
+            "posting_counts": self._term_counts.counts,
+            "row_vector_ids": self._row_vector_ids,
+            "row_lengths": self._row_lengths,
+            "row_cases": np.array([self.case_of_vector[vector_id] for vector_id in self._row_vector_ids.tolist()],
+                                  dtype=np.str_),
+        }
 
     @classmethod
-    def load(cls, path: Path, params: BM25Params | None = None) -> LexicalShard:
-        """Read a snapshot, with its saved k1/b unless ``params`` is given (raw counts are stored,
-        so any parameters apply); ValueError when it is damaged or of another layout."""
-        try:
-            return cls._load(path, params)
-        except KeyError as exc:
-            raise ValueError(f"snapshot {path} lacks {exc}") from exc
-
-    @classmethod
-    def _load(cls, path: Path, params: BM25Params | None) -> LexicalShard:
-        with np.load(path, allow_pickle=False) as saved:
-            if int(saved["format"]) != SNAPSHOT_FORMAT:
-                raise ValueError(f"snapshot {path} has format {int(saved['format'])}, not {SNAPSHOT_FORMAT}")
-            shard = cls(params or BM25Params(k1=float(saved["k1"]), b=float(saved["b"])))
-            vocabulary = saved["vocabulary"].tobytes().decode()
-            shard.terms = vocabulary.split("\n") if vocabulary else []
-            shard.term_id_of = {term: term_id for term_id, term in enumerate(shard.terms)}
-            shard._term_counts = TermCounts(
-                saved["term_starts"], saved["posting_rows"], saved["posting_counts"]
-            )
-            shard._row_vector_ids = saved["row_vector_ids"]
-            shard._row_lengths = saved["row_lengths"]
-            for row, (vector_id, case_id, tenant_id) in enumerate(zip(
-                shard._row_vector_ids.tolist(), saved["row_cases"].tolist(), saved["row_tenants"].tolist(),
-                strict=True,
-            )):
-                shard.row_of_vector[vector_id] = row
-                shard.case_of_vector[vector_id] = case_id
-                shard.vectors_of_case[case_id].add(vector_id)
-                shard.tenant_of_case[case_id] = tenant_id
-        starts, rows = shard._term_counts.starts, shard._term_counts.rows
-        if (len(starts) != len(shard.terms) + 1 or starts[-1] != len(rows)
-                or len(shard._row_lengths) != len(shard._row_vector_ids)
-                or len(shard.row_of_vector) != len(shard._row_vector_ids)
-                or (len(rows) and int(rows.max()) >= len(shard._row_vector_ids))):
-            raise ValueError(f"snapshot {path} is inconsistent")
-        return shard
+    def from_arrays(cls, arrays, params: BM25Params) -> Bm25Corpus:
+        """The corpus ``arrays`` (as ``arrays()`` made them) describe; ValueError when inconsistent
+        and KeyError when one is missing."""
+        corpus = cls(params)
+        vocabulary = arrays["vocabulary"].tobytes().decode()
+        corpus.terms = vocabulary.split("\n") if vocabulary else []
+        corpus.term_id_of = {term: term_id for term_id, term in enumerate(corpus.terms)}
+        corpus._term_counts = TermCounts(arrays["term_starts"], arrays["posting_rows"], arrays["posting_counts"])
+        corpus._row_vector_ids = arrays["row_vector_ids"]
+        corpus._row_lengths = arrays["row_lengths"]
+        row_cases = arrays["row_cases"].tolist()
+        if len(row_cases) != len(corpus._row_vector_ids):
+            raise ValueError("rows and their cases differ in number")
+        for row, (vector_id, case_id) in enumerate(zip(corpus._row_vector_ids.tolist(), row_cases, strict=True)):
+            corpus.row_of_vector[vector_id] = row
+            corpus.case_of_vector[vector_id] = case_id
+            corpus.vectors_of_case[case_id].add(vector_id)
+        starts, rows = corpus._term_counts.starts, corpus._term_counts.rows
+        if (len(starts) != len(corpus.terms) + 1 or starts[-1] != len(rows)
+                or len(corpus._row_lengths) != len(corpus._row_vector_ids)
+                or len(corpus.row_of_vector) != len(corpus._row_vector_ids)
+                or (len(rows) and int(rows.max()) >= len(corpus._row_vector_ids))):
+            raise ValueError("term counts and rows are inconsistent")
+        return corpus
 
     def _term_ids(self, tokens: list[str]) -> list[int]:
         """Ids of ``tokens``, giving new terms the next free ids."""
@@ -310,23 +270,8 @@ class LexicalShard:
             term_ids.append(term_id)
         return term_ids
 
-    def _tenant_rows(self, tenant_id: str) -> np.ndarray:
-        """Rows of ``tenant_id``'s chunks, cached until the next change."""
-        rows = self._rows_of_tenant.get(tenant_id)
-        if rows is None:
-            rows = np.fromiter(
-                (
-                    self.row_of_vector[vector_id]
-                    for case_id, tenant in self.tenant_of_case.items() if tenant == tenant_id
-                    for vector_id in self.vectors_of_case[case_id]
-                ),
-                dtype=np.int64,
-            )
-            self._rows_of_tenant[tenant_id] = rows
-        return rows
-
     def _case_rows(self, case_ids: Iterable[str]) -> np.ndarray:
-        """Rows of the chunks of ``case_ids`` (cases this shard does not hold are ignored)."""
+        """Rows of the chunks of ``case_ids`` (cases this corpus does not hold are ignored)."""
         return np.unique(np.fromiter(
             (self.row_of_vector[vector_id]
              for case_id in case_ids for vector_id in self.vectors_of_case.get(case_id, ())),
@@ -334,7 +279,7 @@ class LexicalShard:
         ))
 
     def _current_retriever(self) -> bm25s.BM25:
-        """The bm25s scorer for the shard as it is now, rebuilt only after a change."""
+        """The bm25s scorer for the corpus as it is now, rebuilt only after a change."""
         if self._retriever is None:
             self._commit_rows()
             retriever = bm25s.BM25(k1=self.params.k1, b=self.params.b, method="lucene")
@@ -347,7 +292,6 @@ class LexicalShard:
             retriever.vocab_dict = self.term_id_of
             retriever.nonoccurrence_array = None
             self._retriever = retriever
-            self._rows_of_tenant = {}
         return self._retriever
 
     def _commit_rows(self) -> None:
@@ -389,3 +333,129 @@ class LexicalShard:
             self._term_counts.rows,
             self._term_counts.counts,
         )
+
+
+class LexicalShard:
+    """BM25 over the chunk texts of the cases hashed to this shard: one ``Bm25Corpus`` per
+    tenant, so one tenant's documents never change another's scores.
+
+    >>> shard = LexicalShard()
+    >>> shard.add([7, 8], ["case-a", "case-b"], ["t1", "t1"],
+    ...           ["murder under Section 302 IPC", "a contract dispute"])
+    >>> [hit.case_id for hit in shard.search("s. 302", 5, tenant_id="t1")]
+    ['case-a']
+    >>> shard.search("s. 302", 5, tenant_id="t2")
+    []
+    """
+
+    def __init__(self, params: BM25Params = BM25Params()) -> None:
+        self.params = params
+        self.corpora: dict[str, Bm25Corpus] = {}
+        self.tenant_of_vector: dict[int, str] = {}
+        self.tenant_of_case: dict[str, str] = {}
+
+    @property
+    def count(self) -> int:
+        return len(self.tenant_of_vector)
+
+    def vector_ids(self) -> set[int]:
+        return set(self.tenant_of_vector)
+
+    def case_of(self, vector_id: int) -> str:
+        return self.corpora[self.tenant_of_vector[vector_id]].case_of_vector[vector_id]
+
+    def add(
+        self, vector_ids: Sequence[int], case_ids: list[str], tenant_ids: list[str], texts: list[str]
+    ) -> None:
+        """Add (or replace) chunks; adding an id twice keeps one copy, the latest text and tenant."""
+        vector_ids = [int(vector_id) for vector_id in vector_ids]
+        if not len(vector_ids) == len(case_ids) == len(tenant_ids) == len(texts):
+            raise ValueError(
+                f"expected as many case ids, tenant ids and texts as the {len(vector_ids)} vector ids, "
+                f"got {len(case_ids)}, {len(tenant_ids)}, {len(texts)}"
+            )
+        for vector_id, case_id, tenant_id, text in zip(vector_ids, case_ids, tenant_ids, texts, strict=True):
+            if self.tenant_of_vector.get(vector_id, tenant_id) != tenant_id:
+                self.remove_ids([vector_id])  # an id moving to another tenant leaves the old corpus
+            corpus = self.corpora.get(tenant_id)
+            if corpus is None:
+                corpus = self.corpora[tenant_id] = Bm25Corpus(self.params)
+            corpus.add([vector_id], [case_id], [text])
+            self.tenant_of_vector[vector_id] = tenant_id
+            self.tenant_of_case[case_id] = tenant_id
+
+    def remove_ids(self, vector_ids: Iterable[int]) -> int:
+        by_tenant: dict[str, list[int]] = defaultdict(list)
+        for vector_id in vector_ids:
+            tenant_id = self.tenant_of_vector.pop(int(vector_id), None)
+            if tenant_id is not None:
+                by_tenant[tenant_id].append(int(vector_id))
+        removed = 0
+        for tenant_id, ids in by_tenant.items():
+            corpus = self.corpora[tenant_id]
+            cases = {corpus.case_of_vector[vector_id] for vector_id in ids}
+            removed += corpus.remove_ids(ids)
+            for case_id in cases - corpus.vectors_of_case.keys():
+                self.tenant_of_case.pop(case_id, None)
+            if not corpus.count:
+                del self.corpora[tenant_id]
+        return removed
+
+    def remove_case(self, case_id: str) -> int:
+        corpus = self.corpora.get(self.tenant_of_case.get(case_id, ""))
+        return self.remove_ids(sorted(corpus.vectors_of_case.get(case_id, ()))) if corpus else 0
+
+    def search(
+        self, query_text: str, k: int, *, tenant_id: str | None = None,
+        case_ids: Iterable[str] | None = None,
+    ) -> list[LexicalHit]:
+        """Top-``k`` chunks by BM25, best first: ``tenant_id``'s chunks scored with that tenant's
+        statistics, only chunks of ``case_ids`` when given (applied before ranking).
+
+        Without ``tenant_id`` (tools, not the API) every tenant's top-``k`` is merged by score,
+        each scored with its own tenant's statistics.
+        """
+        if tenant_id is not None:
+            corpus = self.corpora.get(tenant_id)
+            return corpus.search(query_text, k, case_ids=case_ids) if corpus is not None else []
+        if case_ids is not None:
+            case_ids = list(case_ids)
+        hits = (hit for corpus in self.corpora.values()
+                for hit in corpus.search(query_text, k, case_ids=case_ids))
+        return heapq.nlargest(k, hits, key=lambda hit: (hit.score, -hit.vector_id))
+
+    def save(self, path: Path) -> None:
+        """Write every tenant's corpus to one file, atomically (tmp file, then rename)."""
+        tenants = sorted(self.corpora)
+        arrays = {f"{number}/{name}": array for number, tenant_id in enumerate(tenants)
+                  for name, array in self.corpora[tenant_id].arrays().items()}
+        buffer = io.BytesIO()
+        np.savez(buffer, format=np.int64(SNAPSHOT_FORMAT), k1=np.float64(self.params.k1),
+                 b=np.float64(self.params.b), tenants=np.array(tenants, dtype=np.str_), **arrays)
+        write_atomically(path, buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: Path, params: BM25Params | None = None) -> LexicalShard:
+        """Read a snapshot, with its saved k1/b unless ``params`` is given (raw counts are stored,
+        so any parameters apply); ValueError when it is damaged or of another layout."""
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if int(saved["format"]) != SNAPSHOT_FORMAT:
+                    raise ValueError(f"format {int(saved['format'])}, not {SNAPSHOT_FORMAT}")
+                shard = cls(params or BM25Params(k1=float(saved["k1"]), b=float(saved["b"])))
+                for number, tenant_id in enumerate(saved["tenants"].tolist()):
+                    prefix = f"{number}/"
+                    names = [name[len(prefix):] for name in saved.files if name.startswith(prefix)]
+                    corpus = Bm25Corpus.from_arrays({name: saved[prefix + name] for name in names}, shard.params)
+                    shard.corpora[tenant_id] = corpus
+                    for vector_id in corpus.row_of_vector:
+                        if shard.tenant_of_vector.setdefault(vector_id, tenant_id) != tenant_id:
+                            raise ValueError(f"chunk {vector_id} belongs to two tenants")
+                    shard.tenant_of_case.update(dict.fromkeys(corpus.vectors_of_case, tenant_id))
+        except KeyError as exc:
+            raise ValueError(f"snapshot {path} lacks {exc}") from exc
+        except ValueError as exc:
+            raise ValueError(f"snapshot {path}: {exc}") from exc
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise ValueError(f"snapshot {path} is damaged: {exc}") from exc
+        return shard

@@ -79,7 +79,9 @@ def test_tenant_filter_applies_before_ranking():
     hits = shard.search("habeas corpus writ", 2, tenant_id="t2")
     assert [hit.vector_id for hit in hits] == [21, 20]
     assert {hit.case_id for hit in shard.search("habeas corpus writ", 50, tenant_id="t2")} == {"b"}
-    assert all(hit.vector_id < 10 for hit in shard.search("habeas corpus writ", 10))
+    assert all(hit.vector_id < 10 for hit in shard.search("habeas corpus writ", 10, tenant_id="t1"))
+    # Unfiltered (tools only): every tenant's hits, each scored with its tenant's statistics.
+    assert {hit.case_id for hit in shard.search("habeas corpus writ", 50)} == {f"a{i}" for i in range(10)} | {"b"}
     assert shard.search("habeas corpus", 5, tenant_id="nobody") == []
 
 
@@ -116,12 +118,13 @@ def test_incremental_changes_score_like_a_fresh_build():
     shard.add(range(20, 30), ["case-20"] * 10, ["t2"] * 10, texts[:10])  # replace half a case
     fresh = LexicalShard()
     for vector_id in sorted(shard.vector_ids()):
-        case_id = shard.case_of_vector[vector_id]
+        case_id = shard.case_of(vector_id)
         text = texts[vector_id - 20] if 20 <= vector_id < 30 else texts[vector_id]
         fresh.add([vector_id], [case_id], [shard.tenant_of_case[case_id]], [text])
     for query in ["term1x term2x term40x", "term2999x term7x", "term500x"]:
         assert _ranking(shard, query) == _ranking(fresh, query)
-        assert _ranking(shard, query, tenant_id="t1") == _ranking(fresh, query, tenant_id="t1")
+        for tenant_id in ("t0", "t1", "t2"):
+            assert _ranking(shard, query, tenant_id=tenant_id) == _ranking(fresh, query, tenant_id=tenant_id)
 
 
 def test_terms_of_removed_chunks_are_forgotten_once_they_dominate():
@@ -129,10 +132,10 @@ def test_terms_of_removed_chunks_are_forgotten_once_they_dominate():
     shard = LexicalShard()
     shard.add(range(60), [f"case-{doc}" for doc in range(60)], ["t"] * 60, texts)
     shard.search("common", 1)
-    vocabulary_before = len(shard.terms)
+    vocabulary_before = len(shard.corpora["t"].terms)
     shard.remove_ids(list(range(50)))
     assert [hit.vector_id for hit in shard.search("w55x3q common", 2)] == [55, 50]
-    assert len(shard.terms) < vocabulary_before / 2
+    assert len(shard.corpora["t"].terms) < vocabulary_before / 2
     assert shard.search("w3x3q", 5) == []
     fresh = LexicalShard()
     fresh.add(range(50, 60), [f"case-{doc}" for doc in range(50, 60)], ["t"] * 10, texts[50:])
@@ -170,6 +173,46 @@ def test_damaged_snapshot_is_rejected(tmp_path):
     np.savez(path, format=np.int64(1))
     with pytest.raises(ValueError):
         LexicalShard.load(path)
+    good = tmp_path / "good.npz"
+    _shard().save(good)
+    with np.load(good) as saved:
+        arrays = dict(saved)
+    np.savez(path, **{**arrays, "0/posting_rows": arrays["0/posting_rows"][:-1]})
+    with pytest.raises(ValueError):
+        LexicalShard.load(path)
+    path.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(ValueError):
+        LexicalShard.load(path)
+
+
+def test_a_tenants_scores_do_not_move_when_another_tenant_ingests():
+    """BM25 statistics (idf, average chunk length) are per tenant: tenant B adding many chunks,
+    some full of A's query terms, changes none of A's scores, and removing them neither."""
+    shard = LexicalShard()
+    texts = _random_texts(50, seed=3, vocabulary=300)
+    shard.add(range(50), [f"a-{i // 5}" for i in range(50)], ["a"] * 50, texts)
+    queries = ["term1x term2x term40x", "term7x", "term250x term3x term3x"]
+    before = {query: _ranking(shard, query, tenant_id="a") for query in queries}
+    assert all(before.values())
+    b_texts = _random_texts(400, seed=4, vocabulary=300) + ["term1x term7x term250x " * 20] * 100
+    shard.add(range(1000, 1500), [f"b-{i // 10}" for i in range(500)], ["b"] * 500, b_texts)
+    assert shard.search("term7x", 5, tenant_id="b")
+    for query in queries:
+        assert _ranking(shard, query, tenant_id="a") == before[query]
+        assert _ranking(shard, query, tenant_id="a", case_ids=["a-1", "a-3"]) == [
+            hit for hit in before[query] if hit[0] // 5 in (1, 3)]
+    for case in range(0, 50, 2):
+        shard.remove_case(f"b-{case}")
+    assert {query: _ranking(shard, query, tenant_id="a") for query in queries} == before
+
+
+def test_an_id_moving_to_another_tenant_leaves_the_first():
+    shard = _shard()
+    shard.add([1], ["case-x"], ["t2"], ["murder appeal"])
+    assert 1 not in {hit.vector_id for hit in shard.search("murder", 10, tenant_id="t1")}
+    assert [hit.case_id for hit in shard.search("murder", 10, tenant_id="t2")] == ["case-x"]
+    assert shard.count == 6 and shard.tenant_of_case["case-x"] == "t2" and "case-1" not in shard.tenant_of_case
+    assert shard.remove_case("case-x") == 1 and "t2" not in shard.corpora
 
 
 def test_empty_shard_and_empty_queries():
