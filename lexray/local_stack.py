@@ -25,6 +25,7 @@ import yaml
 
 from lexray import LOCAL_RAY_ENV
 from lexray.ray_connect import pid_alive
+from lexray.redaction import has_credentials, redact_uri
 from lexray.settings import PROJECT_ROOT, Settings, get_settings
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -146,21 +147,41 @@ def ray_head_command(*, port: int, dashboard_port: int, object_store_bytes: int,
 # so `ray job submit -- python -m ...` entrypoints run with LexRay's packages.
 RAY_ENV = {**LOCAL_RAY_ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 RAY_AUTH_VARIABLES = ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
+SECRET_VARIABLES = {"LEXRAY_API_KEYS", "LEXRAY_API_KEY_HASH_SECRET"}
 DEFAULT_RAY_TOKEN_FILE = Path.home() / ".ray" / "auth_token"
 
 
 def lexray_env(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
     """The LEXRAY_* settings of ``environ``, with the data directory made absolute: what every
-    process of the stack (Serve replicas, `ray job submit` entrypoints, actors) must share."""
+    process of the stack (Serve replicas, `ray job submit` entrypoints, actors) must share.
+
+    API keys become their digests under the server secret (``serve_app.auth``), which this
+    creates under the data directory when neither it nor LEXRAY_API_KEY_HASH_SECRET is given."""
     env = {key: value for key, value in environ.items() if key.startswith("LEXRAY_")}
     env["LEXRAY_DATA_DIR"] = str(settings.data_dir.resolve())
     if env.pop("LEXRAY_API_KEYS", None):
         # Ray logs runtime environments and worker environments: hand on digests, never keys.
-        from serve_app.auth import KeyRing
+        from serve_app.auth import KeyRing, key_hash_secret_path, load_key_hash_secret
 
-        hashes = KeyRing.from_settings(settings.api).hashes_to_tenant
+        secret = load_key_hash_secret(settings)
+        if not settings.api.key_hash_secret.get_secret_value().strip():
+            env["LEXRAY_API_KEY_HASH_SECRET_FILE"] = str(key_hash_secret_path(settings).resolve())
+        hashes = KeyRing.from_settings(settings.api, secret).hashes_to_tenant
         env["LEXRAY_API_KEY_HASHES"] = ",".join(f"{digest}:{tenant}" for digest, tenant in hashes.items())
     return env
+
+
+def runtime_env_vars(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without what carries a credential (the key hash secret, a URI with a password):
+    Ray records runtime environments; the replicas read those from the head's environment,
+    which they inherit.
+
+    >>> runtime_env_vars({"LEXRAY_MONGODB_URI": "mongodb://app:pw@db:27017", "LEXRAY_OCR_DPI": "200",
+    ...                   "LEXRAY_API_KEY_HASH_SECRET": "0123456789abcdef"})
+    {'LEXRAY_OCR_DPI': '200'}
+    """
+    return {key: value for key, value in env.items()
+            if key not in SECRET_VARIABLES and not has_credentials(value)}
 
 
 def http_ok(url: str) -> bool:
@@ -197,9 +218,10 @@ class LocalStack:
         return [self._up_mongo(), self._up_ray(), self._deploy_app()]
 
     def serve_config(self) -> dict:
-        """configs/serve.yaml with this environment's LEXRAY_* settings for every replica."""
+        """configs/serve.yaml with this environment's LEXRAY_* settings for every replica
+        (credentials left to the head's environment)."""
         config = yaml.safe_load((PROJECT_ROOT / "configs" / "serve.yaml").read_text())
-        env_vars = lexray_env(self.settings, self.environ)
+        env_vars = runtime_env_vars(lexray_env(self.settings, self.environ))
         config["http_options"].update(host=self.settings.api.host, port=self.settings.api.port)
         for application in config["applications"]:
             application.setdefault("runtime_env", {})["env_vars"] = env_vars
@@ -228,7 +250,7 @@ class LocalStack:
         if port_open(host, port):
             return f"MongoDB already answering at {host}:{port}: using it (not managed by make down)"
         if host not in LOCAL_HOSTS:
-            raise RuntimeError(f"MongoDB at {self.settings.mongodb.uri} is unreachable and not local")
+            raise RuntimeError(f"MongoDB at {redact_uri(self.settings.mongodb.uri)} is unreachable and not local")
         storage = self.settings.data_dir / "mongodb"
         storage.mkdir(parents=True, exist_ok=True)
         proc = start_detached(mongo_command(host, port, str(storage)), self.mongo.log_file)

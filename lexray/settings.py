@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -180,6 +180,9 @@ class IngestSettings(BaseModel):
 
 
 class ApiSettings(BaseModel):
+    # A validation error must not print the keys it was given (nor the secret).
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     host: str = Field("127.0.0.1", description="Address the Serve HTTP proxy listens on.")
     port: int = Field(8000, description="Port of the Serve HTTP proxy.")
     app_name: str = Field("lexray", description="Serve application name.")
@@ -207,6 +210,54 @@ class ApiSettings(BaseModel):
     batch_root: Path | None = Field(
         None, description="Folder the batch endpoint may ingest from (default: <data_dir>/batch)."
     )
+    key_hash_secret: SecretStr = Field(
+        SecretStr(""), description="Server secret of the HMAC-SHA256 under which API keys are kept "
+        "(`python -m serve_app.auth hash-key` computes a digest with it); empty: read from "
+        "key_hash_secret_file.",
+    )
+    key_hash_secret_file: Path | None = Field(
+        None, description="File holding that secret (default: <data_dir>/secrets/api_key_hash_secret, "
+        "created with a random secret, mode 0600, on first use).",
+    )
+    min_key_chars: int = Field(24, ge=16, description="Shorter API keys in `keys` are refused.")
+    failed_auth_per_minute: int = Field(
+        30, ge=1, description="Requests with a wrong or missing key per client address per minute; "
+        "beyond, every request from that address gets 429 until the window frees a slot.",
+    )
+    health_rate_limit_per_minute: int = Field(
+        60, ge=1, description="Requests to /health and /health/ready per client address per minute.",
+    )
+    health_cache_s: float = Field(
+        5.0, ge=0, description="Seconds a replica reuses its last component check for /health and "
+        "/health/ready (0: check on every request).",
+    )
+    operator_tenants: list[str] = Field(
+        default_factory=list, description="Tenants allowed GET /api/v1/operator/health (component "
+        "detail); with auth off, the default tenant is.",
+    )
+    sync_pdf_max_pages: int = Field(
+        50, ge=1, description="Pages of a PDF read while its request waits (similar, "
+        "summarize-uploaded, generate-from-upload); more: 413 document_too_large.",
+    )
+    sync_pdf_timeout_s: float = Field(
+        30.0, gt=0, description="Wall-clock limit of reading such a PDF (text layer and OCR); past it "
+        "the OCR is cancelled and the request gets 422 document_too_complex.",
+    )
+
+    @field_serializer("key_hash_secret", when_used="json")
+    def _secret_in_json(self, secret: SecretStr) -> str:
+        # Replicas get their settings as JSON (build_app): the secret must survive the round trip.
+        return secret.get_secret_value()
+
+    @model_validator(mode="after")
+    def _keys_long_enough(self) -> ApiSettings:
+        # Names the item's position, never the key; Settings hides inputs in errors.
+        for position, item in enumerate(self.keys.split(","), start=1):
+            key = item.strip().rpartition(":")[0].strip()
+            if key and len(key) < self.min_key_chars:
+                raise ValueError(f"api.keys item {position}: API keys need at least "
+                                 f"{self.min_key_chars} characters (see python -m serve_app.auth new-key)")
+        return self
 
 
 class LLMSettings(BaseModel):
@@ -305,6 +356,8 @@ class Settings(BaseSettings):
         env_nested_delimiter="_",
         env_nested_max_split=1,
         extra="ignore",
+        # Errors would otherwise print the values given: API keys, a MongoDB URI's password.
+        hide_input_in_errors=True,
     )
 
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Snapshots, uploads, local DB files.")
@@ -344,6 +397,19 @@ class Settings(BaseSettings):
     def run_dir(self) -> Path:
         """Pid files and logs of the local stack (`make up`)."""
         return self.data_dir / "run"
+
+    def for_request_pdf(self) -> Settings:
+        """These settings for a PDF read while its HTTP request waits (similar,
+        summarize-uploaded, generate-from-upload): at most ``api.sync_pdf_max_pages`` pages and
+        ``api.sync_pdf_timeout_s`` of extraction, so the work ends before the proxy gives up.
+
+        >>> Settings(api={"sync_pdf_max_pages": 5}).for_request_pdf().limits.max_pages
+        5
+        """
+        limits = self.limits.model_copy(update={
+            "max_pages": min(self.limits.max_pages, self.api.sync_pdf_max_pages),
+            "document_timeout_s": min(self.limits.document_timeout_s, self.api.sync_pdf_timeout_s)})
+        return self.model_copy(update={"limits": limits})
 
 
 def config_files() -> list[Path]:

@@ -20,6 +20,7 @@ from bson import Binary
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from lexray.errors import StoreUnavailableError
+from lexray.redaction import redact_text, redact_uri
 from lexray.models import (
     DEFAULT_TENANT,
     CaseFilters,
@@ -134,7 +135,9 @@ class CaseStore:
         try:
             self.client.admin.command("ping")
         except PyMongoError as exc:
-            raise StoreUnavailableError(f"MongoDB at {self.settings.uri} is unreachable: {exc}") from exc
+            # The URI's password and the driver's text (which may quote the URI) stay out.
+            raise StoreUnavailableError(
+                f"MongoDB at {redact_uri(self.settings.uri)} is unreachable: {redact_text(str(exc))}") from exc
 
     def ensure_indexes_once(self) -> CaseStore:
         """``ensure_indexes`` on this store's first use (deployments start before MongoDB may be

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import traceback
 from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,7 @@ from ray.exceptions import RayActorError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lexray.errors import LexRayError
+from lexray.redaction import redact_text
 from serve_app.logs import replica_logger
 
 logger = replica_logger(__name__)
@@ -85,7 +87,8 @@ def error_response(request: Request, status: int, code: str, message: str,
     body = {
         "error": {
             "code": code,
-            "message": message,
+            # No credential reaches a client, whatever an error's text quoted (a URI, a DSN).
+            "message": redact_text(message),
             "request_id": request_id_of(request),
             "timestamp": datetime.now(timezone.utc).isoformat(),
         }
@@ -116,7 +119,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PyMongoError)
     async def store_error(request: Request, exc: PyMongoError) -> JSONResponse:
-        logger.warning("MongoDB error on %s: %s", request.url.path, exc)
+        logger.warning("MongoDB error on %s: %s", request.url.path, redact_text(str(exc)))
         return error_response(request, 503, "store_unavailable", "the database is unavailable")
 
     @app.exception_handler(Exception)
@@ -132,5 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(request, 503, "service_unavailable",
                                   "the service restarted while handling the request; retry",
                                   {"Retry-After": "1"})
-        logger.exception("unhandled error on %s", request.url.path)
+        # The traceback as text, redacted: driver errors quote URIs with their passwords.
+        logger.error("unhandled error on %s: %s", request.url.path,
+                     redact_text("".join(traceback.format_exception(exc)).rstrip()))
         return error_response(request, 500, "internal_error", "internal server error")

@@ -7,6 +7,7 @@ forwards each request to the deployment of its concern through a DeploymentHandl
 
 import asyncio
 import json
+import time
 from typing import Annotated, TypeVar
 
 import ray
@@ -27,6 +28,7 @@ from generation.openai_format import (
     text_completion,
 )
 from lexray.errors import LexRayError
+from lexray.redaction import redact_text
 from lexray.settings import Settings
 from lexray.store import CaseStore
 from serve_app.auth import KeyRing
@@ -61,6 +63,7 @@ from serve_app.schemas import (
     MetadataValuesResponse,
     ModelList,
     NewSessionResponse,
+    PublicHealthResponse,
     QuestionRequest,
     QuestionSetResponse,
     QuestionTypesResponse,
@@ -222,7 +225,10 @@ class Gateway:
         self.chat = chat
         self.llm = llm
         self.store = CaseStore(self.settings.mongodb.model_copy(update={"timeout_ms": 2000}))
-        key_ring = KeyRing.from_settings(self.settings.api)
+        key_ring = KeyRing.of(self.settings)
+        self.auth_enabled = key_ring.auth_enabled
+        self._health_lock = asyncio.Lock()
+        self._health_checked: tuple[float, dict] | None = None
         if key_ring.auth_enabled and not key_ring.hashes_to_tenant:
             logger.warning("auth is enabled but no API keys are configured (LEXRAY_API_KEYS): "
                            "every protected route answers 401")
@@ -242,38 +248,75 @@ class Gateway:
     async def live(self) -> dict:
         return {"status": "alive"}
 
-    @app.get("/health", response_model=HealthResponse)
+    @app.get("/health", response_model=PublicHealthResponse, responses={429: {"model": ErrorResponse}})
     async def health(self) -> dict:
+        """Each component's status and nothing more (public: no hosts, counts, models or error
+        text; operators read those on GET /api/v1/operator/health, and in the logs)."""
+        report = await self._cached_health()
+        return {"status": report["status"], "version": VERSION,
+                "components": {name: {"status": component["status"]}
+                               for name, component in report["components"].items()}}
+
+    @app.get("/health/ready", responses={503: {"model": ErrorResponse}, 429: {"model": ErrorResponse}})
+    async def ready(self, request: Request):
+        components = (await self._cached_health())["components"]
+        down = [name for name in ("mongodb", "index") if components[name]["status"] != "healthy"]
+        if not down:
+            return {"status": "ready"}
+        return error_response(request, 503, "service_unavailable", f"not ready: {' and '.join(down)} unavailable")
+
+    @app.get("/api/v1/operator/health", response_model=HealthResponse,
+             responses={**ERRORS, 403: {"model": ErrorResponse}})
+    async def operator_health(self, request: Request) -> dict:
+        """The components' detail (node and CPU counts, vectors, model, error text with
+        credentials masked), checked now; for the tenants in ``api.operator_tenants`` (any caller
+        when auth is off)."""
+        tenant = principal_of(request).tenant
+        if self.auth_enabled and tenant not in self.settings.api.operator_tenants:
+            raise ApiError("forbidden", "this route is for operators (api.operator_tenants)")
+        return await self._check_health()
+
+    async def _cached_health(self) -> dict:
+        """The last check when younger than ``api.health_cache_s``, else a new one; concurrent
+        requests wait for the one check in flight instead of each asking every backend."""
+        async with self._health_lock:
+            if self._health_checked is not None:
+                checked_at, report = self._health_checked
+                if time.monotonic() - checked_at < self.settings.api.health_cache_s:
+                    return report
+            report = await self._check_health()
+            self._health_checked = (time.monotonic(), report)
+            return report
+
+    async def _check_health(self) -> dict:
         components = dict(zip(
             ("mongodb", "ray", "index", "llm"),
             await asyncio.gather(self._mongo_health(), self._ray_health(), self._index_health(),
                                  self._llm_health()),
             strict=True,
         ))
+        for name, component in components.items():
+            component["detail"] = redact_text(component["detail"])
+            if component["status"] != "healthy":
+                logger.warning("health: %s unhealthy: %s", name, component["detail"])
         healthy = all(c["status"] == "healthy" for c in components.values())
         return {"status": "healthy" if healthy else "degraded", "version": VERSION, "components": components}
-
-    @app.get("/health/ready", responses={503: {"model": ErrorResponse}})
-    async def ready(self, request: Request):
-        mongo, index = await asyncio.gather(self._mongo_health(), self._index_health())
-        if mongo["status"] == index["status"] == "healthy":
-            return {"status": "ready"}
-        return error_response(request, 503, "service_unavailable",
-                              f"not ready: mongodb {mongo['detail']}; index {index['detail']}")
 
     async def _mongo_health(self) -> dict:
         try:
             await asyncio.to_thread(self.store.ping)
             return {"status": "healthy", "detail": "ping ok"}
         except Exception as exc:  # noqa: BLE001
-            return {"status": "unhealthy", "detail": str(exc)[:200]}
+            # Masked before cutting: a cut could leave a password without its '@'.
+            return {"status": "unhealthy", "detail": redact_text(str(exc))[:500]}
 
     async def _ray_health(self) -> dict:
         try:
-            cpus = ray.cluster_resources().get("CPU", 0)
-            return {"status": "healthy", "detail": f"{len(ray.nodes())} node(s), {cpus:g} CPU"}
+            # Both ask the GCS synchronously: off the event loop.
+            cpus, nodes = await asyncio.to_thread(lambda: (ray.cluster_resources().get("CPU", 0), len(ray.nodes())))
+            return {"status": "healthy", "detail": f"{nodes} node(s), {cpus:g} CPU"}
         except Exception as exc:  # noqa: BLE001
-            return {"status": "unhealthy", "detail": str(exc)[:200]}
+            return {"status": "unhealthy", "detail": redact_text(str(exc))[:200]}
 
     async def _index_health(self) -> dict:
         try:

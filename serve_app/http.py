@@ -1,16 +1,23 @@
 """Cross-cutting HTTP behaviour of the gateway: request ids, timing, security headers, API-key
-auth with tenants, shared rate limits, body-size limits, GZip, CORS and trusted hosts."""
+auth with tenants, shared rate limits (per key; per client address for failed logins and
+health checks), body-size limits counted as the body streams in, GZip, CORS and trusted hosts."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
+from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lexray.errors import LexRayError
 from lexray.settings import ApiSettings
@@ -20,8 +27,10 @@ from serve_app.rate_limit import rate_limit_headers
 
 PUBLIC_PATHS = {"/", "/health", "/health/ready", "/health/live", "/docs", "/docs/oauth2-redirect",
                 "/redoc", "/openapi.json"}
-UPLOAD_PATHS = {"/api/v1/ingestion/upload", "/api/v1/retrieval/similar",
-                "/api/v1/summarization/summarize-uploaded"}
+# Public but not free: each asks MongoDB, Ray and the index (limited per client address).
+HEALTH_PATHS = {"/health", "/health/ready"}
+# Multipart framing (boundaries, part headers, form fields) on top of the file itself.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 RATE_WINDOW_S = 60.0
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -42,8 +51,88 @@ def principal_of(request: Request) -> Principal:
     return request.state.principal
 
 
+def upload_paths(app: FastAPI) -> frozenset[str]:
+    """Paths whose POST takes a multipart form, read from the routes' own OpenAPI (a ``File``
+    parameter or an ``openapi_extra`` request body): they get the upload size limit and the
+    upload rate limit, and a new upload route cannot be forgotten here."""
+    spec = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    return frozenset(
+        path for path, operations in spec.get("paths", {}).items()
+        if "multipart/form-data" in operations.get("post", {}).get("requestBody", {}).get("content", {}))
+
+
+def body_limit(path: str, api: ApiSettings, uploads: frozenset[str]) -> int:
+    """Most request body bytes a route accepts: an upload's file plus its form's framing, else
+    ``api.max_body_bytes``."""
+    return api.max_upload_bytes + MULTIPART_OVERHEAD_BYTES if path in uploads else api.max_body_bytes
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a body passes its limit; FastAPI re-raises HTTPExceptions
+    from body parsing, so it reaches the error handlers as a 413 in the one error shape."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than {limit} bytes")
+
+
+class BodySizeLimit:
+    """Pure ASGI middleware: counts request body bytes as they arrive, whatever the framing
+    (a chunked body declares no length), and stops reading at the route's limit with a 413.
+    Whoever reads the body (FastAPI's JSON parsing, a form parser, an endpoint) sees the
+    ``BodyTooLarge`` instead of the bytes past the limit; nothing past it is held."""
+
+    def __init__(self, app: ASGIApp, limit_of: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_of = limit_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_of(scope["path"])
+        received = 0
+        response_started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except BodyTooLarge as exc:
+            # Only when no handler turned it into a response (a body read outside FastAPI's).
+            if response_started:
+                raise
+            await _send_too_large(scope, send, str(exc.detail))
+
+
+async def _send_too_large(scope: Scope, send: Send, message: str) -> None:
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
+    sent_id = headers.get("x-request-id", "")
+    body = json.dumps({"error": {"code": "payload_too_large", "message": message,
+                                 "request_id": sent_id if _REQUEST_ID.match(sent_id) else "",
+                                 "timestamp": datetime.now(timezone.utc).isoformat()}}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close"),
+                            *((name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def install_http_layer(app: FastAPI, api: ApiSettings, key_ring: KeyRing, rate_limiter) -> None:
     """Add the middleware stack; ``rate_limiter`` is a RateLimiterActor handle."""
+    uploads = upload_paths(app)
+    app.state.upload_paths = uploads
 
     @app.middleware("http")
     async def request_context(request: Request, call_next):
@@ -52,20 +141,24 @@ def install_http_layer(app: FastAPI, api: ApiSettings, key_ring: KeyRing, rate_l
         request.state.request_id = sent_id if _REQUEST_ID.match(sent_id) else uuid.uuid4().hex
         extra_headers: dict[str, str] = {}
         try:
-            if request.url.path not in PUBLIC_PATHS:
-                request.state.principal = key_ring.tenant_for(request.headers.get("authorization"))
-                decision = await _hit_rate_limit(request, api, rate_limiter)
+            path = request.url.path
+            if path not in PUBLIC_PATHS:
+                request.state.principal = await _authenticate(request, api, key_ring, rate_limiter)
+                decision = await _hit_rate_limit(request, api, rate_limiter, uploads, key_ring.auth_enabled)
                 extra_headers = rate_limit_headers(decision)
                 if not decision.allowed:
                     raise _RateLimited(extra_headers)
-                _check_declared_size(request, api)
+                _check_declared_size(request, body_limit(path, api, uploads))
             else:
                 request.state.principal = Principal(key_ring.default_tenant, ANONYMOUS_KEY_ID)
+                if path in HEALTH_PATHS:
+                    decision = await rate_limiter.hit.remote(
+                        f"health:ip:{_client_host(request)}", api.health_rate_limit_per_minute, RATE_WINDOW_S)
+                    if not decision.allowed:
+                        raise _RateLimited(rate_limit_headers(decision))
             response = await call_next(request)
         except _RateLimited as limited:
-            response = error_response(request, 429, "rate_limited",
-                                      "rate limit exceeded; retry after the Retry-After seconds",
-                                      limited.headers)
+            response = error_response(request, 429, "rate_limited", limited.message, limited.headers)
         except AuthError as exc:
             response = error_response(request, 401, exc.code, exc.message,
                                       {"WWW-Authenticate": 'Bearer realm="lexray"'})
@@ -86,35 +179,57 @@ def install_http_layer(app: FastAPI, api: ApiSettings, key_ring: KeyRing, rate_l
                            allow_headers=["*"], expose_headers=["X-Request-ID", "X-Process-Time"])
     if "*" not in api.trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=api.trusted_hosts)
+    # Outermost, so every reader of the body, middleware or route, reads through the count.
+    app.add_middleware(BodySizeLimit, limit_of=lambda path: body_limit(path, api, uploads))
 
 
 class _RateLimited(Exception):
-    def __init__(self, headers: dict[str, str]) -> None:
-        super().__init__("rate limited")
+    def __init__(self, headers: dict[str, str],
+                 message: str = "rate limit exceeded; retry after the Retry-After seconds") -> None:
+        super().__init__(message)
         self.headers = headers
+        self.message = message
 
 
-async def _hit_rate_limit(request: Request, api: ApiSettings, rate_limiter):
+def _failed_auth_bucket(request: Request, api: ApiSettings) -> tuple[str, int, float]:
+    return f"auth-failures:ip:{_client_host(request)}", api.failed_auth_per_minute, RATE_WINDOW_S
+
+
+async def _authenticate(request: Request, api: ApiSettings, key_ring: KeyRing, rate_limiter) -> Principal:
+    """The caller, or AuthError; a failed attempt counts against the client address, and an
+    address over ``api.failed_auth_per_minute`` gets 429 (for any key, see ``_hit_rate_limit``)."""
+    try:
+        return key_ring.tenant_for(request.headers.get("authorization"))
+    except AuthError:
+        decision = await rate_limiter.hit.remote(*_failed_auth_bucket(request, api))
+        if not decision.allowed:
+            raise _RateLimited(rate_limit_headers(decision), "too many failed authentication attempts from "
+                               "this address; retry after the Retry-After seconds") from None
+        raise
+
+
+async def _hit_rate_limit(request: Request, api: ApiSettings, rate_limiter, uploads: frozenset[str],
+                          auth_enabled: bool):
     principal: Principal = request.state.principal
     # Without keys, callers are told apart by address.
     who = principal.key_id if principal.key_id != ANONYMOUS_KEY_ID else f"ip:{_client_host(request)}"
-    if request.url.path in UPLOAD_PATHS and request.method == "POST":
-        return await rate_limiter.hit.remote(f"upload:{who}", api.upload_rate_limit_per_minute, RATE_WINDOW_S)
-    return await rate_limiter.hit.remote(f"api:{who}", api.rate_limit_per_minute, RATE_WINDOW_S)
+    # An address that used up its failed attempts is refused even with a valid key, so guessing
+    # cannot go on at full speed until a guess succeeds; one actor call either way.
+    unless_full = _failed_auth_bucket(request, api) if auth_enabled else None
+    if request.url.path in uploads and request.method == "POST":
+        bucket, limit = f"upload:{who}", api.upload_rate_limit_per_minute
+    else:
+        bucket, limit = f"api:{who}", api.rate_limit_per_minute
+    return await rate_limiter.hit.remote(bucket, limit, RATE_WINDOW_S, unless_full)
 
 
 def _client_host(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _check_declared_size(request: Request, api: ApiSettings) -> None:
-    """Refuse an oversized upload from its Content-Length, before reading the body."""
+def _check_declared_size(request: Request, limit: int) -> None:
+    """Refuse an oversized body from its Content-Length, before reading it (``BodySizeLimit``
+    counts the bytes of bodies that declare no length, or a false one)."""
     declared = request.headers.get("content-length")
-    if not (declared and declared.isdigit()):
-        return
-    if request.url.path in UPLOAD_PATHS:
-        # Multipart framing adds a little; the file itself is checked again once read.
-        if int(declared) > api.max_upload_bytes + 64 * 1024:
-            raise LexRayError(f"upload larger than {api.max_upload_bytes} bytes", code="payload_too_large")
-    elif int(declared) > api.max_body_bytes:
-        raise LexRayError(f"request body larger than {api.max_body_bytes} bytes", code="payload_too_large")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise LexRayError(f"request body larger than {limit} bytes", code="payload_too_large")

@@ -75,9 +75,10 @@ class Questions:
                               tenant_id: str) -> dict:
         """Questions about a PDF read as ingestion reads it; stored only with ``form.store``."""
         check_count(form.num_questions, self.settings.questions)
-        await asyncio.to_thread(validate_pdf, pdf_bytes, self.settings)
-        case_text = await asyncio.to_thread(
-            extract_case_text, pdf_bytes, self.settings, ray_ocr_runner(self.settings))
+        # Read while the request waits: the page cap and time limit of api.sync_pdf_*.
+        bounded = self.settings.for_request_pdf()
+        await asyncio.to_thread(validate_pdf, pdf_bytes, bounded)
+        case_text = await asyncio.to_thread(extract_case_text, pdf_bytes, bounded, ray_ocr_runner(bounded))
         record = await self._generate(
             case_text.cleaned_content, case_text.page_spans, form, form.question_type, origin="upload",
             document_hash=sha256_hex(pdf_bytes), filename=display_name(filename))

@@ -1,4 +1,5 @@
-"""Per-key request limits shared by all Serve replicas.
+"""Request limits shared by all Serve replicas: per key, per client address (failed logins,
+health checks).
 
 ``SlidingWindowLimiter`` is the pure core; ``RateLimiterActor`` is the Ray shell that every
 replica of the gateway calls, so a key's budget is the same whichever replica serves it.
@@ -98,6 +99,21 @@ class SlidingWindowLimiter:
 
     def hit(self, bucket: str, limit: int, window_s: float, now: float | None = None) -> RateDecision:
         """Count one request against ``bucket`` if it fits under ``limit`` per ``window_s``."""
+        return self._decide(bucket, limit, window_s, now, count=True)
+
+    def peek(self, bucket: str, limit: int, window_s: float, now: float | None = None) -> RateDecision:
+        """What ``hit`` would answer now, counting nothing (a bucket that is full blocks).
+
+        >>> limiter = SlidingWindowLimiter()
+        >>> limiter.peek("k1", limit=1, window_s=10, now=0).allowed, len(limiter)
+        (True, 0)
+        >>> _ = limiter.hit("k1", limit=1, window_s=10, now=0.0)
+        >>> limiter.peek("k1", limit=1, window_s=10, now=5.0)
+        RateDecision(allowed=False, limit=1, remaining=0, reset_s=5.0, retry_after_s=5.0)
+        """
+        return self._decide(bucket, limit, window_s, now, count=False)
+
+    def _decide(self, bucket: str, limit: int, window_s: float, now: float | None, *, count: bool) -> RateDecision:
         if limit < 1 or window_s <= 0:
             raise ValueError("limit must be >= 1 and window_s > 0")
         # Time never runs backwards for the limiter, so each log stays sorted.
@@ -105,13 +121,13 @@ class SlidingWindowLimiter:
         self._latest_now = now
         self._sweep_if_due(now)
 
-        log = self._logs.setdefault(bucket, _HitLog())
+        log = self._logs.setdefault(bucket, _HitLog()) if count else self._logs.get(bucket, _HitLog())
         log.window_s = window_s
         hit_times = log.hit_times
         while hit_times and hit_times[0] <= now - window_s:
             hit_times.popleft()
         allowed = len(hit_times) < limit
-        if allowed:
+        if allowed and count:
             hit_times.append(now)
         counted = len(hit_times)
         # Denied means counted >= limit: one more fits once the (counted - limit + 1)th oldest leaves.
@@ -120,7 +136,7 @@ class SlidingWindowLimiter:
             allowed=allowed,
             limit=limit,
             remaining=max(limit - counted, 0),
-            reset_s=hit_times[0] + window_s - now,
+            reset_s=hit_times[0] + window_s - now if hit_times else window_s,
             retry_after_s=retry_after_s,
         )
 
@@ -150,7 +166,15 @@ class RateLimiterActor:
     def __init__(self) -> None:
         self._limiter = SlidingWindowLimiter()
 
-    def hit(self, bucket: str, limit: int, window_s: float) -> RateDecision:
+    def hit(self, bucket: str, limit: int, window_s: float,
+            unless_full: tuple[str, int, float] | None = None) -> RateDecision:
+        """Count one request against ``bucket``; but when the bucket ``unless_full`` names
+        (``(bucket, limit, window_s)``, e.g. an address's failed logins) is full, answer its
+        refusal and count nothing. One actor call either way."""
+        if unless_full is not None:
+            blocked = self._limiter.peek(*unless_full)
+            if not blocked.allowed:
+                return blocked
         return self._limiter.hit(bucket, limit, window_s)
 
     def bucket_count(self) -> int:

@@ -114,8 +114,10 @@ class Retrieval:
     ) -> dict:
         """Cases like an uploaded PDF, read as ingestion reads it but not stored."""
         options = options or SearchOptions()
-        validate_pdf(pdf_bytes, self.settings)
-        case_text = extract_case_text(pdf_bytes, self.settings, ray_ocr_runner(self.settings))
+        # Read while the request waits: the page cap and time limit of api.sync_pdf_*.
+        bounded = self.settings.for_request_pdf()
+        validate_pdf(pdf_bytes, bounded)
+        case_text = extract_case_text(pdf_bytes, bounded, ray_ocr_runner(bounded))
         passages = query_passages(case_text.cleaned_content, self.settings.chunk).limited(
             lambda items: spread(items, MAX_SIMILAR_PASSAGES))
         results = self._search_passages(passages, tenant_id, options)

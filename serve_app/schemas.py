@@ -104,6 +104,18 @@ class HealthResponse(BaseModel):
     components: dict[str, ComponentHealth]
 
 
+class ComponentStatus(BaseModel):
+    status: Literal["healthy", "unhealthy"]
+
+
+class PublicHealthResponse(BaseModel):
+    """``GET /health``: statuses only; the detail is on ``GET /api/v1/operator/health``."""
+
+    status: Literal["healthy", "degraded"]
+    version: str
+    components: dict[str, ComponentStatus]
+
+
 class RootResponse(BaseModel):
     name: str
     version: str

@@ -75,9 +75,10 @@ class Summarization:
     async def summarize_upload(self, pdf_bytes: bytes, filename: str, form: SummarizeUploadForm,
                                tenant_id: str) -> dict:
         """Summaries of a PDF read as ingestion reads it; stored only with ``form.store``."""
-        await asyncio.to_thread(validate_pdf, pdf_bytes, self.settings)
-        case_text = await asyncio.to_thread(
-            extract_case_text, pdf_bytes, self.settings, ray_ocr_runner(self.settings))
+        # Read while the request waits: the page cap and time limit of api.sync_pdf_*.
+        bounded = self.settings.for_request_pdf()
+        await asyncio.to_thread(validate_pdf, pdf_bytes, bounded)
+        case_text = await asyncio.to_thread(extract_case_text, pdf_bytes, bounded, ray_ocr_runner(bounded))
         sections = await asyncio.to_thread(detect_sections, case_text.cleaned_content, case_text.page_spans)
         record = await self._summarize(
             case_text.cleaned_content, form, sections=sections, page_spans=case_text.page_spans,

@@ -36,6 +36,7 @@ def app_settings(name: str, mongo_uri: str, data_dir: Path, keys: dict[str, str]
     api = {"auth_enabled": True, "app_name": f"lexray-{name}-{unique}",
            "keys": ",".join(f"{key}:{tenant}" for tenant, key in keys.items()),
            "rate_limit_per_minute": 10_000, "upload_rate_limit_per_minute": 1_000,
+           "failed_auth_per_minute": 10_000, "health_rate_limit_per_minute": 10_000, "health_cache_s": 0,
            **overrides.pop("api", {})}
     return Settings(
         data_dir=data_dir,

@@ -23,7 +23,7 @@ from tests.conftest import wait_until
 from tests.deployed_app import assert_error, deployed_app, wait_indexed
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
-KEYS = {"ops": "ops-key-" + uuid.uuid4().hex[:12]}
+KEYS = {"ops": "ops-key-" + uuid.uuid4().hex}
 HEADERS = {"Authorization": f"Bearer {KEYS['ops']}"}
 STORE_TIMEOUT_MS = 1500
 # A request to a deployment whose database is gone waits at most a few store timeouts.

@@ -147,6 +147,32 @@ def test_rate_limited_error_carries_code_and_headers():
     assert "retry in 10 s" in str(error)
 
 
+def test_peek_counts_nothing_and_sees_a_full_bucket():
+    limiter = SlidingWindowLimiter()
+    assert limiter.peek("fails", limit=2, window_s=60, now=0.0).allowed and len(limiter) == 0
+    for now in (1.0, 2.0):
+        assert limiter.hit("fails", limit=2, window_s=60, now=now).allowed
+    for _ in range(3):  # peeking again and again changes nothing
+        blocked = limiter.peek("fails", limit=2, window_s=60, now=10.0)
+        assert not blocked.allowed and blocked.retry_after_s == pytest.approx(51.0)
+    assert limiter.peek("fails", limit=2, window_s=60, now=61.5).allowed
+
+
+@pytest.mark.integration
+def test_a_full_bucket_blocks_hits_on_another(ray_address):
+    limiter = get_rate_limiter(f"lexray-rate-limit-{uuid.uuid4().hex[:10]}", "lexray-tests")
+    failures = ("auth-failures:ip:10.0.0.1", 2, 60.0)
+    try:
+        assert ray.get(limiter.hit.remote("api:key-1", 100, 60.0, failures)).allowed
+        assert all(ray.get(limiter.hit.remote(*failures)).allowed for _ in range(2))
+        blocked = ray.get(limiter.hit.remote("api:key-1", 100, 60.0, failures))
+        assert not blocked.allowed and blocked.limit == 2
+        # The refused request was not counted against the key.
+        assert ray.get(limiter.hit.remote("api:key-1", 100, 60.0)).remaining == 98
+    finally:
+        ray.kill(limiter, no_restart=True)
+
+
 @pytest.mark.integration
 def test_actor_is_shared_by_handles_with_the_same_name(ray_address):
     name = f"lexray-rate-limit-{uuid.uuid4().hex[:10]}"
