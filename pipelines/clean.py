@@ -68,9 +68,14 @@ ROMAN_OR_LETTER = re.compile(r"^(?:[IVXLC]{1,6}|[A-Z])$")
 BRACKETED_LINE = re.compile(r"^\[[^\]]*\]$")
 # "..., Dowd, J." ends a list of judges although "J." is an abbreviation.
 JUDGE_TITLE_END = re.compile(r",\s*(?:P\.\s?J|C\.\s?J|J|JJ)\.$")
-SENTENCE_END = re.compile(r"[.?!:][\"”’')\]]*$")
+# What may follow a sentence's final mark: "clear.)" / "so.”" (see ``_ends_sentence``).
+SENTENCE_CLOSERS = "\"”’')]"
+SENTENCE_MARKS = ".?!:"
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-TRAILING_WORD = re.compile(r"([\w’'-]*\w)$")
+# Characters of a word broken at a line end ("O'Neill-Smi-"), and the most of them looked at:
+# a longer run is no word, and scanning it back on every line made one long paragraph quadratic.
+WORD_CHARACTERS = re.compile(r"[\w’'-]")
+MAX_WORD_CHARS = 100
 LEADING_LETTERS = re.compile(r"^[^\W\d_]+")
 
 # Words after which a line still continues (a period here is not a sentence end).
@@ -296,21 +301,25 @@ def _vocabulary(pages_lines: list[list[str]]) -> set[str]:
 
 
 def _merge_lone_enumerators(lines: list[str]) -> list[str]:
-    """Put an enumerator alone on its line ("1.", "(a)", "¶ 2") in front of the next text line."""
+    """Put an enumerator alone on its line ("1.", "(a)", "¶ 2") in front of the next text line.
+
+    >>> _merge_lone_enumerators(["1.", "", "(a)", "The text.", "2."])
+    ['1. (a) The text.', '2.']
+    """
     merged: list[str] = []
-    pending = ""
+    pending: list[str] = []  # joined once: appending to one string made "1.\n" * n quadratic
     for line in lines:
         if not line:
             if not pending:
                 merged.append(line)
             continue
         if LONE_ENUMERATOR.match(line):
-            pending = f"{pending} {line}".strip()
+            pending.append(line)
             continue
-        merged.append(f"{pending} {line}".strip() if pending else line)
-        pending = ""
+        merged.append(" ".join([*pending, line]) if pending else line)
+        pending = []
     if pending:
-        merged.append(pending)
+        merged.append(" ".join(pending))
     return merged
 
 
@@ -323,7 +332,9 @@ def _typical_width(lines: list[str]) -> int:
 
 
 def _ends_sentence(line: str) -> bool:
-    if not SENTENCE_END.search(line):
+    # A mark of SENTENCE_MARKS and then only closers: a "[.?!:][closers]*$" regex, searched, was
+    # retried from every mark of a long run of them.
+    if line.rstrip(SENTENCE_CLOSERS)[-1:] not in tuple(SENTENCE_MARKS):
         return False
     if JUDGE_TITLE_END.search(line):
         return True
@@ -396,19 +407,56 @@ def _keep_line_end_hyphen(left: str, right: str, vocabulary: set[str]) -> bool:
     return "-" in left or left[-1].isdigit()
 
 
-def _join_wrapped(paragraph: str, line: str, vocabulary: set[str]) -> str:
-    """Join the next wrapped line onto a paragraph, mending a word broken at the line end."""
-    if paragraph.endswith(("-", SOFT_HYPHEN)) and not paragraph.endswith((" -", "--")):
-        head = paragraph[:-1]
-        left_match = TRAILING_WORD.search(head)
+def _join_wrapped(parts: list[str], line: str, vocabulary: set[str]) -> None:
+    """Join the next wrapped line onto a paragraph (``"".join(parts)``, lines non-empty), mending
+    a word broken at the line end. The paragraph stays in parts: rebuilding one string for every
+    line made a long paragraph quadratic.
+
+    >>> parts = ["The court's juris-"]
+    >>> _join_wrapped(parts, "diction is", {"jurisdiction"}); _join_wrapped(parts, "clear.", set())
+    >>> "".join(parts)
+    "The court's jurisdiction is clear."
+    """
+    ending = _ending(parts, 2)
+    if ending.endswith(("-", SOFT_HYPHEN)) and not ending.endswith((" -", "--")):
+        parts[-1] = parts[-1][:-1]
+        if not parts[-1]:
+            parts.pop()
+        left = _trailing_word(parts)
         right_match = LEADING_LETTERS.match(line)
         right = right_match.group(0) if right_match else ""
-        if left_match and not _keep_line_end_hyphen(left_match.group(1), right, vocabulary):
-            return head + line
-        return head + "-" + line
-    if paragraph.endswith(("—", "–")) and not paragraph.endswith((" —", " –")):
-        return paragraph + line
-    return f"{paragraph} {line}"
+        if left and not _keep_line_end_hyphen(left, right, vocabulary):
+            parts.append(line)
+        else:
+            parts.append("-" + line)
+    elif ending.endswith(("—", "–")) and not ending.endswith((" —", " –")):
+        parts.append(line)
+    else:
+        parts.append(" " + line)
+
+
+def _ending(parts: list[str], count: int) -> str:
+    """The last ``count`` characters of ``"".join(parts)``."""
+    taken: list[str] = []
+    length = 0
+    for part in reversed(parts):
+        taken.append(part[-(count - length):])
+        length += len(taken[-1])
+        if length >= count:
+            break
+    return "".join(reversed(taken))
+
+
+def _trailing_word(parts: list[str]) -> str:
+    """The word ``"".join(parts)`` ends with (letters, digits, ', ’, -; ending in a letter or
+    digit), "" if none; at most its last ``MAX_WORD_CHARS`` characters."""
+    ending = _ending(parts, MAX_WORD_CHARS)
+    if not ending or not WORD_CHARACTERS.match(ending[-1]) or ending[-1] in "’'-":
+        return ""
+    start = len(ending)
+    while start > 0 and WORD_CHARACTERS.match(ending[start - 1]):
+        start -= 1
+    return ending[start:]
 
 
 def _breaks_between(previous: str, line: str, width: int) -> bool:
@@ -426,14 +474,14 @@ def _unwrap(lines: list[str], vocabulary: set[str]) -> str:
     lines = _merge_lone_enumerators(lines)
     width = _typical_width(lines)
     paragraphs: list[str] = []
-    paragraph = ""
+    paragraph: list[str] = []  # pieces of the paragraph being built (see _join_wrapped)
     previous: str | None = None
     previous_is_heading = False
     for index, line in enumerate(lines):
         if not line:
             if paragraph:
-                paragraphs.append(paragraph)
-            paragraph, previous, previous_is_heading = "", None, False
+                paragraphs.append("".join(paragraph))
+            paragraph, previous, previous_is_heading = [], None, False
             continue
         following = lines[index + 1] if index + 1 < len(lines) else None
         is_heading = _looks_like_heading(line, previous, previous_is_heading, following, width)
@@ -445,12 +493,12 @@ def _unwrap(lines: list[str], vocabulary: set[str]) -> str:
         )
         if starts_new:
             if paragraph:
-                paragraphs.append(paragraph)
-            paragraph = line
+                paragraphs.append("".join(paragraph))
+            paragraph = [line]
         else:
-            paragraph = _join_wrapped(paragraph, line, vocabulary)
+            _join_wrapped(paragraph, line, vocabulary)
         previous, previous_is_heading = line, is_heading
     if paragraph:
-        paragraphs.append(paragraph)
+        paragraphs.append("".join(paragraph))
     # A soft hyphen left at a paragraph end has no partner line; it was never visible.
     return "\n\n".join(paragraph.replace(SOFT_HYPHEN, "") for paragraph in paragraphs)

@@ -120,8 +120,11 @@ ROLE_WORD = (
     r"(?:cross[- ])?(?:plaintiffs?|petitioners?|appellants?|appellees?|respondents?|defendants?"
     r"|movants?|claimants?|intervenors?|relators?|complainants?|counter-defendants?|counter-claimants?)"
 )
-ROLE_LABEL = re.compile(rf"^(?:{ROLE_WORD}(?:\s*(?:[,/&—–-]|and)\s*)*)+[.,;]?$", re.I)
-ROLE_SUFFIX = re.compile(rf"[\s,]+(?:{ROLE_WORD}(?:\s*(?:[,/&—–-]|and)\s*)*)+[.,;]?$", re.I)
+# Possessive separators: with plain ones the spaces between "," could go to either side, and a
+# run like "plaintiffs , , , , x" was tried every way (exponential).
+ROLE_SEPARATORS = r"(?:\s*+(?:[,/&—–-]|and)\s*+)*+"
+ROLE_LABEL = re.compile(rf"^(?:{ROLE_WORD}{ROLE_SEPARATORS})+[.,;]?$", re.I)
+ROLE_SUFFIX = re.compile(rf"(?<![\s,])[\s,]++(?:{ROLE_WORD}{ROLE_SEPARATORS})+[.,;]?$", re.I)
 PLAINTIFF_ROLE = re.compile(r"plaintiff|petitioner|appellant|movant|claimant|relator|complainant", re.I)
 PARTY_SEPARATOR = re.compile(r"(?:^|\s)(?:v\.|vs\.|V\.|VS\.|versus|VERSUS|against)(?=\s|$)")
 # Caption pieces that are not party names: docket lines, the court below, dates, headings.
@@ -133,12 +136,14 @@ NOT_A_PARTY = re.compile(
     rf"|^{DATE}$",
 )
 COURT_WORDS = re.compile(r"\b(?:COURT|CIRCUIT|DIVISION|DISTRICT\s+OF|TERM)\b", re.I)
+# A match starts at the comma or where the whitespace before "in" starts, never inside that run
+# (from every space of a long run it was rescanned to the run's end).
 OFFICIAL_CAPACITY = re.compile(
-    r",?\s*in\s+(?:his|her|its|their)\s+(?:official|individual)(?:\s+and\s+(?:official|individual))?"
+    r"(?:,|(?<![\s,]))\s*+in\s+(?:his|her|its|their)\s+(?:official|individual)(?:\s+and\s+(?:official|individual))?"
     r"\s+capacit(?:y|ies)(?:\s+as\s+[^,;]+)?,?",
     re.I,
 )
-ET_AL = re.compile(r",?\s*\bet\s+al\.?", re.I)
+ET_AL = re.compile(r"(?:,|(?<![\s,]))\s*+\bet\s+al\.?", re.I)
 # A word's first letter, and any after an apostrophe or hyphen, but not after "." (".com").
 WORD_START = re.compile(r"(?:(?<![\w.])|(?<=['’\-]))[a-z]")
 ABBREVIATION_END = re.compile(r"(?:\b(?:Inc|Co|Corp|Ltd|Jr|Sr|Bros|Assn)|\b[A-Za-z])\.$", re.I)
@@ -168,11 +173,17 @@ COUNSEL_PART_END = re.compile(r"\s*,?\s*\b(?:were\s+|was\s+)?(?:on\s+(?:the\s+)?
 JUSTICE_DELIVERED = re.compile(
     r"\b(?:CHIEF\s+)?JUSTICE\s+(?P<name>[A-Z][A-Z’'\-]+)\s+(?:delivered|announced|filed|dissent|concurr)"
 )
+# Names are bounded ({2,40}): every start then costs a bounded scan, not one to the end of a
+# long run of capitals.
 JUSTICE_TITLED = re.compile(
-    r"\b(?P<name>[A-Z][A-Z’'\-]{2,}),\s+(?:C\.\s?J\.|J\.|JJ\.)(?:,)?\s+"
+    r"\b(?P<name>[A-Z][A-Z’'\-]{2,40}),\s+(?:C\.\s?J\.|J\.|JJ\.)(?:,)?\s+"
     r"(?:delivered|filed|announced|dissent|concurr|wrote|joined|took|and\b)"
 )
-JOINED_LIST = re.compile(r"(?P<names>(?:[A-Z][A-Z’'\-]{2,},?\s+(?:and\s+)?){2,})JJ\.,\s+(?:joined|concurr|dissent)")
+# Starts at a word's first capital only, at most 20 names of at most 41 letters: unbounded, every
+# word of a run of capitals started a scan to the run's end (quadratic: 16k chars took 1.2 s).
+JOINED_LIST = re.compile(
+    r"(?<![A-Z])(?P<names>(?:[A-Z][A-Z’'\-]{2,40},?\s++(?:and\s++)?){2,20})JJ\.,\s+(?:joined|concurr|dissent)"
+)
 AUTHOR_LINE = re.compile(
     r"(?m)^(?P<name>[A-Z][A-Z’'\-]{2,}),\s+(?:Chief\s+|Senior\s+)?"
     r"(?:Circuit\s+|District\s+|Magistrate\s+|Bankruptcy\s+|Associate\s+)?(?:Judge|Justice)\b"
@@ -184,11 +195,11 @@ SIGNED_JUDGE = re.compile(
     r"(?m)^(?P<name>[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][A-Za-z’'\-]+), (?:Presiding |Chief )?Judge\b"
 )
 SIGNATURE_BLOCK = re.compile(
-    r"(?m)^(?P<name>[A-Z][A-Z.’'\- ]{3,40}[A-Z])\s*\n+\s*(?:UNITED STATES|United States)\s+"
+    r"(?m)^(?P<name>[A-Z][A-Z.’'\- ]{3,40}[A-Z])[^\S\n]*+\n\s*+(?:UNITED STATES|United States)\s+"
     r"(?:DISTRICT|District|MAGISTRATE|Magistrate|BANKRUPTCY|Bankruptcy|CIRCUIT|Circuit)\s+(?:JUDGE|Judge)"
 )
 JUDGE_LINE = re.compile(
-    r"(?m)^(?:JUDGE|Judge|PRESIDING JUDGE|Presiding Judge)\s*:?\s+(?P<name>[A-Z][A-Za-z.’'\- ]{3,40}?)\.?$"
+    r"(?m)^(?:JUDGE|Judge|PRESIDING JUDGE|Presiding Judge)(?:\s*+:\s++|\s++)(?P<name>[A-Z][A-Za-z.’'\- ]{3,40}?)\.?$"
 )
 BEFORE_PANEL = re.compile(r"\bBefore:?\s+(?P<panel>[^\n]{3,300}\b(?:Judges?|Justices?|JJ?\.))")
 JUDGE_TITLES = re.compile(

@@ -79,11 +79,20 @@ def _alternation(abbreviations: tuple[str, ...]) -> str:
     return "|".join(_abbreviation_pattern(abbreviation) for abbreviation in ordered)
 
 
-_SECTION_NUMBER = r"\d+[A-Za-z]{0,2}(?:\.\d+)*(?:\([0-9A-Za-z]{1,4}\))*"
+# At most 8 "(a)" parts: every digit after "(" may start a reference, so an unbounded chain
+# "1(1)(1)(1)..." was rescanned to its end from each of them.
+_SECTION_NUMBER = r"\d+[A-Za-z]{0,2}(?:\.\d+)*(?:\([0-9A-Za-z]{1,4}\)){0,8}"
 _LIST_JOINER = r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|to|through|read\s+with)\s|&|/)\s*"
 # Atomic: a list is taken whole or not at all. Backtracking into it (to try shorter lists when
 # no statute name follows) made long lists of numbers cost seconds per chunk.
 _NUMBER_LIST = rf"(?>{_SECTION_NUMBER}(?:{_LIST_JOINER}{_SECTION_NUMBER})*)"
+# A list before a statute name ("302, 34 IPC") has no word before it, so it is tried from each of
+# its numbers: unbounded, "1, 1, 1, ..." was quadratic (a 25,000-character query took 42 s).
+# A longer list keeps its last numbers as the statute's, the first ones as plain numbers.
+_MAX_STATUTE_LIST_NUMBERS = 24
+_STATUTE_NUMBER_LIST = (
+    rf"(?>{_SECTION_NUMBER}(?:{_LIST_JOINER}{_SECTION_NUMBER}){{0,{_MAX_STATUTE_LIST_NUMBERS - 1}}})"
+)
 
 # One scan over the original text; at each position the first matching branch wins, so
 # longer or more specific forms come first (a citation's "U. S. 614" must not read as "S. 614").
@@ -91,17 +100,17 @@ _NUMBER_LIST = rf"(?>{_SECTION_NUMBER}(?:{_LIST_JOINER}{_SECTION_NUMBER})*)"
 LEGAL_REFERENCE = re.compile(
     rf"""
     (?<![\w.])(?=[\w(\[§])(?:
-      (?P<year_citation>[(\[](?P<yc_year>\d{{4}})[)\]]\s*(?P<yc_volume>\d{{1,4}})?\s*
+      (?P<year_citation>[(\[](?P<yc_year>\d{{4}})[)\]]\s*+(?P<yc_volume>\d{{1,4}})?\s*
         (?P<yc_reporter>{_alternation(_YEAR_REPORTERS)})\s+(?P<yc_page>\d{{1,6}})(?!\w))
     | (?P<air_citation>AIR\s+(?P<air_year>\d{{4}})\s+
         (?P<air_court>[A-Z][A-Za-z&]{{1,5}})\s+(?P<air_page>\d{{1,6}})(?!\w))
     | (?P<code_citation>(?P<code_title>\d{{1,3}})\s+
         (?P<code_name>{_abbreviation_pattern("U.S.C.A.")}|{_abbreviation_pattern("U.S.C.")}
             |{_abbreviation_pattern("C.F.R.")})
-        \s*(?:§§?|(?i:secs?\.|sections?))?\s*(?P<code_sections>{_NUMBER_LIST}))
+        \s*+(?:§§?|(?i:secs?\.|sections?))?\s*(?P<code_sections>{_NUMBER_LIST}))
     | (?P<citation>(?P<volume>\d{{1,4}})\s+
         (?P<reporter>{_alternation(_REPORTERS)})(?![A-Za-z])\s*(?P<page>\d{{1,6}})(?!\w))
-    | (?P<statute_section>(?P<ss_numbers>{_NUMBER_LIST})\s+
+    | (?P<statute_section>(?P<ss_numbers>{_STATUTE_NUMBER_LIST})\s+
         (?P<ss_statute>{_alternation(_STATUTES)})(?![A-Za-z]))
     | (?:(?i:sections?|secs?\.|ss?\.)|§§?)\s*(?P<sections>{_NUMBER_LIST})
     | (?i:articles?|arts?\.)\s*(?P<articles>{_NUMBER_LIST})
