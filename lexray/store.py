@@ -17,9 +17,10 @@ import gridfs
 import numpy as np
 import pymongo
 from bson import Binary
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from bson import ObjectId
+from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure, PyMongoError
 
-from lexray.errors import StoreUnavailableError
+from lexray.errors import LexRayError, StoreUnavailableError
 from lexray.redaction import redact_text, redact_uri
 from lexray.models import (
     DEFAULT_TENANT,
@@ -39,6 +40,14 @@ JOBS = "ingest_jobs"
 SUMMARIES = "summaries"
 QUESTIONS = "questions"
 CHAT_SESSIONS = "chat_sessions"
+AUDIT_LOG = "audit_log"
+ERASURES = "erasures"
+# Keep case ids by design: the audit trail and the erasure receipts (never a case's text).
+CASE_ID_RECORDS = {AUDIT_LOG, ERASURES}
+# What an erased case's citation in a stored chat message becomes, and the answer that cited it.
+ERASED_CITATION = {"case_id": None, "erased": True, "title": None, "page": None, "pages": [],
+                   "char_start": 0, "char_end": 0, "chunk_id": "", "snippet": ""}
+ERASED_ANSWER = "[This answer cited a case that has since been erased.]"
 
 # A case in one of these states was interrupted mid-way (e.g. a killed job): resume it.
 INCOMPLETE_STATUSES = {
@@ -47,6 +56,13 @@ INCOMPLETE_STATUSES = {
     ProcessingStatus.OCR_COMPLETE.value,
     ProcessingStatus.EMBEDDING_COMPLETE.value,
 }
+
+
+class CaseErasedError(LexRayError):
+    """The case was erased (or never existed) while a worker was still processing it: its
+    results must not be written, or they would bring the erased case back."""
+
+    code = "case_erased"
 
 
 @dataclass(frozen=True)
@@ -167,6 +183,28 @@ class CaseStore:
         self.db[QUESTIONS].create_index([("tenant_id", 1), ("case_id", 1), ("created_at", -1)])
         self.db[CHAT_SESSIONS].create_index("session_id", unique=True)
         self.db[CHAT_SESSIONS].create_index([("tenant_id", 1), ("updated_at", -1)])
+        self.db[ERASURES].create_index("case_id", unique=True)
+        self.db[ERASURES].create_index([("tenant_id", 1), ("erased_at", -1)])
+        self._ensure_upload_index()
+
+    def _ensure_upload_index(self) -> None:
+        """Uploaded bytes are unique per (tenant, sha256): the index both finds them and makes a
+        concurrent second copy fail (``save_upload``). Copies stored before it existed are
+        dropped first, keeping the oldest."""
+        files = self.db[f"{UPLOADS}.files"]
+        keys = [("tenant_id", 1), ("document_hash", 1)]
+        try:
+            files.create_index(keys, unique=True, name="tenant_hash_unique")
+        except OperationFailure:
+            duplicates = files.aggregate([
+                {"$group": {"_id": {"tenant_id": "$tenant_id", "document_hash": "$document_hash"},
+                            "ids": {"$push": "$_id"}, "count": {"$sum": 1}}},
+                {"$match": {"count": {"$gt": 1}}},
+            ])
+            for group in duplicates:
+                for file_id in sorted(group["ids"])[1:]:
+                    self.uploads.delete(file_id)
+            files.create_index(keys, unique=True, name="tenant_hash_unique")
 
     # Registration and status
 
@@ -218,16 +256,18 @@ class CaseStore:
 
     def set_status(
         self, case_id: str, status: ProcessingStatus, message: str, **fields: Any
-    ) -> None:
+    ) -> bool:
+        """Record a status change; False when the case is not stored (erased meanwhile): an
+        update, never an upsert, so a late worker cannot bring an erased case back."""
         entry = ProcessingLogEntry(status=status, message=message)
         now = utcnow()
         update_fields = {"processing_status": status.value, "updated_at": now, **fields}
         if status is ProcessingStatus.INDEXED:
             update_fields["processed_at"] = now
-        self.cases.update_one(
+        return self.cases.update_one(
             {"case_id": case_id},
             {"$set": to_bson(update_fields), "$push": {"processing_log": entry.model_dump(mode="python")}},
-        )
+        ).matched_count == 1
 
     def mark_failed(self, case_id: str, reason_code: str, message: str) -> None:
         """Record a failure with its machine-readable reason; drops any partial chunks."""
@@ -252,7 +292,15 @@ class CaseStore:
         )
 
     def replace_chunks(self, chunks: list[Chunk], vectors: np.ndarray, *, case_id: str) -> None:
-        """Store a case's chunks with their vectors, replacing any earlier ones."""
+        """Store a case's chunks with their vectors, replacing any earlier ones.
+
+        CaseErasedError when the case was erased (while a worker processed it). Checked before
+        writing and again after: an erasure records its receipt before it deletes the chunks, so
+        either it deletes these chunks too or this call sees the receipt and deletes them
+        itself; no chunk of an erased case stays behind.
+        """
+        if self.was_erased(case_id):
+            raise CaseErasedError(f"case {case_id} was erased: its chunks are not written")
         self.chunks.delete_many({"case_id": case_id})
         if not chunks:
             return
@@ -261,6 +309,9 @@ class CaseStore:
             for chunk, vector in zip(chunks, vectors, strict=True)
         ]
         self.chunks.insert_many(documents, ordered=False)
+        if self.was_erased(case_id):
+            self.chunks.delete_many({"case_id": case_id})
+            raise CaseErasedError(f"case {case_id} was erased while its chunks were written")
 
     # Reads
 
@@ -361,11 +412,29 @@ class CaseStore:
 
     # Uploaded files
 
-    def save_upload(self, *, tenant_id: str, document_hash: str, data: bytes, filename: str) -> None:
-        """Keep an upload's bytes (once per tenant and hash) until and after it is processed."""
-        if self.uploads.exists({"tenant_id": tenant_id, "document_hash": document_hash}):
-            return
-        self.uploads.put(data, filename=filename, tenant_id=tenant_id, document_hash=document_hash)
+    def save_upload(self, *, tenant_id: str, document_hash: str, data: bytes, filename: str) -> bool:
+        """Keep an upload's bytes until and after it is processed, once per tenant and hash even
+        when the same bytes arrive concurrently: the unique (tenant_id, document_hash) index
+        lets one copy in (needs ``ensure_indexes``). True when this call stored them."""
+        identity = {"tenant_id": tenant_id, "document_hash": document_hash}
+        if self.uploads.exists(identity):
+            return False
+        file_id = ObjectId()
+        try:
+            self.uploads.put(data, _id=file_id, filename=filename, **identity)
+        except gridfs.errors.FileExists:
+            # Another request stored the same bytes first; GridFS leaves this copy's chunks.
+            self.db[f"{UPLOADS}.chunks"].delete_many({"files_id": file_id})
+            return False
+        return True
+
+    def delete_uploads(self, *, tenant_id: str, document_hash: str) -> int:
+        """Remove the stored bytes (files and chunks); how many files were removed."""
+        file_ids = [stored._id for stored in
+                    self.uploads.find({"tenant_id": tenant_id, "document_hash": document_hash})]
+        for file_id in file_ids:
+            self.uploads.delete(file_id)
+        return len(file_ids)
 
     def load_upload(self, *, tenant_id: str, document_hash: str) -> bytes | None:
         stored = self.uploads.find_one({"tenant_id": tenant_id, "document_hash": document_hash})
@@ -467,23 +536,137 @@ class CaseStore:
     def get_session(self, session_id: str, *, tenant_id: str) -> dict | None:
         return self.db[CHAT_SESSIONS].find_one(tenant_scope({"session_id": session_id}, tenant_id), {"_id": 0})
 
-    def append_turn(self, session: dict[str, Any], messages: list[dict[str, Any]], *, max_messages: int) -> None:
-        """Add a turn's ``messages`` to ``session`` (created by this call if it is not stored),
-        keeping its newest ``max_messages``."""
+    def append_turn(self, session: dict[str, Any], messages: list[dict[str, Any]], *, max_messages: int,
+                    create: bool = False) -> bool:
+        """Add a turn's ``messages`` to the stored ``session``, keeping its newest ``max_messages``;
+        with ``create`` (a session whose id no client has seen yet) it is stored by this call.
+
+        Never an upsert of a stored session: one deleted while its message was being answered
+        stays deleted (False: nothing was written).
+        """
         now = messages[-1]["timestamp"]
-        new_fields = {key: value for key, value in session.items()
-                      if key not in ("messages", "updated_at", "message_count")}
-        self.db[CHAT_SESSIONS].update_one(
+        sessions = self.db[CHAT_SESSIONS]
+        if create:
+            new_fields = {key: value for key, value in session.items()
+                          if key not in ("messages", "updated_at", "message_count")}
+            try:
+                sessions.insert_one(to_bson({**new_fields, "messages": messages[-max_messages:],
+                                             "updated_at": now, "message_count": len(messages)}))
+                return True
+            except DuplicateKeyError:
+                pass  # stored by now after all: append as to any stored session
+        return sessions.update_one(
             {"session_id": session["session_id"], "tenant_id": session["tenant_id"]},
-            {"$setOnInsert": to_bson(new_fields),
-             "$push": {"messages": {"$each": to_bson(messages), "$slice": -max_messages}},
+            {"$push": {"messages": {"$each": to_bson(messages), "$slice": -max_messages}},
              "$set": {"updated_at": now},
              "$inc": {"message_count": len(messages)}},
-            upsert=True,
-        )
+        ).matched_count == 1
 
     def delete_session(self, session_id: str, *, tenant_id: str) -> bool:
         return self.db[CHAT_SESSIONS].delete_one(tenant_scope({"session_id": session_id}, tenant_id)).deleted_count == 1
+
+    # Erasure: a tenant's case and everything stored of it, with a receipt in ``erasures``.
+
+    def was_erased(self, case_id: str) -> bool:
+        return self.db[ERASURES].count_documents({"case_id": case_id}, limit=1) == 1
+
+    def erase_case(self, case_id: str, *, tenant_id: str, key_id: str, request_id: str) -> dict[str, int] | None:
+        """Delete ``tenant_id``'s case and what MongoDB holds of it: chunks (with vectors), the
+        uploaded bytes (GridFS), summaries and question sets of the case or of its bytes, any
+        other record keyed by the case id; the case's citations in chat sessions become
+        ``ERASED_CITATION`` and the answers that cited it ``ERASED_ANSWER``. Counts of what was
+        removed, or None when the tenant has no such case (another tenant's: the same None).
+
+        The receipt in ``erasures`` (who, when, case id; counts once done: ``finish_erasure``)
+        is written first, unique per case id (of two concurrent erasures one gets None), then the
+        case document goes: from then on a worker still processing the case can write nothing
+        back (``replace_chunks`` refuses, status updates match nothing). The index is the
+        caller's (the index actor's ``erase_case``). Needs ``ensure_indexes``.
+        """
+        case = self.cases.find_one(tenant_scope({"case_id": case_id}, tenant_id),
+                                   {"_id": 0, "case_id": 1, "tenant_id": 1, "document_hash": 1})
+        if case is None:
+            return None
+        try:
+            self.db[ERASURES].insert_one({"case_id": case_id, "tenant_id": case["tenant_id"], "key_id": key_id,
+                                          "request_id": request_id, "started_at": utcnow(),
+                                          "erased_at": None, "removed": None})
+        except DuplicateKeyError:
+            return None  # erased already, or being erased by a concurrent request
+        self.cases.delete_one({"case_id": case_id})
+        owner, document_hash = case["tenant_id"], case.get("document_hash")
+        of_case = {"tenant_id": owner,
+                   "$or": [{"case_id": case_id}] + ([{"document_hash": document_hash}] if document_hash else [])}
+        removed = {
+            "cases": 1,
+            "chunks": self.chunks.delete_many({"case_id": case_id}).deleted_count,
+            "summaries": self.db[SUMMARIES].delete_many(of_case).deleted_count,
+            "question_sets": self.db[QUESTIONS].delete_many(of_case).deleted_count,
+            "uploads": self.delete_uploads(tenant_id=owner, document_hash=document_hash) if document_hash else 0,
+        }
+        removed["chat_citations"], removed["chat_sessions"] = self._erase_citations(case_id, owner)
+        known = {CASES, CHUNKS, SUMMARIES, QUESTIONS, CHAT_SESSIONS, *CASE_ID_RECORDS}
+        others = 0
+        for name in self.db.list_collection_names():
+            if name not in known and not name.startswith((f"{UPLOADS}.", "system.")):
+                others += self.db[name].delete_many({"case_id": case_id}).deleted_count
+        removed["other_records"] = others
+        return removed
+
+    def _erase_citations(self, case_id: str, tenant_id: str) -> tuple[int, int]:
+        """Tombstone ``case_id``'s citations in the tenant's chat sessions and blank the answers
+        that cited it, by updates in place (a turn appended meanwhile is kept); (citations,
+        sessions) changed."""
+        sessions = self.db[CHAT_SESSIONS]
+        query = {"tenant_id": tenant_id, "messages.citations.case_id": case_id}
+        citations = sum(
+            1 for session in sessions.find(query, {"_id": 0, "messages.citations.case_id": 1})
+            for message in session.get("messages", []) for citation in message.get("citations") or []
+            if citation.get("case_id") == case_id)
+        if not citations:
+            return 0, 0
+        # The case id goes last, in its own update: every earlier one finds the citations by it.
+        sessions.update_many(query, {"$set": {"messages.$[cited].content": ERASED_ANSWER}},
+                             array_filters=[{"cited.citations.case_id": case_id}])
+        for fields in ({key: value for key, value in ERASED_CITATION.items() if key != "case_id"},
+                       {"case_id": None}):
+            changed = sessions.update_many(
+                query, {"$set": {f"messages.$[].citations.$[erased].{key}": value for key, value in fields.items()}},
+                array_filters=[{"erased.case_id": case_id}]).modified_count
+        return citations, changed
+
+    def finish_erasure(self, case_id: str, removed: dict[str, int | None]) -> datetime:
+        """Complete an erasure's receipt with what was removed; returns when it finished."""
+        erased_at = utcnow()
+        self.db[ERASURES].update_one({"case_id": case_id}, {"$set": {"erased_at": erased_at, "removed": removed}})
+        return erased_at
+
+    def erasures_of(self, *, tenant_id: str, limit: int = 100) -> list[dict]:
+        return list(self.db[ERASURES].find({"tenant_id": tenant_id}, {"_id": 0})
+                    .sort("erased_at", -1).limit(limit))
+
+    # Audit trail (collection ``audit_log``, capped: the oldest entries go first)
+
+    def ensure_audit_log(self, size_bytes: int) -> None:
+        """Create the capped audit collection (``size_bytes``) unless it exists, and its index."""
+        if AUDIT_LOG not in self.db.list_collection_names(filter={"name": AUDIT_LOG}):
+            try:
+                self.db.create_collection(AUDIT_LOG, capped=True, size=size_bytes)
+            except CollectionInvalid:
+                pass  # created concurrently by another replica
+        self.db[AUDIT_LOG].create_index([("tenant_id", 1), ("at", -1)])
+
+    def record_audit(self, entries: list[dict[str, Any]]) -> None:
+        if entries:
+            self.db[AUDIT_LOG].insert_many([to_bson(dict(entry)) for entry in entries], ordered=False)
+
+    def audit_entries(self, *, tenant_id: str, skip: int = 0, limit: int = 50) -> list[dict]:
+        """One page of the tenant's audit entries, newest first."""
+        return list(self.db[AUDIT_LOG].find({"tenant_id": tenant_id}, {"_id": 0})
+                    .sort([("at", -1), ("_id", -1)]).skip(skip).limit(limit))
+
+    def count_audit_entries(self, *, tenant_id: str) -> int:
+        return self.db[AUDIT_LOG].count_documents({"tenant_id": tenant_id})
 
 
 # What a listing or a search hit shows of a case: no texts, logs or page spans.

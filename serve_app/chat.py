@@ -45,7 +45,10 @@ from lexray.store import CaseStore
 from serve_app.errors import ApiError, reraised
 from serve_app.ingestion import settings_from
 from serve_app.llm_client import LLMClient
+from serve_app.logs import replica_logger
 from serve_app.schemas import ChatAskRequest, ChatMessageRequest
+
+logger = replica_logger(__name__)
 
 NOTHING_RELEVANT = ("I could not find anything in your indexed cases that answers this. Try other "
                     "words, name the case or statute, or widen the filters.")
@@ -159,7 +162,8 @@ class Chat:
             session = await self._stored_session(session_id, tenant_id)
             cited = next((message["citations"] for message in reversed(session["messages"])
                           if message["role"] == "assistant" and message.get("citations")), [])
-            titles = list(dict.fromkeys(citation["title"] or citation["case_id"] for citation in cited))
+            titles = list(dict.fromkeys(citation["title"] or citation["case_id"] for citation in cited
+                                        if not citation.get("erased")))
             if titles:
                 return {"suggestions": [question for title in titles[:SUGGESTION_CASES] for question in (
                     f"What did the court decide in {title}?",
@@ -276,7 +280,7 @@ class Chat:
             return await self._stored_session(request.session_id, tenant_id)
         now = utcnow()
         return {"session_id": uuid.uuid4().hex, "tenant_id": tenant_id, "title": None, "created_at": now,
-                "updated_at": now, "message_count": 0, "messages": []}
+                "updated_at": now, "message_count": 0, "messages": [], "unsaved": True}
 
     async def _stored_session(self, session_id: str, tenant_id: str) -> dict:
         session = await self._db(self.store.get_session, session_id, tenant_id=tenant_id)
@@ -291,8 +295,14 @@ class Chat:
                      "intent": turn.intent, "query": turn.query, "citations": response["citations"]}
         identity = {key: session[key] for key in ("session_id", "tenant_id", "created_at")}
         identity["title"] = session.get("title") or clip(turn.message, TITLE_CHARS)
-        await self._db(self.store.append_turn, identity, [user, assistant],
-                       max_messages=self.settings.chat.max_stored_messages)
+        # Only a session no client knows yet is created here: a stored one deleted while this
+        # message was answered stays deleted (the turn is dropped).
+        stored = await self._db(self.store.append_turn, identity, [user, assistant],
+                                max_messages=self.settings.chat.max_stored_messages,
+                                create=session.get("unsaved", False))
+        if not stored:
+            logger.info("chat session %s was deleted while a message was answered: turn not kept",
+                        session["session_id"])
 
     async def _db(self, function, *args: Any, **kwargs: Any):
         if not self.store.indexes_ready:
