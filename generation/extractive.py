@@ -38,6 +38,7 @@ from summa.preprocessing.stopwords import get_stopwords_by_language
 
 from lexray.errors import LexRayError
 from lexray.models import PageSpan
+from lexray.settings import SummarySettings
 from pipelines.clean import pages_in_range
 
 # Fixed budgets rather than a share of the document: a reader's time, the UI and the context
@@ -119,9 +120,16 @@ PREPOSITIVE_ABBREVIATIONS = frozenset({
 })
 
 WORD = re.compile(r"[^\W\d_]+")
-TERMINAL_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*$")
-ABBREVIATION_END = re.compile(r"([A-Za-z][A-Za-z'/]*)\.$")  # "s." -> s, "(Criminal)No." -> No
+# A sentence ends in one of TERMINAL_MARKS and then only TERMINAL_CLOSERS ("... so.)").
+TERMINAL_MARKS = ".!?:;"
+TERMINAL_CLOSERS = "\"'\u201d\u2019)]"
+ABBREVIATION_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'/")
 DATE_PREFIX_END = re.compile(r"\b\d{1,2}\.\d{1,2}\.$")  # "On 1.5." + "1969, he was ..."
+# pysbd's time grows faster than linearly with the length of what it is given (a line of
+# 100,000 characters took minutes), so a longer line is cut first, at a sentence end where there
+# is one. Cleaned paragraphs are shorter (IN-Abs judgements: at most 1,626 characters).
+MAX_SEGMENT_CHARS = 5000
+SEGMENT_CUT = re.compile(r"[.?!][\"'\u201d\u2019)\]]*\s+(?=[A-Z(\[\"\u201c])")
 LOWER_START = re.compile(r"^\W*[a-z]")
 CONTINUATION_START = re.compile(r"^\s*[\d(\[]")
 
@@ -215,9 +223,31 @@ def split_sentences(text: str) -> list[Sentence]:
     with _roomy_regex_cache():
         for line in text.split("\n"):
             if line.strip():
-                pieces.extend(_locate(segmenter.segment(line), line, line_start))
+                for segment_start, segment in _line_segments(line):
+                    pieces.extend(_locate(segmenter.segment(segment), segment, line_start + segment_start))
             line_start += len(line) + 1
     return _repair_breaks(pieces, text)
+
+
+def _line_segments(line: str, max_chars: int = MAX_SEGMENT_CHARS) -> list[tuple[int, str]]:
+    """``line`` as (offset, piece) pieces of at most ``max_chars``: cut after the last sentence
+    end in the second half of each window, else at its last space, else hard.
+
+    >>> _line_segments("The first one. The second one is here. And the third.", max_chars=30)
+    [(0, 'The first one. The second one '), (30, 'is here. And the third.')]
+    """
+    segments: list[tuple[int, str]] = []
+    start = 0
+    while len(line) - start > max_chars:
+        window_from, limit = start + max_chars // 2, start + max_chars
+        cut = None
+        for cut in SEGMENT_CUT.finditer(line, window_from, limit):
+            pass
+        end = cut.end() if cut is not None else line.rfind(" ", window_from, limit) + 1 or limit
+        segments.append((start, line[start:end]))
+        start = end
+    segments.append((start, line[start:]))
+    return segments
 
 
 def is_header_line(sentence: str) -> bool:
@@ -282,6 +312,7 @@ def summarize(
     method: str = DEFAULT_METHOD,
     skip_header: bool = True,
     position_bias: float = 0.0,
+    max_graph_sentences: int = SummarySettings().max_graph_sentences,
 ) -> ExtractiveSummary:
     """The most central sentences of ``text`` within ``length`` words, in document order.
 
@@ -289,7 +320,8 @@ def summarize(
     shorter than that (then all of it comes back). ``focus_areas`` multiply the centrality of a
     sentence by ``FOCUS_BOOST`` per keyword of theirs it holds, twice at most; ``position_bias``
     is passed to ``rank_sentences`` (0 by default: where a corpus's reference summaries draw
-    from is a property of that corpus, not of judgements).
+    from is a property of that corpus, not of judgements), and so is ``max_graph_sentences``
+    (settings ``summaries.max_graph_sentences``).
 
     >>> summarize("").sentences, summarize("Only one sentence here.").text
     ((), 'Only one sentence here.')
@@ -308,7 +340,8 @@ def summarize(
         scores = np.ones(len(sentences))
     else:
         sentence_words = [content_words(sentences[index].text) for index in candidates]
-        centrality = rank_sentences(sentence_words, method=method, position_bias=position_bias)
+        centrality = rank_sentences(sentence_words, method=method, position_bias=position_bias,
+                                    max_graph_sentences=max_graph_sentences)
         scores = np.zeros(len(sentences))
         for position, index in enumerate(candidates):
             boost = focus_factor(set(stemmed_words(sentences[index].text)), keyword_sets) if keyword_sets else 1.0
@@ -369,7 +402,11 @@ def header_indexes(sentences: Sequence[Sentence]) -> set[int]:
 
 
 def rank_sentences(
-    sentence_words: Sequence[Sequence[str]], *, method: str = DEFAULT_METHOD, position_bias: float = 0.0
+    sentence_words: Sequence[Sequence[str]],
+    *,
+    method: str = DEFAULT_METHOD,
+    position_bias: float = 0.0,
+    max_graph_sentences: int = SummarySettings().max_graph_sentences,
 ) -> np.ndarray:
     """PageRank centrality of each sentence (summing to 1) in its similarity graph.
 
@@ -377,6 +414,11 @@ def rank_sentences(
     ``lexrank`` (continuous LexRank, Erkan & Radev 2004): tf-idf cosine, no threshold.
     ``position_bias`` tilts the random walk's restarts toward late sentences (> 0) or early
     ones (< 0): restart odds grow as exp(position_bias * relative position). 0 is plain PageRank.
+
+    Memory stays bounded for any text: LexRank's graph is never built (``LexRankGraph``), and
+    TextRank's dense one ranks at most ``max_graph_sentences`` sentences at a time: a longer
+    text is ranked in consecutive windows, each window's scores weighted by its share of the
+    restarts (a 300,000-character text of 4-word lines is 25,000 sentences, 5 GB per dense matrix).
 
     >>> words = [["court", "appeal"], ["court", "appeal", "fail"], ["rain"]]
     >>> [round(float(score), 3) for score in rank_sentences(words, method="textrank")]
@@ -387,14 +429,22 @@ def rank_sentences(
     """
     if not sentence_words:
         return np.zeros(0)
-    if method == "textrank":
-        weights = textrank_similarity(sentence_words)
-    elif method == "lexrank":
-        weights = lexrank_similarity(sentence_words)
-    else:
+    if method not in METHODS:
         raise SummaryOptionError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     relative_position = np.arange(len(sentence_words)) / max(len(sentence_words) - 1, 1)
-    return pagerank(weights, restart=np.exp(position_bias * relative_position))
+    restart = np.exp(position_bias * relative_position)
+    if method == "lexrank":
+        return pagerank(lexrank_graph(sentence_words), restart=restart)
+    windows = -(-len(sentence_words) // max_graph_sentences)
+    if windows == 1:
+        return pagerank(textrank_similarity(sentence_words), restart=restart)
+    scores = np.zeros(len(sentence_words))
+    for window in np.array_split(np.arange(len(sentence_words)), windows):
+        start, stop = int(window[0]), int(window[-1]) + 1
+        share = restart[start:stop].sum() / restart.sum()
+        weights = textrank_similarity(sentence_words[start:stop])
+        scores[start:stop] = share * pagerank(weights, restart=restart[start:stop])
+    return scores
 
 
 def textrank_similarity(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
@@ -420,24 +470,85 @@ def lexrank_similarity(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
     return weights
 
 
+@dataclass(frozen=True)
+class LexRankGraph:
+    """Continuous LexRank's graph without its n x n matrix: the weights are ``V @ V.T`` with a
+    zero diagonal, ``V`` the sparse unit tf-idf rows, so products with them are two sparse
+    products (memory grows with the words, not with the square of the sentences).
+
+    >>> graph = lexrank_graph([["court", "appeal"], ["court", "appeal", "fail"], ["rain"]])
+    >>> np.allclose(graph.dense(), lexrank_similarity([["court", "appeal"], ["court", "appeal", "fail"], ["rain"]]))
+    True
+    """
+
+    vectors: sparse.csr_matrix
+    own: np.ndarray  # each row's squared norm (1, or 0 without words): the diagonal taken out
+    isolated: np.ndarray  # rows sharing no word with any other: no edge at all
+
+    def __len__(self) -> int:
+        return self.vectors.shape[0]
+
+    def times(self, values: np.ndarray) -> np.ndarray:
+        """``weights @ values``."""
+        product = self.vectors @ (self.vectors.T @ values) - self.own * values
+        return np.where(self.isolated, 0.0, product)
+
+    def row_sums(self) -> np.ndarray:
+        return self.times(np.ones(len(self)))
+
+    def dense(self) -> np.ndarray:
+        """The n x n weights (small graphs only: tests, comparisons)."""
+        weights = (self.vectors @ self.vectors.T).toarray()
+        np.fill_diagonal(weights, 0.0)
+        return weights
+
+
+def lexrank_graph(sentence_words: Sequence[Sequence[str]]) -> LexRankGraph:
+    """The tf-idf cosine graph of ``lexrank_similarity``, kept as its sparse vectors."""
+    counts = _incidence(sentence_words, binary=False)
+    document_frequency = np.asarray((counts > 0).sum(axis=0)).ravel()
+    idf = np.log(len(sentence_words) / np.maximum(document_frequency, 1)) + 1.0
+    vectors = counts.multiply(idf[None, :]).tocsr()
+    norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel())
+    vectors = (sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ vectors).tocsr()
+    own = np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel()
+    shared_words = (counts > 0).astype(np.float64) @ (document_frequency > 1).astype(np.float64)
+    return LexRankGraph(vectors, own, np.asarray(shared_words).ravel() == 0)
+
+
 def pagerank(
-    weights: np.ndarray, *, restart: np.ndarray | None = None, damping: float = DAMPING, tolerance: float = 1e-8
+    weights: np.ndarray | LexRankGraph,
+    *,
+    restart: np.ndarray | None = None,
+    damping: float = DAMPING,
+    tolerance: float = 1e-8,
 ) -> np.ndarray:
     """Stationary scores of a random walk over ``weights`` that restarts, with probability
     ``1 - damping`` and from an isolated node always, at a node drawn by ``restart`` (uniform
-    when None; scaled to sum to 1).
+    when None; scaled to sum to 1). ``weights`` is a symmetric matrix or a ``LexRankGraph``.
 
     >>> [round(float(x), 3) for x in pagerank(np.array([[0.0, 1.0], [1.0, 0.0]]))]
     [0.5, 0.5]
     """
     count = len(weights)
     restart = np.full(count, 1.0 / count) if restart is None else restart / restart.sum()
-    out_weight = weights.sum(axis=1)
-    isolated = out_weight == 0
-    transition = weights / np.where(isolated, 1.0, out_weight)[:, None]
+    if isinstance(weights, LexRankGraph):
+        out_weight = weights.row_sums()
+        isolated = weights.isolated
+        divisor = np.where(isolated, 1.0, out_weight)
+
+        def step(scores: np.ndarray) -> np.ndarray:  # transition.T @ scores; the weights are symmetric
+            return weights.times(scores / divisor)
+    else:
+        out_weight = weights.sum(axis=1)
+        isolated = out_weight == 0
+        transition = weights / np.where(isolated, 1.0, out_weight)[:, None]
+
+        def step(scores: np.ndarray) -> np.ndarray:
+            return transition.T @ scores
     scores = restart.copy()
     for _ in range(200):
-        walked = transition.T @ scores + scores[isolated].sum() * restart
+        walked = step(scores) + scores[isolated].sum() * restart
         updated = (1 - damping) * restart + damping * walked
         if np.abs(updated - scores).sum() < tolerance:
             return updated
@@ -520,40 +631,67 @@ def _locate(segments: Iterable[str], line: str, line_start: int) -> list[Sentenc
 
 def _repair_breaks(pieces: list[Sentence], text: str) -> list[Sentence]:
     """Join pieces split after a legal abbreviation or before a lower-case word; a piece with
-    no letters ("2.", "1952.") joins the next one."""
-    sentences: list[Sentence] = []
-    pending: Sentence | None = None
+    no letters ("2.", "1952.") joins the next one.
+
+    Sentences are kept as spans and cut from ``text`` once at the end: joining strings piece by
+    piece made a text of many joined pieces ("v. v. v. ...") quadratic.
+    """
+    spans: list[tuple[int, int]] = []  # each holds a letter
+    pending: tuple[int, int] | None = None  # letterless pieces waiting for the next one
     for piece in pieces:
+        start, end = piece.char_start, piece.char_end
+        unchecked_from = start  # before it, nothing has a letter
         if pending is not None:
-            piece = Sentence(text[pending.char_start:piece.char_end], pending.char_start, piece.char_end)
+            start, unchecked_from = pending
             pending = None
-        if sentences and _continues(sentences[-1].text, piece.text):
-            previous = sentences.pop()
-            piece = Sentence(text[previous.char_start:piece.char_end], previous.char_start, piece.char_end)
-        if not WORD.search(piece.text):
-            pending = piece
+        joined = bool(spans) and _continues(text, spans[-1], text[start:end])
+        if joined:
+            start = spans.pop()[0]
+        if not joined and not WORD.search(text, unchecked_from, end):
+            pending = (start, end)
             continue
-        sentences.append(piece)
+        spans.append((start, end))
     if pending is not None:
-        if sentences:
-            previous = sentences.pop()
-            pending = Sentence(text[previous.char_start:pending.char_end], previous.char_start, pending.char_end)
-        sentences.append(pending)
-    return sentences
+        start = spans.pop()[0] if spans else pending[0]
+        spans.append((start, pending[1]))
+    return [Sentence(text[start:end], start, end) for start, end in spans]
 
 
-def _continues(previous: str, following: str) -> bool:
-    """Whether ``following`` goes on the sentence ``previous`` (pysbd cut it too early)."""
-    if LOWER_START.match(following) and not previous.endswith((":", "?", "!")):
+def _continues(text: str, previous: tuple[int, int], following: str) -> bool:
+    """Whether ``following`` goes on the sentence ``text[previous[0]:previous[1]]`` (pysbd cut
+    it too early). Only the end of that sentence is looked at, never all of it."""
+    start, end = previous
+    if LOWER_START.match(following) and text[end - 1] not in ":?!":
         return True
     continuation = CONTINUATION_START.match(following) is not None
-    if not TERMINAL_END.search(previous):
+    mark = end
+    while mark > start and text[mark - 1] in TERMINAL_CLOSERS:
+        mark -= 1
+    if mark == start or text[mark - 1] not in TERMINAL_MARKS:
         return continuation  # "Sub section" + "(3) and ...", "section 6(1)" + "(c) of the Act"
-    abbreviation = ABBREVIATION_END.search(previous)
-    last_word = abbreviation.group(1).lower() if abbreviation else ""
+    last_word = _abbreviation_before(text, start, end).lower()
     if last_word in PREPOSITIVE_ABBREVIATIONS:
         return True
-    return continuation and (last_word in LEGAL_ABBREVIATIONS or DATE_PREFIX_END.search(previous) is not None)
+    date_prefix = DATE_PREFIX_END.search(text[max(start, end - 8):end]) is not None
+    return continuation and (last_word in LEGAL_ABBREVIATIONS or date_prefix)
+
+
+def _abbreviation_before(text: str, start: int, end: int) -> str:
+    """The word before the final "." of ``text[start:end]``: from its first letter on, a run of
+    letters, ' and / ("s." -> "s", "(Criminal)No." -> "No"); "" when there is none.
+
+    >>> _abbreviation_before("under s.", 0, 8), _abbreviation_before("1952.", 0, 5)
+    ('s', '')
+    """
+    if end <= start or text[end - 1] != ".":
+        return ""
+    first_letter = None
+    position = end - 1
+    while position > start and text[position - 1] in ABBREVIATION_CHARACTERS:
+        position -= 1
+        if text[position].isalpha():
+            first_letter = position
+    return text[first_letter:end - 1] if first_letter is not None else ""
 
 
 @contextmanager

@@ -54,7 +54,7 @@ from generation.extractive import (
     content_words,
     focus_factor,
     focus_keywords,
-    lexrank_similarity,
+    lexrank_graph,
     pagerank,
     split_sentences,
     stemmed_words,
@@ -272,10 +272,10 @@ def type_scores(question_type: str, sentences: Sequence[str]) -> np.ndarray:
 
 
 def rank_sentences_lexrank(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
-    """LexRank centrality (PageRank over tf-idf cosine similarities)."""
+    """LexRank centrality (PageRank over tf-idf cosine similarities; no n x n matrix is built)."""
     if not sentence_words:
         return np.zeros(0)
-    return pagerank(lexrank_similarity(sentence_words))
+    return pagerank(lexrank_graph(sentence_words))
 
 
 def centroid_similarity(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
@@ -289,9 +289,9 @@ def centroid_similarity(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
     """
     if not sentence_words:
         return np.zeros(0)
-    weights = lexrank_similarity(sentence_words)
+    weights = lexrank_graph(sentence_words)
     own = np.array([1.0 if words else 0.0 for words in sentence_words])
-    dots = (weights.sum(axis=1) + own) / len(sentence_words)  # v_i . mean
+    dots = (weights.row_sums() + own) / len(sentence_words)  # v_i . mean
     mean_norm = math.sqrt(max(float(dots.sum()) / len(sentence_words), 1e-12))  # |mean|^2 = mean of dots
     return dots / mean_norm
 

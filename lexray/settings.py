@@ -317,6 +317,22 @@ class QuestionSettings(BaseModel):
     max_text_chars: int = Field(300_000, ge=1, description="Longest plain text a request may send.")
 
 
+# Summaries settings
+
+
+class SummarySettings(BaseModel):
+    """Extractive summaries (``generation.extractive``): bounds on the sentence graph."""
+
+    max_graph_sentences: int = Field(
+        1500, ge=2,
+        description="TextRank ranks at most this many sentences in one graph; a longer text is ranked "
+        "in consecutive windows of this many. Its graph is dense, up to 6 float64 matrices of n x n at "
+        "once: at most 6 x 8 x n^2 bytes (108 MB at the default; 71 MB measured), whatever the text. "
+        "LexRank (the default method, and the one the API uses) builds no n x n matrix: its memory "
+        "grows with the words, about 60 bytes a word (a 300,000-character text: under 15 MB).",
+    )
+
+
 # Chat settings
 
 
@@ -372,6 +388,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     llm: LLMSettings = LLMSettings()
     questions: QuestionSettings = QuestionSettings()
+    summaries: SummarySettings = SummarySettings()
     chat: ChatSettings = ChatSettings()
 
     @classmethod
