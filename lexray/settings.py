@@ -171,6 +171,17 @@ class IngestSettings(BaseModel):
     progress_interval_s: float = Field(
         10.0, ge=0, description="Seconds between the batch job's progress log lines (0: none)."
     )
+    max_jobs_per_tenant: int = Field(
+        2, ge=1, description="Batch jobs one tenant may have pending or running at once; "
+        "another gets 429 too_many_jobs."
+    )
+    max_jobs_total: int = Field(
+        4, ge=1, description="Batch jobs all tenants together may have pending or running at "
+        "once; another gets 429 too_many_jobs."
+    )
+    jobs_retry_after_s: int = Field(
+        30, ge=1, description="Retry-After (seconds) of a batch request refused as too_many_jobs."
+    )
     # CPU reservations. Fractions keep a pipeline schedulable beside the Serve replicas on a
     # small machine (a stage whose reservation never fits would wait forever); real
     # parallelism is bounded by the pool sizes above.
@@ -438,6 +449,52 @@ def config_files() -> list[Path]:
 
 
 SETTINGS_JSON_ENV = "LEXRAY_SETTINGS_JSON"
+MONGODB_URI_ENV = "LEXRAY_MONGODB_URI"
+
+
+def _uri_parts(uri: str) -> tuple[str, str, str | None, str, str]:
+    """(scheme, user, password or None, hosts, rest) of a MongoDB URI; user '' when none.
+
+    >>> _uri_parts("mongodb://app:p%40ss@h1:27017,h2/lexray?authSource=admin")
+    ('mongodb', 'app', 'p%40ss', 'h1:27017,h2', '/lexray?authSource=admin')
+    >>> _uri_parts("mongodb://127.0.0.1:27017")
+    ('mongodb', '', None, '127.0.0.1:27017', '')
+    """
+    scheme, _, remainder = uri.partition("://")
+    end = min((index for index in map(remainder.find, "/?#") if index >= 0), default=len(remainder))
+    userinfo, at, hosts = remainder[:end].rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    return scheme, user, password if colon else None, hosts, remainder[end:]
+
+
+def uri_without_password(uri: str) -> str:
+    """``uri`` with the password of its user information left out (the user name kept).
+
+    >>> uri_without_password("mongodb://app:s3cret@db.internal:27017/?authSource=admin")
+    'mongodb://app@db.internal:27017/?authSource=admin'
+    >>> uri_without_password("mongodb://127.0.0.1:27017")
+    'mongodb://127.0.0.1:27017'
+    """
+    scheme, user, password, hosts, rest = _uri_parts(uri)
+    return uri if password is None else f"{scheme}://{user}@{hosts}{rest}"
+
+
+def with_password_from(uri: str, credentialed_uri: str | None) -> str:
+    """``uri`` with the password of ``credentialed_uri`` when ``uri`` has none and both name
+    the same scheme, user and hosts; else ``uri`` unchanged.
+
+    >>> with_password_from("mongodb://app@db:27017/?tls=true", "mongodb://app:pw@db:27017")
+    'mongodb://app:pw@db:27017/?tls=true'
+    >>> with_password_from("mongodb://app@other:27017", "mongodb://app:pw@db:27017")
+    'mongodb://app@other:27017'
+    """
+    if not credentialed_uri:
+        return uri
+    scheme, user, password, hosts, rest = _uri_parts(uri)
+    head_scheme, head_user, head_password, head_hosts, _ = _uri_parts(credentialed_uri)
+    if password is not None or head_password is None or (scheme, user, hosts) != (head_scheme, head_user, head_hosts):
+        return uri
+    return f"{scheme}://{user}:{head_password}@{hosts}{rest}"
 
 
 @lru_cache(maxsize=1)
@@ -445,9 +502,16 @@ def get_settings() -> Settings:
     """The process-wide settings (read once).
 
     A process started by LexRay itself (e.g. a batch job submitted by the API) receives its
-    parent's complete settings as JSON in ``LEXRAY_SETTINGS_JSON``, which then wins.
+    parent's complete settings as JSON in ``LEXRAY_SETTINGS_JSON``, which then wins, except
+    for the MongoDB password: the JSON carries the URI without it (Ray logs a job's
+    runtime_env), and the process takes it from its own ``LEXRAY_MONGODB_URI`` (the head's
+    environment, which ``make up`` sets) when that names the same user and hosts.
     """
     serialized = os.environ.get(SETTINGS_JSON_ENV)
     if serialized:
-        return Settings.model_validate_json(serialized)
+        settings = Settings.model_validate_json(serialized)
+        uri = with_password_from(settings.mongodb.uri, os.environ.get(MONGODB_URI_ENV))
+        if uri != settings.mongodb.uri:
+            settings = settings.model_copy(update={"mongodb": settings.mongodb.model_copy(update={"uri": uri})})
+        return settings
     return Settings()

@@ -410,6 +410,15 @@ class CaseStore:
     def get_job(self, job_id: str, *, tenant_id: str | None = None) -> dict | None:
         return self.jobs.find_one(tenant_scope({"job_id": job_id}, tenant_id), {"_id": 0})
 
+    def unfinished_jobs(self) -> list[dict]:
+        """Jobs recorded as pending or running, every tenant's (for the concurrent-job limits)."""
+        return list(self.jobs.find({"status": {"$in": ["PENDING", "RUNNING"]}},
+                                   {"_id": 0, "job_id": 1, "tenant_id": 1, "status": 1, "created_at": 1}))
+
+    def delete_job(self, job_id: str) -> None:
+        """Forget a job that never started (refused before it was submitted)."""
+        self.jobs.delete_one({"job_id": job_id})
+
     # Uploaded files
 
     def save_upload(self, *, tenant_id: str, document_hash: str, data: bytes, filename: str) -> bool:
@@ -486,6 +495,12 @@ class CaseStore:
         fields = {"_id": 0, **CASE_SUMMARY_FIELDS, **({"sections": 1} if with_sections else {})}
         rows = self.cases.find(tenant_scope({"case_id": {"$in": case_ids}}, tenant_id), fields)
         return {row["case_id"]: row for row in rows}
+
+    def indexed_case_ids(self, case_ids: list[str], *, tenant_id: str) -> set[str]:
+        """Those of ``case_ids`` that ``tenant_id`` owns and that are ``indexed`` (searchable)."""
+        query = tenant_scope({"case_id": {"$in": case_ids},
+                              "processing_status": ProcessingStatus.INDEXED.value}, tenant_id)
+        return {row["case_id"] for row in self.cases.find(query, {"_id": 0, "case_id": 1})}
 
     def chunks_by_vector_id(self, vector_ids: list[int], *, tenant_id: str, with_vectors: bool = False) -> list[dict]:
         """The stored chunks with these ``vector_ids`` that ``tenant_id`` owns; their ``embedding``

@@ -13,7 +13,9 @@ and served by ``GET /api/v1/ingestion/batch/{job_id}``). Rerunning a killed job 
 documents already stored (reported as duplicates) and finishes the half-done ones (``resumed``).
 
 The last stdout line is one JSON object:
-``{"job_id", "ingested", "duplicates", "failed", "resumed", "pages", "ocr_pages", "chunks", "seconds"}``.
+``{"job_id", "ingested", "duplicates", "failed", "resumed", "pages", "ocr_pages", "chunks",
+"skipped_links", "seconds"}``, plus ``"skipped"`` (the links not followed, relative to
+``--root``) when there are any.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lexray.errors import StoreUnavailableError
@@ -35,19 +39,52 @@ from lexray.settings import Settings, get_settings
 logger = logging.getLogger("lexray.ingest")
 
 
-def discover_documents(paths: Iterable[str]) -> list[Path]:
-    """Files named directly, plus every ``*.pdf`` (any case) under the folders named."""
+@dataclass
+class Discovered:
+    """The documents a run ingests, and the links it refused to follow (reported, not read)."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped_links: list[str] = field(default_factory=list)
+
+
+def discover_documents(paths: Iterable[str], root: Path | None = None) -> Discovered:
+    """Files named directly, plus every ``*.pdf`` (any case) under the folders named.
+
+    Links to folders are never followed (no loops, no second way into a tree). With ``root``
+    (a batch job started over the API: the tenant's batch root) nothing outside it is read: a
+    named path or a linked file that resolves outside ``root`` is skipped and reported in
+    ``skipped_links``, as is every link to a folder.
+    """
+    root = root.resolve() if root is not None else None
     found: list[Path] = []
+    skipped: list[str] = []
+
+    def admit(path: Path) -> None:
+        resolved = path.resolve()
+        if root is not None and not resolved.is_relative_to(root):
+            skipped.append(str(path))
+        elif resolved.is_file():
+            found.append(resolved)
+
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf"))
+            if root is not None and not path.resolve().is_relative_to(root):
+                skipped.append(str(path))
+                continue
+            for folder, folders, names in os.walk(path, followlinks=False):
+                folders.sort()
+                skipped.extend(str(Path(folder, name)) for name in folders if Path(folder, name).is_symlink())
+                for name in sorted(names):
+                    if name.lower().endswith(".pdf"):
+                        admit(Path(folder, name))
         elif path.is_file():
-            found.append(path)
+            admit(path)
         else:
             raise FileNotFoundError(f"no such file or folder: {raw}")
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    return unique
+    for link in skipped:
+        logger.warning("not following %s: a link to a folder, or out of the batch root", link)
+    return Discovered(list(dict.fromkeys(found)), skipped)
 
 
 def _cluster_cpus() -> int:
@@ -90,7 +127,7 @@ def build_dataset(files: list[Path], settings: Settings, job_id: str = ""):
                                batch_size=settings.ingest.embed_batch_docs, num_cpus=stage_cpus)
 
 
-def summarise(outcomes: list[dict], seconds: float, job_id: str = "") -> dict:
+def summarise(outcomes: list[dict], seconds: float, job_id: str = "", skipped_links: int = 0) -> dict:
     return {
         "job_id": job_id,
         "ingested": sum(row["status"] == "indexed" for row in outcomes),
@@ -100,14 +137,16 @@ def summarise(outcomes: list[dict], seconds: float, job_id: str = "") -> dict:
         "pages": sum(int(row["pages"]) for row in outcomes if row["status"] == "indexed"),
         "ocr_pages": sum(int(row["ocr_pages"]) for row in outcomes if row["status"] == "indexed"),
         "chunks": sum(int(row["chunks"]) for row in outcomes if row["status"] == "indexed"),
+        "skipped_links": skipped_links,
         "seconds": round(seconds, 2),
     }
 
 
 def run_ingest(
-    paths: list[str], settings: Settings, *, job_id: str | None = None
+    paths: list[str], settings: Settings, *, job_id: str | None = None, root: Path | None = None
 ) -> tuple[dict, list[dict]]:
-    """Ingest ``paths``; returns the summary and one outcome row per document.
+    """Ingest ``paths`` (nothing outside ``root`` when given); returns the summary and one
+    outcome row per document.
 
     Progress is recorded in MongoDB under ``job_id`` (a new id when None) as documents move
     through the stages and finish, for the log and ``GET /api/v1/ingestion/batch/{job_id}``.
@@ -119,7 +158,8 @@ def run_ingest(
 
     started = time.perf_counter()
     job_id = job_id or new_job_id()
-    files = discover_documents(paths)
+    discovered = discover_documents(paths, root)
+    files = discovered.files
     store = get_store(settings.mongodb)
     store.ping()
     store.ensure_indexes()
@@ -139,7 +179,11 @@ def run_ingest(
                 outcomes.append(dict(row))
                 store.record_job_outcome(job_id, row["status"], resumed=bool(row.get("resumed")))
         ray.get(index_actor.snapshot.remote())
-    summary = summarise(outcomes, time.perf_counter() - started, job_id)
+    summary = summarise(outcomes, time.perf_counter() - started, job_id, len(discovered.skipped_links))
+    if discovered.skipped_links:
+        # Names relative to the root only: the job record is served to the tenant.
+        summary["skipped"] = [os.path.relpath(link, root) if root else link
+                              for link in discovered.skipped_links[:100]]
     store.finish_job(job_id, summary)
     reporter.log_once()
     return summary, outcomes
@@ -187,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retry-failed", action="store_true", help="reprocess documents stored as failed")
     parser.add_argument("--tenant", help="tenant that owns the documents (default: LEXRAY_INGEST_TENANT)")
     parser.add_argument("--job-id", help="record progress under this id (jobs started by the API)")
+    parser.add_argument("--root", type=Path,
+                        help="read nothing outside this folder: links leaving it are skipped and reported")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # faiss logs each optional CPU-specific build it does not find; only its warnings matter.
@@ -203,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         updates["ingest"] = settings.ingest.model_copy(update=ingest_updates)
     settings = settings.model_copy(update=updates)
     try:
-        summary, outcomes = run_ingest(args.paths, settings, job_id=args.job_id)
+        summary, outcomes = run_ingest(args.paths, settings, job_id=args.job_id, root=args.root)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

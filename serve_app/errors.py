@@ -37,6 +37,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "validation_error": 422,
     "document_too_complex": 422,
     "rate_limited": 429,
+    "too_many_jobs": 429,
     "not_implemented": 501,
     "store_unavailable": 503,
     "service_unavailable": 503,

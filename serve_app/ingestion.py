@@ -10,15 +10,19 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import time
 import unicodedata
+from collections.abc import Mapping
+from datetime import timezone
 from pathlib import Path, PurePath
 
+from pydantic import SecretStr
 from ray import serve
 
 from lexray.errors import EmptyDocumentError
 from lexray.ids import new_job_id, sha256_hex
 from lexray.ray_connect import dashboard_url
-from lexray.settings import SETTINGS_JSON_ENV, Settings, get_settings
+from lexray.settings import MONGODB_URI_ENV, SETTINGS_JSON_ENV, Settings, get_settings, uri_without_password
 from lexray.store import CaseStore
 from pipelines.document import OVERRIDABLE_METADATA, display_name
 from pipelines.extract import locate_pdf, read_text_layer
@@ -31,6 +35,11 @@ logger = replica_logger(__name__)
 RAY_JOB_STATES = {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"}
 MAX_FILENAME_BYTES = 255
 API_KEY_ENV = {"LEXRAY_API_KEYS", "LEXRAY_API_KEY_HASHES"}
+# Never in a job's runtime_env (Ray logs it): the job reads the URI, password included, from
+# the head's own environment (``get_settings``); the settings JSON carries it without one.
+CREDENTIAL_ENV = API_KEY_ENV | {MONGODB_URI_ENV}
+# A job Ray does not know yet may be between its record and its submission.
+JOB_SUBMISSION_GRACE_S = 60
 
 
 def settings_from(settings_json: str | None) -> Settings:
@@ -48,13 +57,26 @@ def validate_pdf(data: bytes, settings: Settings) -> bytes:
     return pdf_bytes
 
 
-def resolve_batch_folder(folder: str, settings: Settings) -> Path:
-    """``folder`` inside the batch root, or a 400/404; never a path outside the root."""
+def tenant_batch_root(settings: Settings, tenant_id: str) -> Path:
+    """The folder a tenant's batch jobs may read: ``<batch root>/<tenant>``, resolved.
+
+    Tenant ids are plain names (``auth.TENANT_PATTERN``); one that could leave the root is refused.
+    """
     root = (settings.api.batch_root or settings.data_dir / "batch").resolve()
-    outside = ApiError("invalid_path", "folder must lie inside the server's batch root")
+    if tenant_id in ("", ".", "..") or "/" in tenant_id or "\\" in tenant_id or "\x00" in tenant_id:
+        raise ApiError("invalid_path", "this tenant has no batch folder")
+    return root / tenant_id
+
+
+def resolve_batch_folder(folder: str, settings: Settings, tenant_id: str) -> Path:
+    """``folder`` inside the tenant's batch root (``<batch root>/<tenant>``), or a 400/404;
+    never a path outside it, nor through a link that leaves it."""
+    root = tenant_batch_root(settings, tenant_id)
+    outside = ApiError("invalid_path", "folder must lie inside your batch root")
     if "\x00" in folder:  # checked first: the OS refuses such a path with a ValueError
         raise outside
     try:
+        # resolve() follows links, so a linked folder that leaves the root is outside.
         candidate = (root / folder).resolve()
         if not candidate.is_relative_to(root):
             raise outside
@@ -62,8 +84,43 @@ def resolve_batch_folder(folder: str, settings: Settings) -> Path:
     except (OSError, RuntimeError) as exc:  # a name too long for the OS, a symlink loop
         raise ApiError("invalid_path", f"folder is not a usable path: {type(exc).__name__}") from None
     if not is_folder:
-        raise ApiError("not_found", f"no folder {folder!r} in the batch root")
+        raise ApiError("not_found", f"no folder {folder!r} in your batch root")
     return candidate
+
+
+def job_env(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment a batch job is submitted with (its runtime_env, which Ray logs): the
+    LEXRAY_* variables of ``environ`` without credentials, and the complete settings as JSON
+    without API keys and without the MongoDB password (the job reads that from the head's
+    environment: ``get_settings``).
+
+    >>> key = "k" * 24
+    >>> env = job_env(Settings(mongodb={"uri": "mongodb://app:s3cretpw@db:27017"}, api={"keys": f"{key}:t"}),
+    ...               {"LEXRAY_MONGODB_URI": "mongodb://app:s3cretpw@db:27017", "LEXRAY_OCR_DPI": "200",
+    ...                "LEXRAY_API_KEY_HASH_SECRET": "hmac-secret"})
+    >>> sorted(env), "s3cretpw" in env[SETTINGS_JSON_ENV], key in env[SETTINGS_JSON_ENV]
+    (['LEXRAY_OCR_DPI', 'LEXRAY_SETTINGS_JSON'], False, False)
+    >>> Settings.model_validate_json(env[SETTINGS_JSON_ENV]).mongodb.uri
+    'mongodb://app@db:27017'
+    """
+    env = {key: value for key, value in environ.items()
+           if key.startswith("LEXRAY_") and key not in CREDENTIAL_ENV
+           and not any(word in key for word in ("SECRET", "PASSWORD", "TOKEN"))}
+    no_secrets = {"keys": "", "key_hashes": ""}
+    if "key_hash_secret" in type(settings.api).model_fields:  # the job checks no keys
+        no_secrets["key_hash_secret"] = SecretStr("")
+    no_keys = settings.api.model_copy(update=no_secrets)
+    no_password = settings.mongodb.model_copy(update={"uri": uri_without_password(settings.mongodb.uri)})
+    env[SETTINGS_JSON_ENV] = settings.model_copy(update={"api": no_keys, "mongodb": no_password}).model_dump_json()
+    return env
+
+
+def _ray_state(ray_jobs, job_id: str) -> str | None:
+    """Ray's status of a job, "UNKNOWN" when Ray has no such job, None when it cannot say."""
+    try:
+        return str(ray_jobs.get_job_status(job_id).value)
+    except Exception as exc:  # noqa: BLE001 - the dashboard may be briefly unreachable
+        return "UNKNOWN" if "does not exist" in str(exc) else None
 
 
 def safe_filename(filename: str) -> str:
@@ -169,21 +226,19 @@ class Ingestion:
     def start_batch(self, folder: str, tenant_id: str, retry_failed: bool) -> dict:
         from ray.job_submission import JobSubmissionClient
 
-        path = resolve_batch_folder(folder, self.settings)
+        path = resolve_batch_folder(folder, self.settings, tenant_id)
         store = self._store()
         job_id = new_job_id()
         store.create_job(job_id=job_id, tenant_id=tenant_id, folder=folder)
+        self._reserve_job_slot(store, job_id, tenant_id)
         command = [sys.executable, "-m", "pipelines.ingest", str(path), "--tenant", tenant_id,
-                   "--job-id", job_id] + (["--retry-failed"] if retry_failed else [])
-        # Ray logs a job's runtime_env (runtime_env_agent.log): no API keys in it; the job needs none.
-        env = {key: value for key, value in os.environ.items()
-               if key.startswith("LEXRAY_") and key not in API_KEY_ENV}
-        no_keys = self.settings.api.model_copy(update={"keys": "", "key_hashes": ""})
-        env[SETTINGS_JSON_ENV] = self.settings.model_copy(update={"api": no_keys}).model_dump_json()
+                   "--job-id", job_id, "--root", str(tenant_batch_root(self.settings, tenant_id))]
+        command += ["--retry-failed"] if retry_failed else []
         try:
             JobSubmissionClient(dashboard_url()).submit_job(
                 entrypoint=shlex.join(command), submission_id=job_id,
-                runtime_env={"env_vars": env}, metadata={"tenant": tenant_id, "lexray": "batch"},
+                runtime_env={"env_vars": job_env(self.settings, os.environ)},
+                metadata={"tenant": tenant_id, "lexray": "batch"},
             )
         except Exception as exc:
             logger.exception("could not submit batch job %s", job_id)
@@ -191,6 +246,44 @@ class Ingestion:
             raise ApiError("service_unavailable",
                            f"could not start the batch job: {type(exc).__name__}") from exc
         return self.batch_status(job_id, tenant_id)
+
+    def _reserve_job_slot(self, store: CaseStore, job_id: str, tenant_id: str) -> None:
+        """Refuse (429 too_many_jobs, the record of ``job_id`` dropped) when the tenant, or all
+        tenants together, already have as many unfinished batch jobs as the settings allow.
+
+        Counted after ``job_id`` is recorded, so two requests racing for the last slot both see
+        each other (and both may be refused, never both admitted). A job recorded as unfinished
+        counts unless Ray says it ended (it died without recording that: it is marked so now) or
+        Ray does not know it and it is past the submission grace (e.g. a CLI run that crashed).
+        """
+        from ray.job_submission import JobSubmissionClient
+
+        limits = self.settings.ingest
+        try:
+            ray_jobs = JobSubmissionClient(dashboard_url())
+        except Exception:  # noqa: BLE001 - without the dashboard every recorded job counts
+            ray_jobs = None
+        now = time.time()
+        active = []
+        for job in store.unfinished_jobs():
+            if job["job_id"] != job_id and ray_jobs is not None:
+                state = _ray_state(ray_jobs, job["job_id"])
+                if state in ("FAILED", "STOPPED", "SUCCEEDED"):
+                    if state != "SUCCEEDED":
+                        store.finish_job(job["job_id"], {"error": f"Ray job {state.lower()}"}, status=state)
+                    continue
+                created = job.get("created_at")
+                age_s = now - created.replace(tzinfo=created.tzinfo or timezone.utc).timestamp() if created else 0
+                if state == "UNKNOWN" and age_s > JOB_SUBMISSION_GRACE_S:
+                    continue
+            active.append(job)
+        mine = sum(job["tenant_id"] == tenant_id for job in active)
+        if mine > limits.max_jobs_per_tenant or len(active) > limits.max_jobs_total:
+            store.delete_job(job_id)
+            scope = (f"you have {mine - 1}" if mine > limits.max_jobs_per_tenant
+                     else f"the service has {len(active) - 1}")
+            raise ApiError("too_many_jobs", f"{scope} batch jobs pending or running; retry when one ends",
+                           headers={"Retry-After": str(limits.jobs_retry_after_s)})
 
     def batch_status(self, job_id: str, tenant_id: str) -> dict:
         job = self._store().get_job(job_id, tenant_id=tenant_id)

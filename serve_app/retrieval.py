@@ -18,7 +18,7 @@ from ray import serve
 
 from actors.index_actor import get_index_actor
 from lexray.metrics import record_search
-from lexray.models import CaseFilters
+from lexray.models import CaseFilters, ProcessingStatus
 from lexray.ranking import blend_case_scores, case_scores_from_passages, hybrid_case_scores
 from lexray.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore, vector_from_bytes
@@ -140,28 +140,40 @@ class Retrieval:
         index_actor = get_index_actor(self.settings)
         # The first chunk-sized window of the query: chat queries are questions, not documents.
         query_vector = self.embedder.encode(query_passages(query, self.settings.chunk).dense[:1])
+        searchable = IndexedCases(self.store, tenant_id)
         candidates = self.settings.index.candidate_chunks
-        dense_hits, lexical_hits = ray.get([
-            index_actor.search.remote(query_vector, candidates, tenant_id, allowed),
-            index_actor.search_lexical.remote(query, candidates, tenant_id, allowed)])
-        blended = blend_case_scores({hit.vector_id: hit.score for hit in dense_hits[0]},
-                                    {hit.vector_id: hit.score for hit in lexical_hits},
-                                    self.settings.index.hybrid_dense_weight)
-        case_of = {hit.vector_id: hit.case_id for hit in [*dense_hits[0], *lexical_hits]}
-        chosen, per_case_count = [], {}
-        for vector_id, _ in sorted(blended.items(), key=lambda item: (-item[1], item[0])):
-            case_id = case_of[vector_id]
-            if per_case_count.get(case_id, 0) < per_case:
-                chosen.append(vector_id)
-                per_case_count[case_id] = per_case_count.get(case_id, 0) + 1
-                if len(chosen) == limit:
-                    break
+        while True:
+            dense_hits, lexical_hits = ray.get([
+                index_actor.search.remote(query_vector, candidates, tenant_id, allowed),
+                index_actor.search_lexical.remote(query, candidates, tenant_id, allowed)])
+            more_in_index = max(len(dense_hits[0]), len(lexical_hits)) >= candidates
+            # Only indexed cases' chunks: a failed or half-processed case's may be in the index.
+            dense_hits, lexical_hits = searchable.keep([dense_hits[0], lexical_hits])
+            blended = blend_case_scores({hit.vector_id: hit.score for hit in dense_hits},
+                                        {hit.vector_id: hit.score for hit in lexical_hits},
+                                        self.settings.index.hybrid_dense_weight)
+            case_of = {hit.vector_id: hit.case_id for hit in [*dense_hits, *lexical_hits]}
+            chosen, per_case_count = [], {}
+            for vector_id, _ in sorted(blended.items(), key=lambda item: (-item[1], item[0])):
+                case_id = case_of[vector_id]
+                if per_case_count.get(case_id, 0) < per_case:
+                    chosen.append(vector_id)
+                    per_case_count[case_id] = per_case_count.get(case_id, 0) + 1
+                    if len(chosen) == limit:
+                        break
+            if len(chosen) >= limit or not more_in_index or candidates >= MAX_CANDIDATES_PER_PASSAGE:
+                break
+            candidates = min(candidates * CANDIDATE_GROWTH, MAX_CANDIDATES_PER_PASSAGE)
         chunks = {chunk["vector_id"]: chunk
                   for chunk in self.store.chunks_by_vector_id(chosen, tenant_id=tenant_id, with_vectors=True)}
         chosen = [vector_id for vector_id in chosen if vector_id in chunks]  # deleted since indexed
         if not chosen:
             return []
         cases = self.store.cases_by_id(list({chunks[v]["case_id"] for v in chosen}), tenant_id=tenant_id)
+        # A case that left ``indexed`` since the check above (re-processed, failed) is left out too.
+        chosen = [vector_id for vector_id in chosen if is_indexed(cases.get(chunks[vector_id]["case_id"]))]
+        if not chosen:
+            return []
         # The stored vectors (normalised like the query's): no chunk is embedded again per request.
         relevance = np.vstack([vector_from_bytes(chunks[v]["embedding"]) for v in chosen]) @ query_vector[0]
         return [{"vector_id": vector_id, "chunk_id": chunks[vector_id]["chunk_id"],
@@ -207,38 +219,45 @@ class Retrieval:
         """
         passage_vectors = self.embedder.encode(passages.dense) if options.mode != "bm25" else None
         allowed = ray.put(case_ids) if case_ids is not None else None
+        searchable = IndexedCases(self.store, tenant_id, known=case_ids)
         # As many candidates as the benchmark ranks with, so a case whose chunks are outranked by
         # one long case's still gets its BM25 and dense share of the score.
         candidates = max(options.limit * CHUNKS_PER_CASE, self.settings.index.candidate_chunks)
         while True:
             ranked, chunk_hits, more_in_index = self._score_candidates(
-                passages, passage_vectors, candidates, tenant_id, options.mode, allowed)
+                passages, passage_vectors, candidates, tenant_id, options.mode, allowed, searchable)
             if len(ranked) >= options.limit or not more_in_index or candidates >= MAX_CANDIDATES_PER_PASSAGE:
                 return ranked, chunk_hits
             candidates = min(candidates * CANDIDATE_GROWTH, MAX_CANDIDATES_PER_PASSAGE)
 
     def _score_candidates(
-        self, passages: QueryPassages, passage_vectors, candidates: int, tenant_id: str, mode: str, allowed
+        self, passages: QueryPassages, passage_vectors, candidates: int, tenant_id: str, mode: str, allowed,
+        searchable: IndexedCases,
     ) -> tuple[dict[str, float], dict[int, tuple[str, float]], bool]:
-        """One round: case scores, candidate chunks, and whether the index holds more candidates."""
+        """One round: case scores, candidate chunks, and whether the index holds more candidates.
+
+        Only indexed cases' chunks are scored (dropped before normalisation, so a case still
+        being processed cannot shift the others' scores either)."""
         index_actor = get_index_actor(self.settings)
         case_scores: dict[str, dict[str, float]] = {}
         chunk_hits: dict[int, tuple[str, float]] = {}
         more_in_index = False
         if mode in ("dense", "hybrid"):
             per_passage = ray.get(index_actor.search.remote(passage_vectors, candidates, tenant_id, allowed))
+            more_in_index |= any(len(hits) >= candidates for hits in per_passage)
+            per_passage = searchable.keep(per_passage)
             case_scores["dense"] = case_scores_from_passages(
                 [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage])
             _keep_best_chunks(chunk_hits, per_passage)
-            more_in_index |= any(len(hits) >= candidates for hits in per_passage)
         if mode in ("bm25", "hybrid"):
             per_passage = ray.get([index_actor.search_lexical.remote(text, candidates, tenant_id, allowed)
                                    for text in passages.lexical])
+            more_in_index |= any(len(hits) >= candidates for hits in per_passage)
+            per_passage = searchable.keep(per_passage)
             case_scores["bm25"] = case_scores_from_passages(
                 [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage], normalise=True)
             # In hybrid mode a chunk both sides found keeps its dense score.
             _keep_best_chunks(chunk_hits, per_passage, only_new=mode == "hybrid")
-            more_in_index |= any(len(hits) >= candidates for hits in per_passage)
         if mode == "hybrid":
             ranked = hybrid_case_scores(case_scores["dense"], case_scores["bm25"], self.settings.index)
         else:
@@ -266,7 +285,7 @@ class Retrieval:
         hits = []
         for case_id, score in best:
             case = cases.get(case_id)
-            if case is None:  # deleted since it was indexed
+            if not is_indexed(case):  # deleted, failed or re-processing since the check in ranking
                 continue
             matched = sorted(
                 ({"chunk_id": chunk["chunk_id"], "score": round(chunk_hits[chunk["vector_id"]][1], 4),
@@ -355,6 +374,33 @@ class Retrieval:
             raise ApiError("validation_error", f"field must be one of {', '.join(METADATA_FIELDS)}")
         counts = self.store.metadata_value_counts(field, tenant_id=tenant_id)
         return {"field": field, "values": [{"value": value, "count": count} for value, count in counts]}
+
+
+def is_indexed(case: dict | None) -> bool:
+    """Whether a stored case (or None: not stored) may appear in results."""
+    return case is not None and case.get("processing_status") == ProcessingStatus.INDEXED.value
+
+
+class IndexedCases:
+    """Which cases of one tenant are ``indexed``, asked of MongoDB once per case per request.
+
+    The index may hold chunks of cases that are not searchable: vectors are added before the
+    case is marked indexed, and a case that failed after a partial index may keep them until
+    reconcile. Search, similar and chat keep only hits of indexed cases.
+    """
+
+    def __init__(self, store: CaseStore, tenant_id: str, known: list[str] | None = None) -> None:
+        self.store, self.tenant_id = store, tenant_id
+        # Cases a metadata filter selected are indexed cases already (``filter_query``).
+        self.status: dict[str, bool] = dict.fromkeys(known or (), True)
+
+    def keep(self, per_query: list[list]) -> list[list]:
+        """Each list of hits without the hits of cases that are not indexed."""
+        unseen = list({hit.case_id for hits in per_query for hit in hits} - self.status.keys())
+        if unseen:
+            indexed = self.store.indexed_case_ids(unseen, tenant_id=self.tenant_id)
+            self.status.update({case_id: case_id in indexed for case_id in unseen})
+        return [[hit for hit in hits if self.status[hit.case_id]] for hits in per_query]
 
 
 def _keep_best_chunks(chunk_hits: dict[int, tuple[str, float]], per_passage, *, only_new: bool = False) -> None:

@@ -38,10 +38,11 @@ def sandbox(tmp_path_factory) -> dict[str, Path]:
     data_dir = tmp_path_factory.mktemp("hostile-data")
     outside = tmp_path_factory.mktemp("hostile-outside")
     (outside / "secret.pdf").write_bytes(pdf_factory.text_pdf(["OUTSIDE THE BATCH ROOT " + MARK]))
-    batch_root = data_dir / "batch"
-    (batch_root / "empty").mkdir(parents=True)
-    (batch_root / "escape").symlink_to(outside, target_is_directory=True)
-    (batch_root / "loop").symlink_to(batch_root / "loop")  # resolves to itself
+    batch_root = data_dir / "batch"  # each tenant reads only its own <batch_root>/<tenant>
+    for tenant in ("tenant-a", "tenant-b"):
+        (batch_root / tenant / "empty").mkdir(parents=True)
+        (batch_root / tenant / "escape").symlink_to(outside, target_is_directory=True)
+        (batch_root / tenant / "loop").symlink_to(batch_root / tenant / "loop")  # resolves to itself
     return {"data_dir": data_dir, "batch_root": batch_root, "outside": outside,
             "base": tmp_path_factory.getbasetemp()}
 
@@ -339,7 +340,8 @@ HOSTILE_FILENAMES = [
 ]
 HOSTILE_FOLDERS = ["..", "../..", "../hostile-outside", "/", "/etc", "/tmp", str(Path("/tmp") / MARK),
                    "escape", "escape/", "empty/../../..", "empty/../escape", f"{MARK}\x00", "loop",
-                   "a" * 300, "a/" * 2000, "%2e%2e", "~", "~root"]
+                   "a" * 300, "a/" * 2000, "%2e%2e", "~", "~root", "../tenant-a", "../tenant-a/empty",
+                   "empty/../../tenant-a/empty"]
 
 
 def post_raw_form(client: httpx.Client, url: str, filename: str, pdf: bytes, fields: dict[str, str]):

@@ -32,9 +32,9 @@ def api(ray_address, mongo_uri, tmp_path_factory):
 
     data_dir = tmp_path_factory.mktemp("api-data")
     batch_root = data_dir / "batch"
-    (batch_root / "corpus").mkdir(parents=True)
+    (batch_root / "tenant-b" / "corpus").mkdir(parents=True)  # tenant B's own batch folder
     for name in ("doctor__ca5_00516242060.pdf", "doctor__image-pdf-2.pdf"):
-        shutil.copy(SAMPLES / name, batch_root / "corpus")
+        shutil.copy(SAMPLES / name, batch_root / "tenant-b" / "corpus")
     with deployed_app("api", mongo_uri, tmp_path_factory, KEYS, data_dir=data_dir,
                       api={"max_upload_bytes": MAX_UPLOAD_BYTES, "batch_root": str(batch_root),
                            "upload_rate_limit_per_minute": UPLOAD_LIMIT_PER_MINUTE,
