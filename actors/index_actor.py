@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -244,11 +245,39 @@ class IndexActor:
 
     def count(self) -> int:
         return self.service.count()
+        self.last_reconcile_at = time.monotonic()
 
     def vector_ids(self) -> list[int]:
         """Ids indexed on both sides (vectors and BM25), sorted: for audits against MongoDB."""
         return sorted(self.service.vector_ids())
 
+        # The timer only asks; ``maintain`` runs as an ordinary call of this actor, so it never
+        # touches the shards at the same time as a search or an add.
+        self.timer = threading.Thread(target=self._tick_forever, daemon=True, name="index-maintenance")
+        self.timer.start()
+
+    def _tick_forever(self) -> None:
+        me = ray.get_runtime_context().current_actor
+        while True:
+            time.sleep(self.settings.index.maintenance_tick_s)
+            try:
+                ray.get(me.maintain.remote())
+            except Exception:  # noqa: BLE001 - e.g. MongoDB down during a reconcile: next tick
+                logger.exception("index maintenance failed")
+
+    def maintain(self) -> dict:
+        """Snapshot the last changes once ``snapshot_interval_s`` has passed (also when no
+        change follows them), and reconcile with MongoDB every ``reconcile_interval_s``."""
+        index = self.settings.index
+        done = {"snapshot": False, "reconcile": None}
+        service = self.service
+        if service.dirty and time.monotonic() - service.last_snapshot_at >= index.snapshot_interval_s:
+            service.snapshot()
+            done["snapshot"] = True
+        if index.reconcile_interval_s and time.monotonic() - self.last_reconcile_at >= index.reconcile_interval_s:
+            self.last_reconcile_at = time.monotonic()
+            done["reconcile"] = service.reconcile(self.store)
+        return done
     def stats(self) -> dict:
         return {
             "count": self.service.count(),

@@ -99,6 +99,12 @@ class LegalCaseDocument(BaseModel):
     processing_status: ProcessingStatus = ProcessingStatus.UPLOADED
     processing_log: list[ProcessingLogEntry] = Field(default_factory=list)
     failure_reason: str | None = Field(None, description="Machine-readable code when failed.")
+    attempts: int = Field(0, description="Upload path: dispatches to a worker that did not come "
+                                         "back (a worker that died on it); see uploads.max_worker_crashes.")
+    transient_retries: int = Field(0, description="Upload path: retries after transient failures.")
+    retry_after: datetime | None = Field(None, description="Upload path: not retried before this.")
+    processing_deadline: datetime | None = Field(
+        None, description="Upload path: when the running attempt must end (limits.document_timeout_s).")
     original_filename: str | None = None
     source: str = Field("batch", description="'upload' (HTTP) or 'batch' (Ray Data job).")
     metadata_overrides: dict[str, str] = Field(

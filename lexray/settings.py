@@ -48,6 +48,9 @@ class OcrSettings(BaseModel):
     )
     tesseract_config: str = Field("--oem 1 --psm 3", description="Extra tesseract flags.")
     page_timeout_s: int = Field(120, ge=1, description="Tesseract time limit per page.")
+    max_pages_in_flight: int = Field(
+        4, ge=1, description="OCR page tasks one document may have queued or running at once "
+        "(the Ray runner), so one long scan cannot queue ahead of every other document's pages.")
 
 
 class LimitSettings(BaseModel):
@@ -76,8 +79,11 @@ class LimitSettings(BaseModel):
     )
     document_timeout_s: float = Field(
         900.0, gt=0,
-        description="Wall-clock limit for extracting one document (text layer and OCR); OCR pages "
-        "left past it fail the document, and each tesseract run gets at most the time left.",
+        description="Wall-clock limit for one document across every stage (text layer, OCR, "
+        "cleaning, enrichment, chunking, embedding, indexing). Each stage checks the time left "
+        "and each tesseract run gets at most that; on the upload path the scheduler also "
+        "cancels (kills) a document's worker past it. Either way the case fails as "
+        "document_too_complex.",
     )
 
 
@@ -113,7 +119,15 @@ class IndexSettings(BaseModel):
     actor_name: str = Field("lexray-index", description="Name of the detached index actor.")
     shards: int = Field(1, ge=1, description="Number of FAISS shards (by stable hash of case id).")
     snapshot_interval_s: float = Field(
-        30.0, ge=0, description="Minimum seconds between automatic snapshots after changes."
+        30.0, ge=0, description="Minimum seconds between automatic snapshots after changes; the "
+        "last change is snapshotted this long after it even when no other change follows."
+    )
+    reconcile_interval_s: float = Field(
+        300.0, ge=0, description="Seconds between reconciliations of the index with MongoDB's "
+        "chunks while running (besides the one at start); 0 = only at start."
+    )
+    maintenance_tick_s: float = Field(
+        1.0, gt=0, description="How often the index actor checks for a due snapshot or reconcile."
     )
     use_gpu: bool = Field(False, description="Use faiss-gpu when it is installed and a GPU exists.")
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = Field(
@@ -187,7 +201,43 @@ class IngestSettings(BaseModel):
     # parallelism is bounded by the pool sizes above.
     stage_cpus: float = Field(0.1, gt=0, description="Read, extract, enrich and index tasks.")
     ocr_task_cpus: float = Field(0.5, gt=0, description="Each OCR page task (one tesseract thread).")
+    ocr_task_retries: int = Field(
+        2, ge=0, description="Reruns of an OCR page task whose worker or node was lost (a page's "
+        "own errors are not retried: tesseract and poppler run in subprocesses and fail cleanly).")
     embed_actor_cpus: float = Field(0.5, gt=0, description="Each embedding actor.")
+
+
+class UploadSettings(BaseModel):
+    """The upload path: a scheduler actor hands uploaded documents to a bounded pool of Ray
+    tasks, fairly across tenants (``actors.upload_processor``)."""
+
+    max_concurrent: int = Field(
+        0, ge=0, description="Documents processed at once across the cluster; 0 = the "
+        "cluster's CPUs (at least 2), re-read as nodes join or leave.")
+    max_concurrent_per_tenant: int = Field(
+        0, ge=0, description="Of those, at most this many of one tenant; 0 = max_concurrent - 1 "
+        "(at least 1), so a slot is always free for another tenant's upload.")
+    task_cpus: float = Field(
+        0.25, gt=0, description="CPUs each document task reserves (a fraction keeps it "
+        "schedulable beside the Serve replicas; max_concurrent bounds real parallelism).")
+    max_worker_crashes: int = Field(
+        2, ge=1, description="A document whose worker died this many times (crash, OOM kill, "
+        "lost node) is quarantined as failed with worker_crashed instead of being retried.")
+    transient_retries: int = Field(
+        5, ge=0, description="Retries of a document that failed for a transient cause "
+        "(MongoDB unavailable, the index actor restarting) before it fails as internal_error.")
+    retry_backoff_s: float = Field(
+        2.0, gt=0, description="First transient retry waits this long; each next one twice as long.")
+    retry_backoff_max_s: float = Field(300.0, gt=0, description="Longest wait between transient retries.")
+    worker_start_s: float = Field(
+        120.0, gt=0, description="Time a document task may take to start (a new worker process "
+        "loads the embedding model) before the document's own limit begins.")
+    cancel_grace_s: float = Field(
+        5.0, ge=0, description="Seconds past a document's time limit before the scheduler kills "
+        "its task (the task's own checks normally stop it first, with a clearer message).")
+    poll_interval_s: float = Field(
+        1.0, gt=0, description="How often the scheduler looks for finished, overdue and new "
+        "work; a new upload wakes it at once.")
 
 
 class ApiSettings(BaseModel):
@@ -415,6 +465,7 @@ class Settings(BaseSettings):
             YamlConfigSettingsSource(settings_cls, yaml_file=path) for path in reversed(config_files())
         ]
         return (init_settings, env_settings, *yaml_sources)
+    uploads: UploadSettings = UploadSettings()
 
     @property
     def index_dir(self) -> Path:

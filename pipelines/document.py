@@ -11,6 +11,7 @@ Ray task, an actor or a test.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -18,10 +19,10 @@ from pathlib import PurePath
 import numpy as np
 from pydantic import BaseModel
 
-from lexray.errors import LexRayError, NoTextError
+from lexray.errors import DocumentTooComplexError, LexRayError, NoTextError, StoreUnavailableError
 from lexray.ids import chunk_id_for, sha256_hex, vector_id_for
 from lexray.models import CaseMetadata, CaseSection, Chunk, PageSpan, PageText, ProcessingStatus
-from lexray.settings import Settings
+from lexray.settings import LimitSettings, Settings
 from lexray.store import CaseStore, Registration
 from pipelines.chunk import chunk_text
 from pipelines.clean import clean_pages, join_pages
@@ -74,7 +75,7 @@ class DocumentOutcome:
 
     case_id: str | None
     filename: str
-    status: str  # "indexed" | "duplicate" | "failed"
+    status: str  # "indexed" | "duplicate" | "failed" | "retry" (a transient failure, not recorded)
     reason: str = ""
     message: str = ""
     pages: int = 0
@@ -89,6 +90,35 @@ def failure_reason(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, LexRayError):
         return exc.code, exc.message
     return "internal_error", f"{type(exc).__name__}: {exc}"
+
+
+def is_transient(exc: Exception) -> bool:
+    """A failure of the surroundings, not of the document: MongoDB unreachable, the index actor
+    restarting. Retrying later can succeed, so the document must not fail for good."""
+    import ray.exceptions
+    from pymongo.errors import ConnectionFailure
+
+    exc = getattr(exc, "cause", None) or exc
+    return isinstance(exc, (ConnectionFailure, StoreUnavailableError, ray.exceptions.RayActorError,
+                            ray.exceptions.ActorUnavailableError))
+
+
+def document_deadline(limits: LimitSettings) -> float:
+    """The ``time.monotonic()`` by which a document starting now must be done."""
+    return time.monotonic() + limits.document_timeout_s
+
+
+def check_deadline(deadline: float | None, limits: LimitSettings, stage: str) -> None:
+    """DocumentTooComplexError once the document's time is up (checked between stages).
+
+    >>> check_deadline(time.monotonic() - 1, LimitSettings(document_timeout_s=60), "enrichment")
+    Traceback (most recent call last):
+    ...
+    lexray.errors.DocumentTooComplexError: the document passed its 60 s processing limit before enrichment
+    """
+    if deadline is not None and time.monotonic() >= deadline:
+        raise DocumentTooComplexError(
+            f"the document passed its {limits.document_timeout_s:.0f} s processing limit before {stage}")
 
 
 def display_name(path_or_name: str) -> str:
@@ -109,10 +139,14 @@ def register_document(
 
 
 def extract_case_text(
-    data: bytes, settings: Settings, ocr_runner: OcrRunner | None = None
+    data: bytes, settings: Settings, ocr_runner: OcrRunner | None = None, *, deadline: float | None = None
 ) -> CaseText:
-    """PDF bytes -> page texts (text layer, OCR where thin) -> cleaned text with page spans."""
-    pages = extract_pages(data, ocr=settings.ocr, limits=settings.limits, ocr_runner=ocr_runner)
+    """PDF bytes -> page texts (text layer, OCR where thin) -> cleaned text with page spans.
+
+    ``deadline`` (``time.monotonic()``) defaults to ``limits.document_timeout_s`` from now."""
+    pages = extract_pages(data, ocr=settings.ocr, limits=settings.limits, ocr_runner=ocr_runner,
+                          deadline=deadline)
+    check_deadline(deadline, settings.limits, "cleaning")
     cleaned_pages = clean_pages([page.text for page in pages])
     cleaned_content, page_spans = join_pages(cleaned_pages, first_page=pages[0].number if pages else 1)
     if not cleaned_content.strip():
@@ -209,28 +243,38 @@ def process_registered_case(
     filename: str = "",
     ocr_runner: OcrRunner | None = None,
     metadata_overrides: dict | None = None,
+    deadline: float | None = None,
 ) -> DocumentOutcome:
     """Every step after registration, for a case already stored as ``uploaded``.
 
     ``metadata_overrides`` (title, court, case_type, jurisdiction given by the uploader) win over
-    what extraction found.
+    what extraction found. ``deadline`` (``time.monotonic()``; default: ``limits.document_timeout_s``
+    from now) is checked before each stage; past it the case fails as document_too_complex.
+    A transient failure (``is_transient``) is not recorded: the outcome says ``retry``.
     """
     name = display_name(filename)
+    deadline = deadline if deadline is not None else document_deadline(settings.limits)
+    limits = settings.limits
     try:
         store.set_status(case_id, ProcessingStatus.PROCESSING, "extracting text")
-        case_text = extract_case_text(data, settings, ocr_runner)
+        case_text = extract_case_text(data, settings, ocr_runner, deadline=deadline)
         store.set_status(case_id, ProcessingStatus.OCR_COMPLETE,
                          f"{len(case_text.pages)} pages, {case_text.ocr_pages} OCR'd")
+        check_deadline(deadline, limits, "enrichment")
         enriched = enrich_case(case_id, case_text, settings, tenant_id=tenant_id)
         if metadata_overrides:
             enriched = apply_overrides(enriched, metadata_overrides)
         store.save_case_content(case_id, enriched.case_fields())
+        check_deadline(deadline, limits, "embedding")
         vectors = embedder.encode([chunk.text for chunk in enriched.chunks])
         store.set_status(case_id, ProcessingStatus.EMBEDDING_COMPLETE,
                          f"{len(enriched.chunks)} chunks embedded")
+        check_deadline(deadline, limits, "indexing")
         store_and_index(case_id, tenant_id, enriched.chunks, vectors, store, index_actor, settings)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the case
         reason, message = failure_reason(exc)
+        if is_transient(exc):
+            return DocumentOutcome(case_id, name, "retry", reason, message)
         store.mark_failed(case_id, reason, message)
         return DocumentOutcome(case_id, name, "failed", reason, message)
     return DocumentOutcome(case_id, name, "indexed", pages=len(case_text.pages),

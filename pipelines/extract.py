@@ -167,20 +167,22 @@ def extract_pages(
     ocr: OcrSettings,
     limits: LimitSettings,
     ocr_runner: OcrRunner | None = None,
+    deadline: float | None = None,
 ) -> list[PageText]:
     """Text of every page of an uploaded file, OCR'ing pages whose text layer is too thin.
 
     ``ocr_runner(pdf_bytes, page_numbers)`` OCRs the pages (default: sequentially here).
     Raises the errors of ``locate_pdf``, ``read_text_layer`` and ``ocr_page``, and
     NoTextError when no page has any text at the end. The default runner stops with
-    DocumentTooComplexError once the document has taken ``limits.document_timeout_s``.
+    DocumentTooComplexError once the document has taken ``limits.document_timeout_s`` (or at
+    ``deadline``, a ``time.monotonic()`` value, when given).
 
     >>> extract_pages(b"", ocr=OcrSettings(), limits=LimitSettings())
     Traceback (most recent call last):
     ...
     lexray.errors.EmptyDocumentError: the file is empty
     """
-    deadline = time.monotonic() + limits.document_timeout_s
+    deadline = deadline if deadline is not None else time.monotonic() + limits.document_timeout_s
     pdf_bytes = locate_pdf(data, limits=limits)
     text_layer_pages = read_text_layer(pdf_bytes, limits=limits)
     ocr_page_numbers = pages_needing_ocr(text_layer_pages, min_text_chars=ocr.min_text_chars)

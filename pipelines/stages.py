@@ -8,6 +8,7 @@ flows on with ``status = "failed"`` so the job can count it; the other rows are 
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +24,7 @@ from pipelines.document import (
     DocumentOutcome,
     EnrichedCase,
     display_name,
+    document_deadline,
     enrich_case,
     extract_case_text,
     failure_reason,
@@ -73,22 +75,35 @@ def ocr_page_task(pdf_bytes: bytes, page_number: int, ocr: OcrSettings, limits: 
     return ocr_page(pdf_bytes, page_number, ocr=ocr, limits=limits)
 
 
-def ray_ocr_runner(settings: Settings):
-    """OCR a document's pages as parallel Ray tasks (one tesseract thread each), within the
-    document's time limit (``limits.document_timeout_s``): pages still running then are
-    cancelled and the document fails as too complex. A page that crashed its worker is not
-    retried (the same bytes would crash it again)."""
-    task = ocr_page_task.options(num_cpus=settings.ingest.ocr_task_cpus, max_retries=0)
+def ray_ocr_runner(settings: Settings, deadline: float | None = None):
+    """OCR a document's pages as parallel Ray tasks (one tesseract thread each), at most
+    ``ocr.max_pages_in_flight`` at a time (a 500-page scan must not queue 500 tasks ahead of
+    every other document's pages), within the document's time limit (``deadline``, a
+    ``time.monotonic()`` value; default ``limits.document_timeout_s`` from when the runner is made):
+    pages still running then are cancelled and the document fails as too complex. A page task
+    whose worker or node was lost runs again (``ingest.ocr_task_retries``); its own errors are
+    not retried."""
+    task = ocr_page_task.options(num_cpus=settings.ingest.ocr_task_cpus,
+                                 max_retries=settings.ingest.ocr_task_retries, retry_exceptions=False)
+    deadline = deadline if deadline is not None else time.monotonic() + settings.limits.document_timeout_s
 
     def run(pdf_bytes: bytes, page_numbers: list[int]) -> list[PageText]:
         pdf_ref = ray.put(pdf_bytes)
-        refs = [task.remote(pdf_ref, number, settings.ocr, settings.limits) for number in page_numbers]
-        _, pending = ray.wait(refs, num_returns=len(refs), timeout=settings.limits.document_timeout_s)
-        if pending:
-            for ref in pending:
-                ray.cancel(ref, force=True)
-            raise deadline_error(settings.limits, len(pending), len(refs))
-        return ray.get(refs)
+        waiting = list(page_numbers)
+        running: list[ray.ObjectRef] = []
+        refs_in_order: dict[int, ray.ObjectRef] = {}
+        while waiting or running:
+            while waiting and len(running) < settings.ocr.max_pages_in_flight:
+                number = waiting.pop(0)
+                refs_in_order[number] = task.remote(pdf_ref, number, settings.ocr, settings.limits)
+                running.append(refs_in_order[number])
+            finished, running = ray.wait(running, num_returns=1,
+                                         timeout=max(0.0, deadline - time.monotonic()))
+            if not finished:
+                for ref in running:
+                    ray.cancel(ref, force=True)
+                raise deadline_error(settings.limits, len(running) + len(waiting), len(page_numbers))
+        return ray.get([refs_in_order[number] for number in page_numbers])
 
     return run
 
@@ -120,7 +135,9 @@ def _extract(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     pending = outcome_row(DocumentOutcome(registration.case_id, filename, PENDING), resumed=resumed)
     try:
         store.set_status(registration.case_id, ProcessingStatus.PROCESSING, "extracting text")
-        case_text = extract_case_text(data, settings, ray_ocr_runner(settings))
+        # One limit from the start of extraction, shared by the text layer and the OCR tasks.
+        deadline = document_deadline(settings.limits)
+        case_text = extract_case_text(data, settings, ray_ocr_runner(settings, deadline), deadline=deadline)
         store.set_status(registration.case_id, ProcessingStatus.OCR_COMPLETE,
                          f"{len(case_text.pages)} pages, {case_text.ocr_pages} OCR'd")
     except Exception as exc:  # noqa: BLE001 - recorded on the case, the batch carries on

@@ -31,6 +31,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "forbidden": 403,
     "not_found": 404,
     "payload_too_large": 413,
+    "not_retryable": 409,
     "document_too_large": 413,
     "not_pdf": 415,
     "unsupported_media_type": 415,

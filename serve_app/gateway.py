@@ -366,6 +366,12 @@ class Gateway:
 
     @app.post("/api/v1/ingestion/batch", status_code=202, response_model=BatchJobResponse, responses=ERRORS)
     async def start_batch(self, batch: BatchRequest, tenant: str = Depends(tenant_of)) -> dict:
+    @app.post("/api/v1/ingestion/retry/{case_id}", status_code=202, response_model=CaseStatusResponse,
+              responses={**ERRORS, 409: {"model": ErrorResponse}})
+    async def retry(self, case_id: str, tenant: str = Depends(tenant_of)) -> dict:
+        """Process a failed upload again, e.g. after a transient cause was fixed."""
+        return await self.ingestion.retry.remote(case_id, tenant)
+
         return await self.ingestion.start_batch.remote(batch.folder, tenant, batch.retry_failed)
 
     @app.get("/api/v1/ingestion/batch/{job_id}", response_model=BatchJobResponse, responses=ERRORS)

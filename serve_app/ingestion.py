@@ -205,6 +205,23 @@ class Ingestion:
             "updated_at": case.get("updated_at"),
         }
 
+    def retry(self, case_id: str, tenant_id: str) -> dict:
+        """Process a failed uploaded case again (fresh attempt counters); 404 for another
+        tenant's or no case, 409 when it has not failed or its bytes are not stored."""
+        store = self._store()
+        case = store.get_case(case_id, tenant_id=tenant_id, with_content=False)
+        if case is None:
+            raise ApiError("not_found", f"no case {case_id!r}")
+        if case["processing_status"] != "failed":
+            raise ApiError("not_retryable", f"case {case_id!r} is {case['processing_status']}, not failed")
+        if not store.has_upload(tenant_id=tenant_id, document_hash=case["document_hash"]):
+            raise ApiError("not_retryable", "the original bytes of this case are not stored "
+                                            "(a batch-ingested file): ingest the file again")
+        if not store.requeue_failed_upload(case_id, tenant_id=tenant_id):
+            raise ApiError("not_retryable", f"case {case_id!r} changed meanwhile; look at its status")
+        self.upload_processor.submit.remote(case_id)
+        return self.status(case_id, tenant_id)
+
     def stats(self, tenant_id: str) -> dict:
         import ray
 

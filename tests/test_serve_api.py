@@ -284,6 +284,31 @@ def test_upload_survives_a_crash_of_the_upload_processor(api):
     assert status.processing_status == "indexed", status
 
 
+def test_a_failed_upload_can_be_retried_by_its_tenant_only(api):
+    with http(api, "tenant-a") as client:
+        blank = upload(client, pdf_factory.blank_pdf(1 + len(uuid.uuid4().hex) % 3), "blank.pdf")
+        assert blank.status_code == 202, blank.text
+        case_id = blank.json()["case_id"]
+        failed = client_for(api, "tenant-a").wait_until_processed(case_id, timeout_s=300)
+        assert (failed.processing_status, failed.failure_reason) == ("failed", "no_text")
+
+        with http(api, "tenant-b") as other:
+            assert_error(other.post(f"/api/v1/ingestion/retry/{case_id}"), 404, "not_found")
+        assert_error(client.post("/api/v1/ingestion/retry/no-such-case"), 404, "not_found")
+        retried = client.post(f"/api/v1/ingestion/retry/{case_id}")
+        assert retried.status_code == 202, retried.text
+        assert retried.json()["processing_status"] in ("uploaded", "processing", "ocr_complete", "failed")
+        again = client_for(api, "tenant-a").wait_until_processed(case_id, timeout_s=300)
+        assert (again.processing_status, again.failure_reason) == ("failed", "no_text")
+        log = [entry["message"] for entry in client.get(f"/api/v1/ingestion/status/{case_id}").json()["processing_log"]]
+        assert "retry requested" in log and sum(message.startswith("no_text") for message in log) == 2
+
+        indexed = upload(client, unique_pdf("Retry of an indexed case " + uuid.uuid4().hex))
+        assert client_for(api, "tenant-a").wait_until_processed(
+            indexed.json()["case_id"], timeout_s=300).processing_status == "indexed"
+        assert_error(client.post(f"/api/v1/ingestion/retry/{indexed.json()['case_id']}"), 409, "not_retryable")
+
+
 def test_batch_job_through_the_api(api):
     client = client_for(api, "tenant-b")
     job = client.start_batch("corpus")
