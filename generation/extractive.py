@@ -127,9 +127,11 @@ ABBREVIATION_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ
 DATE_PREFIX_END = re.compile(r"\b\d{1,2}\.\d{1,2}\.$")  # "On 1.5." + "1969, he was ..."
 # pysbd's time grows faster than linearly with the length of what it is given (a line of
 # 100,000 characters took minutes), so a longer line is cut first, at a sentence end where there
-# is one. Cleaned paragraphs are shorter (IN-Abs judgements: at most 1,626 characters).
-MAX_SEGMENT_CHARS = 5000
-SEGMENT_CUT = re.compile(r"[.?!][\"'\u201d\u2019)\]]*\s+(?=[A-Z(\[\"\u201c])")
+# is one: after a word of two lower-case letters or more, not after "Cr. P." or "U. S.". Real
+# paragraphs are shorter (IN-Abs judgements: 1,626 characters at most; AILA case documents: one
+# line of 126,628 over 10,000).
+MAX_SEGMENT_CHARS = 10_000
+SEGMENT_CUT = re.compile(r"(?<=[a-z][a-z][.?!])[\"'\u201d\u2019)\]]*\s+(?=[A-Z(\[\"\u201c])")
 LOWER_START = re.compile(r"^\W*[a-z]")
 CONTINUATION_START = re.compile(r"^\s*[\d(\[]")
 

@@ -209,10 +209,15 @@ JUDGE_TITLES = re.compile(
 
 SECTION_NUMBER = r"(?P<sign>§§?)\s*(?P<section>\d[\w.\-–:]*?(?:\(\w{1,4}\))*)(?=[\s,;:)’\]]|\.(?:\s|$)|$)"
 # "28 U.S.C. §", "Mo. Rev. Stat. §", "Okla. Stat., Tit. 82, §", "Texas Insurance Code §".
+# Each piece of the code's name is atomic, the most specific form first ("Tit. 82" before "Tit.",
+# "U.S.C." as one piece): with every way of cutting "A. B. C. ..." into pieces open to
+# backtracking, a run of initials took exponential time.
+CODE_NAME_PIECE = (
+    r"(?>Tit\.\s*+\d++|Title\s++\d++|[A-Z](?:\.\s?[A-Z](?![a-z])){1,8}\.?|[A-Z][A-Za-z]{0,7}\.|(?i:code|laws|statutes)"
+    r"|[A-Z][a-z]++(?=(?:\s+[A-Z][a-z]+){0,3}\s+(?:Code|Statutes)\b))"
+)
 NAMED_CODE_SECTION = re.compile(
-    r"(?P<title>\b\d{1,3}\s+)?(?P<code>(?:(?:[A-Z][A-Za-z]{0,7}\.|[A-Z](?:\.\s?[A-Z])+\.?|(?i:code|laws|statutes)"
-    r"|Tit\.\s*\d+|Title\s+\d+|[A-Z][a-z]+(?=(?:\s+[A-Z][a-z]+){0,3}\s+(?:Code|Statutes)\b))[,]?\s*){1,6})"
-    + SECTION_NUMBER
+    rf"(?P<title>\b\d{{1,3}}\s++)?(?P<code>(?:{CODE_NAME_PIECE},?\s*+){{1,6}})" + SECTION_NUMBER
 )
 # What makes the words before "§" a code's name rather than the end of a sentence ("Texas. §2").
 CODE_NAME = re.compile(r"\b(?i:stat|code|ann|laws|statutes|rev|tit|title|gen|comp|const|regs?)\b|(?:[A-Z]\.\s?){2,}")
