@@ -131,6 +131,9 @@ DATE_PREFIX_END = re.compile(r"\b\d{1,2}\.\d{1,2}\.$")  # "On 1.5." + "1969, he 
 # paragraphs are shorter (IN-Abs judgements: 1,626 characters at most; AILA case documents: one
 # line of 126,628 over 10,000).
 MAX_SEGMENT_CHARS = 10_000
+# pysbd rewrites the whole segment once per abbreviation-like period, so a segment also ends after
+# this many periods ("v. v. v. ..."; the densest AILA line has 520).
+MAX_SEGMENT_PERIODS = 600
 SEGMENT_CUT = re.compile(r"(?<=[a-z][a-z][.?!])[\"'\u201d\u2019)\]]*\s+(?=[A-Z(\[\"\u201c])")
 LOWER_START = re.compile(r"^\W*[a-z]")
 CONTINUATION_START = re.compile(r"^\s*[\d(\[]")
@@ -231,17 +234,32 @@ def split_sentences(text: str) -> list[Sentence]:
     return _repair_breaks(pieces, text)
 
 
-def _line_segments(line: str, max_chars: int = MAX_SEGMENT_CHARS) -> list[tuple[int, str]]:
-    """``line`` as (offset, piece) pieces of at most ``max_chars``: cut after the last sentence
-    end in the second half of each window, else at its last space, else hard.
+def _line_segments(
+    line: str, max_chars: int = MAX_SEGMENT_CHARS, max_periods: int = MAX_SEGMENT_PERIODS
+) -> list[tuple[int, str]]:
+    """``line`` as (offset, piece) pieces of at most ``max_chars`` characters and about
+    ``max_periods`` periods: cut after the last sentence end in the second half of each window,
+    else at its last space, else hard.
 
     >>> _line_segments("The first one. The second one is here. And the third.", max_chars=30)
     [(0, 'The first one. The second one '), (30, 'is here. And the third.')]
+    >>> [len(segment) for _, segment in _line_segments("v. " * 10, max_periods=4)]
+    [9, 9, 9, 3]
     """
     segments: list[tuple[int, str]] = []
     start = 0
-    while len(line) - start > max_chars:
-        window_from, limit = start + max_chars // 2, start + max_chars
+    while True:
+        limit = min(len(line), start + max_chars)
+        period = start - 1
+        for _ in range(max_periods):
+            period = line.find(".", period + 1, limit)
+            if period < 0:
+                break
+        if period >= 0:
+            limit = period + 1
+        if limit >= len(line):
+            break
+        window_from = start + (limit - start) // 2
         cut = None
         for cut in SEGMENT_CUT.finditer(line, window_from, limit):
             pass
