@@ -46,6 +46,10 @@ class IndexService:
         self.lexical = [self._restore_lexical(number) for number in range(self.shard_count)]
         self.dirty = False
         self.last_snapshot_at = time.monotonic()
+        # Cases erased while this actor runs: a worker that was still processing one must not
+        # add it back. Memory only (a snapshot holds no trace of them); after a restart the
+        # reconcile with MongoDB, where the case's chunks are gone, does the same job.
+        self.erased_cases: set[str] = set()
 
     def _shard_path(self, number: int) -> Path:
         return self.snapshot_dir / f"shard-{number}-of-{self.shard_count}.npz"
@@ -77,6 +81,13 @@ class IndexService:
         if not len(vector_ids):
             return 0
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vector_ids), -1)
+        if self.erased_cases.intersection(case_ids):
+            rows = [row for row, case_id in enumerate(case_ids) if case_id not in self.erased_cases]
+            vector_ids, case_ids, tenant_ids, texts = ([column[row] for row in rows] for column in (
+                vector_ids, case_ids, tenant_ids, texts))
+            vectors = vectors[rows]
+            if not rows:
+                return 0
         if self.dimension is None:
             self.dimension = int(vectors.shape[1])
         elif vectors.shape[1] != self.dimension:
@@ -104,10 +115,31 @@ class IndexService:
     def remove_case(self, case_id: str) -> int:
         shard = self._shard_of(case_id)
         removed = shard.remove_case(case_id) if shard is not None else 0
-        self.lexical[shard_for(case_id, self.shard_count)].remove_case(case_id)
-        if removed:
+        removed_lexical = self.lexical[shard_for(case_id, self.shard_count)].remove_case(case_id)
+        if removed or removed_lexical:
             self._changed()
         return removed
+
+    def erase_case(self, case_id: str) -> dict[str, int]:
+        """Remove a case for good: its vectors and BM25 rows from every shard, the terms only it
+        used, an HNSW graph's dead copies; then snapshot at once and delete snapshot files of
+        other shard layouts, so no file under the index directory keeps its text or ids. Later
+        ``add`` calls for the case are ignored (a worker finishing it after the erasure)."""
+        self.erased_cases.add(case_id)
+        vectors = lexical = 0
+        for shard in self._ready_shards():
+            vectors += shard.remove_case(case_id)
+            shard.purge_removed()
+        for lexical_shard in self.lexical:
+            lexical += lexical_shard.erase_case(case_id)
+        self.snapshot()
+        current = {self._shard_path(number).name for number in range(self.shard_count)}
+        current |= {self._lexical_path(number).name for number in range(self.shard_count)}
+        for pattern in ("shard-*-of-*.npz", "lexical-*-of-*.npz"):
+            for stale in self.snapshot_dir.glob(pattern):
+                if stale.name not in current:
+                    stale.unlink(missing_ok=True)
+        return {"vectors": vectors, "lexical_chunks": lexical}
 
     def search(
         self, query_vectors: np.ndarray, k: int, *, tenant_id: str | None = None,
@@ -213,44 +245,12 @@ class IndexActor:
         self.started_at = time.time()
         self.service = IndexService(self.settings)
         self.store = CaseStore(self.settings.mongodb)
+        self.last_reconcile_at = time.monotonic()
         try:
             report = self.service.reconcile(self.store)
             logger.info("index restored: %s", report)
         except Exception as exc:  # noqa: BLE001 - any failure: keep serving the snapshot
             logger.warning("could not reconcile with MongoDB at start (%s); serving the snapshot", exc)
-
-    def add(
-        self,
-        vector_ids: list[int],
-        case_ids: list[str],
-        tenant_ids: list[str],
-        vectors: np.ndarray,
-        texts: list[str],
-    ) -> int:
-        return self.service.add(vector_ids, case_ids, tenant_ids, vectors, texts)
-
-    def remove_case(self, case_id: str) -> int:
-        return self.service.remove_case(case_id)
-
-    def search(
-        self, query_vectors: np.ndarray, k: int, tenant_id: str | None = None,
-        case_ids: list[str] | None = None,
-    ) -> list[list[VectorHit]]:
-        return self.service.search(query_vectors, k, tenant_id=tenant_id, case_ids=case_ids)
-
-    def search_lexical(
-        self, query_text: str, k: int, tenant_id: str | None = None, case_ids: list[str] | None = None
-    ) -> list[LexicalHit]:
-        return self.service.search_lexical(query_text, k, tenant_id=tenant_id, case_ids=case_ids)
-
-    def count(self) -> int:
-        return self.service.count()
-        self.last_reconcile_at = time.monotonic()
-
-    def vector_ids(self) -> list[int]:
-        """Ids indexed on both sides (vectors and BM25), sorted: for audits against MongoDB."""
-        return sorted(self.service.vector_ids())
-
         # The timer only asks; ``maintain`` runs as an ordinary call of this actor, so it never
         # touches the shards at the same time as a search or an add.
         self.timer = threading.Thread(target=self._tick_forever, daemon=True, name="index-maintenance")
@@ -278,6 +278,41 @@ class IndexActor:
             self.last_reconcile_at = time.monotonic()
             done["reconcile"] = service.reconcile(self.store)
         return done
+
+    def add(
+        self,
+        vector_ids: list[int],
+        case_ids: list[str],
+        tenant_ids: list[str],
+        vectors: np.ndarray,
+        texts: list[str],
+    ) -> int:
+        return self.service.add(vector_ids, case_ids, tenant_ids, vectors, texts)
+
+    def remove_case(self, case_id: str) -> int:
+        return self.service.remove_case(case_id)
+
+    def erase_case(self, case_id: str) -> dict[str, int]:
+        return self.service.erase_case(case_id)
+
+    def search(
+        self, query_vectors: np.ndarray, k: int, tenant_id: str | None = None,
+        case_ids: list[str] | None = None,
+    ) -> list[list[VectorHit]]:
+        return self.service.search(query_vectors, k, tenant_id=tenant_id, case_ids=case_ids)
+
+    def search_lexical(
+        self, query_text: str, k: int, tenant_id: str | None = None, case_ids: list[str] | None = None
+    ) -> list[LexicalHit]:
+        return self.service.search_lexical(query_text, k, tenant_id=tenant_id, case_ids=case_ids)
+
+    def count(self) -> int:
+        return self.service.count()
+
+    def vector_ids(self) -> list[int]:
+        """Ids indexed on both sides (vectors and BM25), sorted: for audits against MongoDB."""
+        return sorted(self.service.vector_ids())
+
     def stats(self) -> dict:
         return {
             "count": self.service.count(),

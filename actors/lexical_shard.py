@@ -321,10 +321,17 @@ class Bm25Corpus:
             }
             self._drop_unused_terms()
 
-    def _drop_unused_terms(self) -> None:
-        """Forget terms no live chunk has, once they are half the vocabulary (churn from re-uploads)."""
+    def compact(self) -> None:
+        """Drop dead rows now, and every term no live chunk has (not only past half the vocabulary)."""
+        self._commit_rows()
+        self._drop_unused_terms(force=True)
+        self._retriever = None
+
+    def _drop_unused_terms(self, force: bool = False) -> None:
+        """Forget terms no live chunk has, once they are half the vocabulary (churn from re-uploads),
+        or whenever there are any with ``force``."""
         used = np.diff(self._term_counts.starts) > 0
-        if len(used) < 1024 or used.sum() * 2 > len(used):
+        if used.all() or (not force and (len(used) < 1024 or used.sum() * 2 > len(used))):
             return
         self.terms = [term for term, is_used in zip(self.terms, used.tolist(), strict=True) if is_used]
         self.term_id_of = {term: term_id for term_id, term in enumerate(self.terms)}
@@ -404,6 +411,21 @@ class LexicalShard:
     def remove_case(self, case_id: str) -> int:
         corpus = self.corpora.get(self.tenant_of_case.get(case_id, ""))
         return self.remove_ids(sorted(corpus.vectors_of_case.get(case_id, ()))) if corpus else 0
+
+    def erase_case(self, case_id: str) -> int:
+        """``remove_case``, compacted at once: the case's rows and every term only they used are
+        gone from memory and from the next snapshot (an erasure leaves none of its words).
+
+        >>> shard = LexicalShard()
+        >>> shard.add([1, 2], ["kept", "gone"], ["t", "t"], ["a contract", "zyzzogeton estoppel"])
+        >>> shard.erase_case("gone"), "zyzzogeton" in shard.corpora["t"].terms, shard.vector_ids()
+        (1, False, {1})
+        """
+        corpus = self.corpora.get(self.tenant_of_case.get(case_id, ""))
+        removed = self.remove_case(case_id)
+        if corpus is not None and corpus.count:
+            corpus.compact()
+        return removed
 
     def search(
         self, query_text: str, k: int, *, tenant_id: str | None = None,

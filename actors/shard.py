@@ -309,6 +309,12 @@ class VectorShard:
     def remove_case(self, case_id: str) -> int:
         return self.remove_ids(sorted(self.vectors_of_case.get(case_id, ())))
 
+    def purge_removed(self) -> None:
+        """Rebuild an HNSW graph that still holds removed vectors (FAISS cannot delete from one),
+        so an erased case's vectors leave memory and the next snapshot."""
+        if isinstance(self.approximate, HnswIndex) and self.approximate.dead_count:
+            self._rebuild("hnsw")
+
     def _remove(self, vector_ids: Iterable[int]) -> int:
         held = np.asarray(sorted({int(v) for v in vector_ids} & self.case_of_vector.keys()), dtype=np.int64)
         if not len(held):

@@ -321,6 +321,25 @@ class ApiSettings(BaseModel):
         return self
 
 
+class AuditSettings(BaseModel):
+    """The audit trail of data accesses (``serve_app.audit``): a capped MongoDB collection
+    (oldest entries dropped first) and one JSON log line per entry."""
+
+    collection_bytes: int = Field(
+        256 * 1024 * 1024, ge=64 * 1024, description="Size of the capped `audit_log` collection "
+        "in bytes; the oldest entries go once it is full (MongoDB sets it when it creates the "
+        "collection: an existing one keeps its size).")
+    queue_size: int = Field(
+        10_000, ge=1, description="Entries waiting for MongoDB; past it new entries reach the "
+        "JSON log only (counted and warned), so a slow MongoDB never delays a response.")
+    max_case_ids: int = Field(
+        100, ge=1, description="Case ids recorded per entry (a search's result list is cut there).")
+    scan_bytes: int = Field(
+        1024 * 1024, ge=0, description="Of a JSON response, the first bytes read for the case ids it "
+        "names (search, similar, chat); 0 = path parameters only.")
+    page_max: int = Field(200, ge=1, description="Most entries one `GET /api/v1/audit` returns.")
+
+
 class LLMSettings(BaseModel):
     """The LLM deployment: vLLM's engine on a GPU (``vllm``) or on CPUs (``vllm-cpu``)."""
 
@@ -446,7 +465,9 @@ class Settings(BaseSettings):
     index: IndexSettings = IndexSettings()
     ray: RaySettings = RaySettings()
     ingest: IngestSettings = IngestSettings()
+    uploads: UploadSettings = UploadSettings()
     api: ApiSettings = ApiSettings()
+    audit: AuditSettings = AuditSettings()
     llm: LLMSettings = LLMSettings()
     questions: QuestionSettings = QuestionSettings()
     summaries: SummarySettings = SummarySettings()
@@ -465,7 +486,6 @@ class Settings(BaseSettings):
             YamlConfigSettingsSource(settings_cls, yaml_file=path) for path in reversed(config_files())
         ]
         return (init_settings, env_settings, *yaml_sources)
-    uploads: UploadSettings = UploadSettings()
 
     @property
     def index_dir(self) -> Path:

@@ -67,8 +67,10 @@ from pydantic import BaseModel, ValidationError
 from lexray.errors import LexRayError
 from lexray.models import CaseFilters
 from serve_app.schemas import (
+    AuditLogResponse,
     BatchJobResponse,
     BatchRequest,
+    CaseErasureResponse,
     CaseListResponse,
     CaseResponse,
     CaseStatusResponse,
@@ -665,6 +667,18 @@ class LexRayClient:
         params = {"session_id": session_id} if session_id else {}
         response = self._request("GET", f"{CHAT_PREFIX}/suggestions", params=params)
         return SuggestionsResponse.model_validate_json(response.content)
+
+    # Erasure and the audit trail
+
+    def delete_case(self, case_id: str) -> CaseErasureResponse:
+        """Erase one of the tenant's cases and everything stored of it (404: no such case)."""
+        response = self._request("DELETE", f"/api/v1/cases/{quote(case_id, safe='')}")
+        return CaseErasureResponse.model_validate_json(response.content)
+
+    def audit(self, *, skip: int = 0, limit: int = 50) -> AuditLogResponse:
+        """One page of the tenant's audit entries, newest first."""
+        response = self._request("GET", "/api/v1/audit", params={"skip": skip, "limit": limit})
+        return AuditLogResponse.model_validate_json(response.content)
 
     def _poll(
         self,

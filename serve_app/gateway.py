@@ -31,6 +31,7 @@ from lexray.errors import LexRayError
 from lexray.redaction import redact_text
 from lexray.settings import Settings
 from lexray.store import CaseStore
+from serve_app.audit import install_audit
 from serve_app.auth import KeyRing
 from serve_app.errors import ApiError, error_response, install_error_handlers, status_for
 from serve_app.http import install_http_layer, principal_of
@@ -39,8 +40,11 @@ from serve_app.rate_limit import get_rate_limiter
 from serve_app.logs import replica_logger
 from serve_app.schemas import (
     MAX_SESSION_ID_CHARS,
+    AuditLogResponse,
+    AuditQuery,
     BatchJobResponse,
     BatchRequest,
+    CaseErasureResponse,
     CaseListQuery,
     CaseListResponse,
     CaseResponse,
@@ -233,6 +237,8 @@ class Gateway:
             logger.warning("auth is enabled but no API keys are configured (LEXRAY_API_KEYS): "
                            "every protected route answers 401")
         limiter = get_rate_limiter(f"{self.settings.api.app_name}-rate-limiter", self.settings.ray.namespace)
+        # Before the HTTP layer, so the audit runs inside it: after authentication, with the request id.
+        self.audit = install_audit(app, self.store, self.settings.audit)
         install_http_layer(app, self.settings.api, key_ring, limiter)
         install_error_handlers(app)
 
@@ -360,18 +366,18 @@ class Gateway:
     async def status(self, case_id: str, tenant: str = Depends(tenant_of)) -> dict:
         return await self.ingestion.status.remote(case_id, tenant)
 
-    @app.get("/api/v1/ingestion/stats", response_model=IngestionStatsResponse, responses=ERRORS)
-    async def stats(self, tenant: str = Depends(tenant_of)) -> dict:
-        return await self.ingestion.stats.remote(tenant)
-
-    @app.post("/api/v1/ingestion/batch", status_code=202, response_model=BatchJobResponse, responses=ERRORS)
-    async def start_batch(self, batch: BatchRequest, tenant: str = Depends(tenant_of)) -> dict:
     @app.post("/api/v1/ingestion/retry/{case_id}", status_code=202, response_model=CaseStatusResponse,
               responses={**ERRORS, 409: {"model": ErrorResponse}})
     async def retry(self, case_id: str, tenant: str = Depends(tenant_of)) -> dict:
         """Process a failed upload again, e.g. after a transient cause was fixed."""
         return await self.ingestion.retry.remote(case_id, tenant)
 
+    @app.get("/api/v1/ingestion/stats", response_model=IngestionStatsResponse, responses=ERRORS)
+    async def stats(self, tenant: str = Depends(tenant_of)) -> dict:
+        return await self.ingestion.stats.remote(tenant)
+
+    @app.post("/api/v1/ingestion/batch", status_code=202, response_model=BatchJobResponse, responses=ERRORS)
+    async def start_batch(self, batch: BatchRequest, tenant: str = Depends(tenant_of)) -> dict:
         return await self.ingestion.start_batch.remote(batch.folder, tenant, batch.retry_failed)
 
     @app.get("/api/v1/ingestion/batch/{job_id}", response_model=BatchJobResponse, responses=ERRORS)
@@ -566,6 +572,44 @@ class Gateway:
     async def suggestions(self, params: Annotated[SuggestionsQuery, Query()],
                           tenant: str = Depends(tenant_of)) -> dict:
         return await self.chat.suggestions.remote(params.session_id, tenant)
+
+    # Erasure and the audit trail
+
+    @app.delete("/api/v1/cases/{case_id}", response_model=CaseErasureResponse, responses=ERRORS)
+    async def erase_case(self, case_id: Annotated[str, Path(min_length=1, max_length=128)], request: Request,
+                         tenant: str = Depends(tenant_of)) -> dict:
+        """Erase a case for good: the case, its chunks and vectors (every index shard, BM25 too,
+        snapshotted at once), its uploaded PDF, its stored summaries and question sets; its
+        citations in chat sessions become tombstones (`case_id` null, `erased` true). A receipt
+        (who, when, case id, counts; no text) is kept. 404 when the tenant has no such case."""
+        principal = principal_of(request)
+        removed = await asyncio.to_thread(self._erase_from_store, case_id, tenant, principal.key_id,
+                                          request.state.request_id)
+        if removed is None:
+            raise ApiError("not_found", f"no case {case_id!r}")
+        try:
+            index = ray.get_actor(self.settings.index.actor_name, namespace=self.settings.ray.namespace)
+            from_index = await index.erase_case.remote(case_id)
+        except Exception as exc:  # noqa: BLE001 - MongoDB is erased; the index's reconcile finishes it
+            logger.warning("case %s erased from MongoDB, not yet from the index: %s", case_id, type(exc).__name__)
+            from_index = {"vectors": None, "lexical_chunks": None}
+        removed = {**removed, **from_index}
+        erased_at = await asyncio.to_thread(self.store.finish_erasure, case_id, removed)
+        return {"case_id": case_id, "erased": True, "erased_at": erased_at, "removed": removed}
+
+    def _erase_from_store(self, case_id: str, tenant: str, key_id: str, request_id: str) -> dict | None:
+        return self.store.ensure_indexes_once().erase_case(case_id, tenant_id=tenant, key_id=key_id,
+                                                           request_id=request_id)
+
+    @app.get("/api/v1/audit", response_model=AuditLogResponse, responses=ERRORS)
+    async def audit_log(self, params: Annotated[AuditQuery, Query()], tenant: str = Depends(tenant_of)) -> dict:
+        """The caller's tenant's audit entries (every data access), newest first; never another
+        tenant's. Entries reach it shortly after their request (they are written in the background)."""
+        limit = min(params.limit, self.settings.audit.page_max)
+        entries, total = await asyncio.gather(
+            asyncio.to_thread(self.store.audit_entries, tenant_id=tenant, skip=params.skip, limit=limit),
+            asyncio.to_thread(self.store.count_audit_entries, tenant_id=tenant))
+        return {"entries": entries, "skip": params.skip, "limit": limit, "total": total}
 
     # OpenAI-compatible text generation on the LLM deployment
 

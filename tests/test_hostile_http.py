@@ -287,6 +287,10 @@ def isolation_checks(corpus: dict, b_cases: int) -> dict[tuple[str, str], list]:
         ("GET", "/api/v1/chat/suggestions"): [
             ("GET", "/api/v1/chat/suggestions", {"params": {"session_id": session}}, 404),
             ("GET", "/api/v1/chat/suggestions", {}, None)],
+        ("DELETE", "/api/v1/cases/{case_id}"): [("DELETE", f"/api/v1/cases/{i}", {}, 404) for i in a_ids],
+        ("GET", "/api/v1/audit"): [
+            ("GET", "/api/v1/audit", {"params": {"limit": 200}},
+             lambda body: all(entry["tenant_id"] == "tenant-b" for entry in body["entries"]))],
     }
 
 
