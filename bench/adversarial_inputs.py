@@ -78,6 +78,21 @@ def wrapped_paragraph(length: int) -> str:
     return repeated("and the court further held that the statute applies to the parties here\n", length)
 
 
+def role_commas(length: int) -> str:
+    """Caption blocks whose role label trails off in " , , , ...": the role-label pattern once
+    tried every way of sharing the spaces between the commas (exponential)."""
+    commas = " ," * 30
+    return repeated(f"ABC DEF, plaintiffs{commas} x\n\nv.\n\nGHI JKL, defendants{commas} x\n\n", length)
+
+
+def four_word_lines(length: int) -> str:
+    """Lines of four short words: one sentence each, about 23,000 sentences in 300,000 characters
+    (a dense sentence-similarity matrix of that many is 5 GB)."""
+    words = [first + second for first in "bcdfghjklmnpqrstvwxz" for second in "aeiou"]
+    lines = [" ".join(words[(i * 4 + k * 7) % len(words)] for k in range(4)).capitalize() + "." for i in range(997)]
+    return repeated("\n".join(lines) + "\n", length)
+
+
 def dots_then_closers(length: int) -> str:
     """Dots, then closing brackets and quotes: sentence-end patterns anchored at the line end."""
     half = length // 2
@@ -100,7 +115,7 @@ DIGITS_UNITS = {
     "usc": "42 U.S.C. ",
     "page_numbers": "Page 1 of 2\n",
     "short_lines": "Abc def ghi.\n",
-    "four_word_lines": "court held appeal dismissed\n",
+    "initials_chain": "A.B.C.D.E.F.G.H. ",
 }
 
 CLASSES: dict[str, Callable[[int], str]] = {
@@ -113,6 +128,8 @@ CLASSES: dict[str, Callable[[int], str]] = {
     "hyphenated_lines": hyphenated_lines,
     "wrapped_paragraph": wrapped_paragraph,
     "dots_then_closers": dots_then_closers,
+    "role_commas": role_commas,
+    "four_word_lines": four_word_lines,
     **{name: (lambda length, unit=unit: repeated(unit, length)) for name, unit in DIGITS_UNITS.items()},
 }
 
