@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 from ray.exceptions import RayActorError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from lexray.errors import LexRayError
 from lexray.redaction import redact_text
@@ -118,6 +119,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = CODE_OF_HTTP_STATUS.get(exc.status_code, f"http_{exc.status_code}")
         return error_response(request, exc.status_code, code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def body_ended(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        # The client went away, or the body passed its limit (serve_app.http.BodySizeLimit,
+        # which answers 413 in place of this): nothing went wrong here, nothing to log.
+        return error_response(request, 400, "bad_request", "the request body ended early")
 
     @app.exception_handler(PyMongoError)
     async def store_error(request: Request, exc: PyMongoError) -> JSONResponse:

@@ -15,7 +15,6 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
-from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -67,19 +66,14 @@ def body_limit(path: str, api: ApiSettings, uploads: frozenset[str]) -> int:
     return api.max_upload_bytes + MULTIPART_OVERHEAD_BYTES if path in uploads else api.max_body_bytes
 
 
-class BodyTooLarge(HTTPException):
-    """Raised from ``receive`` once a body passes its limit; FastAPI re-raises HTTPExceptions
-    from body parsing, so it reaches the error handlers as a 413 in the one error shape."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"request body larger than {limit} bytes")
-
-
 class BodySizeLimit:
     """Pure ASGI middleware: counts request body bytes as they arrive, whatever the framing
     (a chunked body declares no length), and stops reading at the route's limit with a 413.
-    Whoever reads the body (FastAPI's JSON parsing, a form parser, an endpoint) sees the
-    ``BodyTooLarge`` instead of the bytes past the limit; nothing past it is held."""
+
+    Past the limit, whoever reads the body (FastAPI's JSON parsing, a form parser, an endpoint)
+    is told the client went away, so nothing past it is read or held; the answer the app makes
+    of that is replaced by the 413. (Raising instead would not do: BaseHTTPMiddleware reads the
+    body in a task group, which wraps the exception.)"""
 
     def __init__(self, app: ASGIApp, limit_of: Callable[[str], int]) -> None:
         self.app = app
@@ -91,36 +85,43 @@ class BodySizeLimit:
             return
         limit = self.limit_of(scope["path"])
         received = 0
+        too_large = False
         response_started = False
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge(limit)
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def watched_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal response_started
+            if too_large and not response_started:
+                return  # the app's answer to the 'disconnect': the 413 goes instead
             response_started = response_started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, counted_receive, watched_send)
-        except BodyTooLarge as exc:
-            # Only when no handler turned it into a response (a body read outside FastAPI's).
-            if response_started:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not too_large or response_started:
                 raise
-            await _send_too_large(scope, send, str(exc.detail))
+        if too_large and not response_started:
+            await _send_too_large(scope, send, f"request body larger than {limit} bytes")
 
 
 async def _send_too_large(scope: Scope, send: Send, message: str) -> None:
-    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
-    sent_id = headers.get("x-request-id", "")
+    # The id request_context gave the request (it runs before any body is read), else the client's.
+    request_id = scope.get("state", {}).get("request_id") or next(
+        (value.decode("latin-1") for name, value in scope.get("headers", []) if name.lower() == b"x-request-id"), "")
     body = json.dumps({"error": {"code": "payload_too_large", "message": message,
-                                 "request_id": sent_id if _REQUEST_ID.match(sent_id) else "",
+                                 "request_id": request_id if _REQUEST_ID.match(request_id) else "",
                                  "timestamp": datetime.now(timezone.utc).isoformat()}}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

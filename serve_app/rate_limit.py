@@ -181,10 +181,15 @@ class RateLimiterActor:
         return len(self._limiter)
 
 
+# Part of the actor's name, raised whenever its methods change: a detached actor outlives a
+# redeploy, and the new gateway must not get an older one (2: ``hit`` takes ``unless_full``).
+ACTOR_VERSION = 2
+
+
 def get_rate_limiter(name: str, namespace: str):
     """The named detached limiter actor, created on first use (needs ``ray.init`` first)."""
     return RateLimiterActor.options(
-        name=name, namespace=namespace, lifetime="detached", get_if_exists=True
+        name=f"{name}-v{ACTOR_VERSION}", namespace=namespace, lifetime="detached", get_if_exists=True
     ).remote()
 
 

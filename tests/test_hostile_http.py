@@ -223,6 +223,7 @@ NO_TENANT_DATA = {
     ("GET", "/api/v1/chat/intents"), ("GET", "/api/v1/chat/session/new"),
     ("POST", "/api/v1/summarization/summarize-text"), ("POST", "/api/v1/ingestion/upload"),
     ("GET", "/v1/models"), ("POST", "/v1/chat/completions"), ("POST", "/v1/completions"),
+    ("GET", "/api/v1/operator/health"),  # component health, no tenant's data; operators only
 }
 
 
