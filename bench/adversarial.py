@@ -9,9 +9,10 @@ Each (function, text) runs in a forked child, alone, with a limit (``--timeout-s
 as ``--chars`` grows; a quadratic one a ratio that doubles with it. A run past the limit is a
 ``timeout`` row. ``--quick`` measures 20,000 characters, a smoke run.
 
-The report has sections (``SECTIONS``), each a function from the parsed arguments to rows; the
-text section is the only one so far, and another (an HTTP measurement on a deployed app) goes
-into the same list.
+The report has sections (``SECTIONS``), each a function from the parsed arguments to rows:
+``text`` (above) and ``fairness`` (``bench.fairness``: over HTTP on a deployed app, one tenant's
+time-to-indexed while another has ``--queued`` uploads waiting, against an idle system).
+``--sections text`` or ``--sections fairness`` runs one of them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from bench.adversarial_inputs import CLASSES, build, normal_opinion
+from bench.fairness import fairness_figures, fairness_rows, fairness_table_lines
 from bench.report import TableLine, format_number, format_ratio, render_table
 from bench.results import add_json_option, emit_figures
 
@@ -237,6 +239,7 @@ class Section:
 
 SECTIONS: list[Section] = [
     Section("text", text_rows, text_table_lines, text_figures),
+    Section("fairness", fairness_rows, fairness_table_lines, fairness_figures),
 ]
 
 
@@ -250,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sections", default="", help="comma-separated sections (default: all)")
     parser.add_argument("--timeout-s", type=float, default=300.0, help="limit of one measurement")
     parser.add_argument("--verbose", action="store_true", help="print each measurement as it is taken")
+    parser.add_argument("--queued", type=int, default=50, help="fairness: tenant A's uploads queued at once")
+    parser.add_argument("--repeats", type=int, default=3, help="fairness: tenant B's uploads timed per phase")
+    parser.add_argument("--upload-timeout-s", type=float, default=600, help="fairness: longest wait for one upload")
+    parser.add_argument("--drain-seconds", type=float, default=900, help="fairness: longest wait for A's uploads")
+    parser.add_argument("--mongodb-uri", default=None, help="fairness: a MongoDB to use (default: a server of its own)")
     add_json_option(parser)
     args = parser.parse_args(argv)
 

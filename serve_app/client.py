@@ -369,6 +369,11 @@ class LexRayClient:
             poll_s=poll_s,
         )
 
+    def retry(self, case_id: str) -> CaseStatusResponse:
+        """Process a failed upload again (409 when it has not failed or its bytes are gone)."""
+        response = self._request("POST", f"{API_PREFIX}/retry/{quote(case_id, safe='')}")
+        return CaseStatusResponse.model_validate_json(response.content)
+
     def stats(self) -> IngestionStatsResponse:
         return self._get_model(f"{API_PREFIX}/stats", IngestionStatsResponse)
 
