@@ -564,12 +564,6 @@ class CaseStore:
         rows = self.cases.find(tenant_scope({"case_id": {"$in": case_ids}}, tenant_id), fields)
         return {row["case_id"]: row for row in rows}
 
-    def indexed_case_ids(self, case_ids: list[str], *, tenant_id: str) -> set[str]:
-        """Those of ``case_ids`` that ``tenant_id`` owns and that are ``indexed`` (searchable)."""
-        query = tenant_scope({"case_id": {"$in": case_ids},
-                              "processing_status": ProcessingStatus.INDEXED.value}, tenant_id)
-        return {row["case_id"] for row in self.cases.find(query, {"_id": 0, "case_id": 1})}
-
     def chunks_by_vector_id(self, vector_ids: list[int], *, tenant_id: str, with_vectors: bool = False) -> list[dict]:
         """The stored chunks with these ``vector_ids`` that ``tenant_id`` owns; their ``embedding``
         (bytes: ``vector_from_bytes``) only ``with_vectors``."""

@@ -140,38 +140,21 @@ class Retrieval:
         index_actor = get_index_actor(self.settings)
         # The first chunk-sized window of the query: chat queries are questions, not documents.
         query_vector = self.embedder.encode(query_passages(query, self.settings.chunk).dense[:1])
-        searchable = IndexedCases(self.store, tenant_id)
         candidates = self.settings.index.candidate_chunks
         while True:
             dense_hits, lexical_hits = ray.get([
                 index_actor.search.remote(query_vector, candidates, tenant_id, allowed),
                 index_actor.search_lexical.remote(query, candidates, tenant_id, allowed)])
             more_in_index = max(len(dense_hits[0]), len(lexical_hits)) >= candidates
-            # Only indexed cases' chunks: a failed or half-processed case's may be in the index.
-            dense_hits, lexical_hits = searchable.keep([dense_hits[0], lexical_hits])
-            blended = blend_case_scores({hit.vector_id: hit.score for hit in dense_hits},
+            blended = blend_case_scores({hit.vector_id: hit.score for hit in dense_hits[0]},
                                         {hit.vector_id: hit.score for hit in lexical_hits},
                                         self.settings.index.hybrid_dense_weight)
-            case_of = {hit.vector_id: hit.case_id for hit in [*dense_hits, *lexical_hits]}
-            chosen, per_case_count = [], {}
-            for vector_id, _ in sorted(blended.items(), key=lambda item: (-item[1], item[0])):
-                case_id = case_of[vector_id]
-                if per_case_count.get(case_id, 0) < per_case:
-                    chosen.append(vector_id)
-                    per_case_count[case_id] = per_case_count.get(case_id, 0) + 1
-                    if len(chosen) == limit:
-                        break
+            case_of = {hit.vector_id: hit.case_id for hit in [*dense_hits[0], *lexical_hits]}
+            ranked = [vector_id for vector_id, _ in sorted(blended.items(), key=lambda item: (-item[1], item[0]))]
+            chosen, chunks, cases = self._indexed_chunks(ranked, case_of, tenant_id, limit, per_case)
             if len(chosen) >= limit or not more_in_index or candidates >= MAX_CANDIDATES_PER_PASSAGE:
                 break
             candidates = min(candidates * CANDIDATE_GROWTH, MAX_CANDIDATES_PER_PASSAGE)
-        chunks = {chunk["vector_id"]: chunk
-                  for chunk in self.store.chunks_by_vector_id(chosen, tenant_id=tenant_id, with_vectors=True)}
-        chosen = [vector_id for vector_id in chosen if vector_id in chunks]  # deleted since indexed
-        if not chosen:
-            return []
-        cases = self.store.cases_by_id(list({chunks[v]["case_id"] for v in chosen}), tenant_id=tenant_id)
-        # A case that left ``indexed`` since the check above (re-processed, failed) is left out too.
-        chosen = [vector_id for vector_id in chosen if is_indexed(cases.get(chunks[vector_id]["case_id"]))]
         if not chosen:
             return []
         # The stored vectors (normalised like the query's): no chunk is embedded again per request.
@@ -185,6 +168,47 @@ class Retrieval:
                  "relevance": round(float(score), 4)}
                 for vector_id, score in zip(chosen, relevance, strict=True)]
 
+    def _indexed_chunks(
+        self, ranked: list[int], case_of: dict[int, str], tenant_id: str, limit: int, per_case: int
+    ) -> tuple[list[int], dict[int, dict], dict[str, dict]]:
+        """The best ``limit`` of ``ranked`` chunks (at most ``per_case`` of a case) that are
+        stored and belong to indexed cases, with the chunks (and vectors) and cases read.
+
+        The index may hold chunks of cases that are not searchable (vectors are added before a
+        case is marked indexed; a case that failed after a partial index keeps them until
+        reconcile): they are skipped here, and more of ``ranked`` is read in their place.
+        """
+        chosen: list[int] = []
+        chunks: dict[int, dict] = {}
+        cases: dict[str, dict] = {}
+        skipped_cases: set[str] = set()
+        per_case_count: dict[str, int] = {}
+        position = 0
+        while len(chosen) < limit and position < len(ranked):
+            picked = []
+            while len(chosen) + len(picked) < limit and position < len(ranked):
+                vector_id, position = ranked[position], position + 1
+                case_id = case_of[vector_id]
+                if case_id not in skipped_cases and per_case_count.get(case_id, 0) < per_case:
+                    picked.append(vector_id)
+                    per_case_count[case_id] = per_case_count.get(case_id, 0) + 1
+            if not picked:
+                break
+            chunks.update({chunk["vector_id"]: chunk for chunk in self.store.chunks_by_vector_id(
+                picked, tenant_id=tenant_id, with_vectors=True)})
+            unread = list({case_of[vector_id] for vector_id in picked} - cases.keys() - skipped_cases)
+            if unread:
+                cases.update(self.store.cases_by_id(unread, tenant_id=tenant_id))
+            for vector_id in picked:
+                case_id = case_of[vector_id]
+                if is_indexed(cases.get(case_id)) and vector_id in chunks:  # else deleted or not searchable
+                    chosen.append(vector_id)
+                elif not is_indexed(cases.get(case_id)):
+                    skipped_cases.add(case_id)
+                else:
+                    per_case_count[case_id] -= 1
+        return chosen, chunks, cases
+
     def _search_passages(
         self, passages: QueryPassages, tenant_id: str, options: SearchOptions, *,
         exclude_case_id: str | None = None,
@@ -192,10 +216,8 @@ class Retrieval:
         case_ids = self._allowed_case_ids(options.filters, tenant_id, exclude_case_id)
         if case_ids == []:
             return []
-        ranked, chunk_hits = self._rank_cases(passages, tenant_id, options, case_ids)
-        ranked.pop(exclude_case_id, None)
-        best = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[: options.limit]
-        return self._hits(best, chunk_hits, query_terms(" ".join(passages.lexical)), tenant_id, options)
+        best, cases, chunk_hits = self._rank_cases(passages, tenant_id, options, case_ids, exclude_case_id)
+        return self._hits(best, cases, chunk_hits, query_terms(" ".join(passages.lexical)), tenant_id, options)
 
     def _allowed_case_ids(
         self, filters: CaseFilters, tenant_id: str, exclude_case_id: str | None
@@ -209,35 +231,60 @@ class Retrieval:
         return [case_id for case_id in matching if case_id != exclude_case_id]
 
     def _rank_cases(
-        self, passages: QueryPassages, tenant_id: str, options: SearchOptions, case_ids: list[str] | None
-    ) -> tuple[dict[str, float], dict[int, tuple[str, float]]]:
-        """Case scores and the candidate chunks (vector_id -> case_id, score).
+        self, passages: QueryPassages, tenant_id: str, options: SearchOptions, case_ids: list[str] | None,
+        exclude_case_id: str | None,
+    ) -> tuple[list[tuple[str, float]], dict[str, dict], dict[int, tuple[str, float]]]:
+        """The best ``limit`` indexed cases with their scores, those cases as stored, and the
+        candidate chunks (vector_id -> case_id, score).
 
         Candidates per passage start at ``limit`` x ``CHUNKS_PER_CASE`` and grow while they hold
-        fewer than ``limit`` cases and the index has more to give (a few long cases can fill
-        them), so a search returns ``limit`` cases whenever that many can match.
+        fewer than ``limit`` indexed cases and the index has more to give (a few long cases, or
+        cases not indexed yet, can fill them), so a search returns ``limit`` cases whenever that
+        many can match.
         """
         passage_vectors = self.embedder.encode(passages.dense) if options.mode != "bm25" else None
         allowed = ray.put(case_ids) if case_ids is not None else None
-        searchable = IndexedCases(self.store, tenant_id, known=case_ids)
         # As many candidates as the benchmark ranks with, so a case whose chunks are outranked by
         # one long case's still gets its BM25 and dense share of the score.
         candidates = max(options.limit * CHUNKS_PER_CASE, self.settings.index.candidate_chunks)
         while True:
             ranked, chunk_hits, more_in_index = self._score_candidates(
-                passages, passage_vectors, candidates, tenant_id, options.mode, allowed, searchable)
-            if len(ranked) >= options.limit or not more_in_index or candidates >= MAX_CANDIDATES_PER_PASSAGE:
-                return ranked, chunk_hits
+                passages, passage_vectors, candidates, tenant_id, options.mode, allowed)
+            ranked.pop(exclude_case_id, None)
+            best, cases = self._indexed_cases(ranked, tenant_id, options)
+            if len(best) >= options.limit or not more_in_index or candidates >= MAX_CANDIDATES_PER_PASSAGE:
+                return best, cases, chunk_hits
             candidates = min(candidates * CANDIDATE_GROWTH, MAX_CANDIDATES_PER_PASSAGE)
 
-    def _score_candidates(
-        self, passages: QueryPassages, passage_vectors, candidates: int, tenant_id: str, mode: str, allowed,
-        searchable: IndexedCases,
-    ) -> tuple[dict[str, float], dict[int, tuple[str, float]], bool]:
-        """One round: case scores, candidate chunks, and whether the index holds more candidates.
+    def _indexed_cases(
+        self, ranked: dict[str, float], tenant_id: str, options: SearchOptions
+    ) -> tuple[list[tuple[str, float]], dict[str, dict]]:
+        """The best ``limit`` of the ``ranked`` cases that are indexed, and those cases as stored.
 
-        Only indexed cases' chunks are scored (dropped before normalisation, so a case still
-        being processed cannot shift the others' scores either)."""
+        The index may hold chunks of cases that are not searchable (vectors are added before a
+        case is marked indexed; a case that failed after a partial index keeps them until
+        reconcile): their cases are read here, as the hits are assembled, and skipped. Only the
+        cases about to be shown are read (a batch of the next best per round).
+        """
+        order = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))
+        best: list[tuple[str, float]] = []
+        cases: dict[str, dict] = {}
+        position = 0
+        while len(best) < options.limit and position < len(order):
+            batch = order[position:position + options.limit - len(best)]
+            position += len(batch)
+            found = self.store.cases_by_id([case_id for case_id, _ in batch], tenant_id=tenant_id,
+                                           with_sections=options.include_sections)
+            for case_id, score in batch:
+                if is_indexed(found.get(case_id)):
+                    best.append((case_id, score))
+                    cases[case_id] = found[case_id]
+        return best, cases
+
+    def _score_candidates(
+        self, passages: QueryPassages, passage_vectors, candidates: int, tenant_id: str, mode: str, allowed
+    ) -> tuple[dict[str, float], dict[int, tuple[str, float]], bool]:
+        """One round: case scores, candidate chunks, and whether the index holds more candidates."""
         index_actor = get_index_actor(self.settings)
         case_scores: dict[str, dict[str, float]] = {}
         chunk_hits: dict[int, tuple[str, float]] = {}
@@ -245,7 +292,6 @@ class Retrieval:
         if mode in ("dense", "hybrid"):
             per_passage = ray.get(index_actor.search.remote(passage_vectors, candidates, tenant_id, allowed))
             more_in_index |= any(len(hits) >= candidates for hits in per_passage)
-            per_passage = searchable.keep(per_passage)
             case_scores["dense"] = case_scores_from_passages(
                 [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage])
             _keep_best_chunks(chunk_hits, per_passage)
@@ -253,7 +299,6 @@ class Retrieval:
             per_passage = ray.get([index_actor.search_lexical.remote(text, candidates, tenant_id, allowed)
                                    for text in passages.lexical])
             more_in_index |= any(len(hits) >= candidates for hits in per_passage)
-            per_passage = searchable.keep(per_passage)
             case_scores["bm25"] = case_scores_from_passages(
                 [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage], normalise=True)
             # In hybrid mode a chunk both sides found keeps its dense score.
@@ -265,7 +310,7 @@ class Retrieval:
         return dict(ranked), chunk_hits, more_in_index
 
     def _hits(
-        self, best: list[tuple[str, float]], chunk_hits: dict[int, tuple[str, float]],
+        self, best: list[tuple[str, float]], cases: dict[str, dict], chunk_hits: dict[int, tuple[str, float]],
         terms: frozenset[str], tenant_id: str, options: SearchOptions,
     ) -> list[dict]:
         if not best:
@@ -280,13 +325,9 @@ class Retrieval:
         chunks_of_case: dict[str, list[dict]] = {}
         for chunk in self.store.chunks_by_vector_id(vector_ids, tenant_id=tenant_id):
             chunks_of_case.setdefault(chunk["case_id"], []).append(chunk)
-        cases = self.store.cases_by_id(list(wanted), tenant_id=tenant_id,
-                                       with_sections=options.include_sections)
         hits = []
         for case_id, score in best:
-            case = cases.get(case_id)
-            if not is_indexed(case):  # deleted, failed or re-processing since the check in ranking
-                continue
+            case = cases[case_id]
             matched = sorted(
                 ({"chunk_id": chunk["chunk_id"], "score": round(chunk_hits[chunk["vector_id"]][1], 4),
                   "page_numbers": chunk["page_numbers"], "char_start": chunk["char_start"],
@@ -379,28 +420,6 @@ class Retrieval:
 def is_indexed(case: dict | None) -> bool:
     """Whether a stored case (or None: not stored) may appear in results."""
     return case is not None and case.get("processing_status") == ProcessingStatus.INDEXED.value
-
-
-class IndexedCases:
-    """Which cases of one tenant are ``indexed``, asked of MongoDB once per case per request.
-
-    The index may hold chunks of cases that are not searchable: vectors are added before the
-    case is marked indexed, and a case that failed after a partial index may keep them until
-    reconcile. Search, similar and chat keep only hits of indexed cases.
-    """
-
-    def __init__(self, store: CaseStore, tenant_id: str, known: list[str] | None = None) -> None:
-        self.store, self.tenant_id = store, tenant_id
-        # Cases a metadata filter selected are indexed cases already (``filter_query``).
-        self.status: dict[str, bool] = dict.fromkeys(known or (), True)
-
-    def keep(self, per_query: list[list]) -> list[list]:
-        """Each list of hits without the hits of cases that are not indexed."""
-        unseen = list({hit.case_id for hits in per_query for hit in hits} - self.status.keys())
-        if unseen:
-            indexed = self.store.indexed_case_ids(unseen, tenant_id=self.tenant_id)
-            self.status.update({case_id: case_id in indexed for case_id in unseen})
-        return [[hit for hit in hits if self.status[hit.case_id]] for hits in per_query]
 
 
 def _keep_best_chunks(chunk_hits: dict[int, tuple[str, float]], per_passage, *, only_new: bool = False) -> None:
