@@ -225,7 +225,8 @@ class UploadSettings(BaseModel):
         "lost node) is quarantined as failed with worker_crashed instead of being retried.")
     transient_retries: int = Field(
         5, ge=0, description="Retries of a document that failed for a transient cause "
-        "(MongoDB unavailable, the index actor restarting) before it fails as internal_error.")
+        "(MongoDB unavailable, the index actor restarting) before it fails as internal_error; "
+        "the batch job's stages retry such a step in place with the same backoff.")
     retry_backoff_s: float = Field(
         2.0, gt=0, description="First transient retry waits this long; each next one twice as long.")
     retry_backoff_max_s: float = Field(300.0, gt=0, description="Longest wait between transient retries.")

@@ -15,11 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel
 
 from lexray.errors import DocumentTooComplexError, LexRayError, NoTextError, StoreUnavailableError
+from lexray.fair_share import backoff_seconds
 from lexray.ids import chunk_id_for, sha256_hex, vector_id_for
 from lexray.models import CaseMetadata, CaseSection, Chunk, PageSpan, PageText, ProcessingStatus
 from lexray.settings import LimitSettings, Settings
@@ -31,6 +33,7 @@ from pipelines.extract import extract_pages
 from pipelines.sections import detect_sections
 
 OcrRunner = Callable[[bytes, list[int]], list[PageText]]
+T = TypeVar("T")
 
 
 class CaseText(BaseModel):
@@ -101,6 +104,21 @@ def is_transient(exc: Exception) -> bool:
     exc = getattr(exc, "cause", None) or exc
     return isinstance(exc, (ConnectionFailure, StoreUnavailableError, ray.exceptions.RayActorError,
                             ray.exceptions.ActorUnavailableError))
+
+
+def retry_transient(step: Callable[[], T], settings: Settings) -> T:
+    """``step()``, run again after a transient failure (``is_transient``: MongoDB unreachable,
+    the index actor restarting after its node was lost) with exponential backoff, at most
+    ``uploads.transient_retries`` times; any other error, and the last one, is raised."""
+    retries = settings.uploads
+    for retry in range(1, retries.transient_retries + 2):
+        try:
+            return step()
+        except Exception as exc:
+            if retry > retries.transient_retries or not is_transient(exc):
+                raise
+            time.sleep(backoff_seconds(retry, retries.retry_backoff_s, retries.retry_backoff_max_s))
+    raise AssertionError("unreachable")
 
 
 def document_deadline(limits: LimitSettings) -> float:

@@ -29,6 +29,7 @@ from pipelines.document import (
     extract_case_text,
     failure_reason,
     register_document,
+    retry_transient,
     store_and_index,
 )
 from pipelines.embed import Embedder
@@ -133,13 +134,17 @@ def _extract(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     # A case registered before but left half-done (a killed job) is finished now.
     resumed = registration.previous_status in INCOMPLETE_STATUSES
     pending = outcome_row(DocumentOutcome(registration.case_id, filename, PENDING), resumed=resumed)
-    try:
+    def extract() -> CaseText:
         store.set_status(registration.case_id, ProcessingStatus.PROCESSING, "extracting text")
         # One limit from the start of extraction, shared by the text layer and the OCR tasks.
         deadline = document_deadline(settings.limits)
         case_text = extract_case_text(data, settings, ray_ocr_runner(settings, deadline), deadline=deadline)
         store.set_status(registration.case_id, ProcessingStatus.OCR_COMPLETE,
                          f"{len(case_text.pages)} pages, {case_text.ocr_pages} OCR'd")
+        return case_text
+
+    try:
+        case_text = retry_transient(extract, settings)
     except Exception as exc:  # noqa: BLE001 - recorded on the case, the batch carries on
         return _fail(pending, exc, settings)
     return {**pending, "pages": len(case_text.pages), "ocr_pages": case_text.ocr_pages,
@@ -160,7 +165,8 @@ def _enrich(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     try:
         case_text = CaseText.model_validate_json(row["payload"])
         enriched = enrich_case(row["case_id"], case_text, settings, tenant_id=settings.ingest.tenant)
-        get_store(settings.mongodb).save_case_content(row["case_id"], enriched.case_fields())
+        retry_transient(lambda: get_store(settings.mongodb).save_case_content(
+            row["case_id"], enriched.case_fields()), settings)
     except Exception as exc:  # noqa: BLE001
         return _fail(row, exc, settings)
     return {**row, "chunks": len(enriched.chunks), "payload": enriched.model_dump_json()}
@@ -213,8 +219,8 @@ def index_stage(batch: dict[str, np.ndarray], settings_json: str, job_id: str = 
             enriched = EnrichedCase.model_validate_json(row["payload"])
             vectors = (np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(enriched.chunks), -1)
                        if enriched.chunks else np.zeros((0, 0), dtype=np.float32))
-            store_and_index(row["case_id"], settings.ingest.tenant, enriched.chunks, vectors, store,
-                            index_actor, settings)
+            retry_transient(lambda: store_and_index(row["case_id"], settings.ingest.tenant, enriched.chunks,
+                                                    vectors, store, index_actor, settings), settings)
             rows[i] = {**row, "status": ProcessingStatus.INDEXED.value}
             record_document("batch", "indexed", pages=row["pages"], ocr_pages=row["ocr_pages"])
         except Exception as exc:  # noqa: BLE001

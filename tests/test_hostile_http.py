@@ -243,6 +243,7 @@ def isolation_checks(corpus: dict, b_cases: int) -> dict[tuple[str, str], list]:
     return {
         ("GET", "/api/v1/ingestion/status/{case_id}"): [("GET", f"/api/v1/ingestion/status/{i}", {}, 404) for i in a_ids],
         ("GET", "/api/v1/ingestion/batch/{job_id}"): [("GET", f"/api/v1/ingestion/batch/{job}", {}, 404)],
+        ("POST", "/api/v1/ingestion/retry/{case_id}"): [("POST", f"/api/v1/ingestion/retry/{i}", {}, 404) for i in a_ids],
         ("POST", "/api/v1/ingestion/batch"): [("POST", "/api/v1/ingestion/batch", {"json": {"folder": "escape"}}, 400)],
         ("GET", "/api/v1/ingestion/stats"): [("GET", "/api/v1/ingestion/stats", {}, own_stats)],
         ("GET", "/api/v1/retrieval/case/{case_id}"): [

@@ -216,9 +216,11 @@ def test_a_transient_database_failure_is_retried_with_backoff_not_failed(ray_add
                    "the upload")
         case = status_of(store, case_id)
         assert case["processing_status"] == "indexed", case["processing_log"]
-        assert (case["transient_retries"], case["attempts"]) == (1, 1)
-        assert any(entry["message"].startswith("retry scheduled") for entry in case["processing_log"])
-        assert ray.get(processor.stats.remote())["transient_retries"] == 1
+        retries = [entry["message"] for entry in case["processing_log"] if entry["message"].startswith("retry scheduled")]
+        # The failed insert, and possibly the driver's first call after it (it rediscovers the server).
+        assert 1 <= case["transient_retries"] == len(retries) <= 2, case["processing_log"]
+        assert case["attempts"] == 1  # a transient failure gives its attempt back
+        assert ray.get(processor.stats.remote())["transient_retries"] == len(retries)
         ray.kill(processor, no_restart=True)
     finally:
         mongo.stop()
