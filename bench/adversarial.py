@@ -132,7 +132,9 @@ def _child(function_name: str, text: str, traced: bool, results) -> None:
     results.put(tracemalloc.get_traced_memory()[1] if traced else seconds)
 
 
-def _in_child(function_name: str, text: str, traced: bool, timeout_s: float) -> float | None:
+def run_in_child(function_name: str, text: str, traced: bool, timeout_s: float) -> float | None:
+    """CPU seconds (or, ``traced``, peak traced bytes) of one call in a forked child; None past
+    ``timeout_s`` (the child is killed); RuntimeError when the child fails."""
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     child = context.Process(target=_child, args=(function_name, text, traced, results), daemon=True)
@@ -150,10 +152,10 @@ def _in_child(function_name: str, text: str, traced: bool, timeout_s: float) -> 
 def measure(function_name: str, text: str, timeout_s: float) -> Measured:
     """CPU seconds and peak traced bytes of one call, each in a forked child killed after
     ``timeout_s``: timed without tracemalloc (it slows allocation-heavy code), then traced."""
-    seconds = _in_child(function_name, text, False, timeout_s)
+    seconds = run_in_child(function_name, text, False, timeout_s)
     if seconds is None:
         return Measured(None, None)
-    peak = _in_child(function_name, text, True, timeout_s)
+    peak = run_in_child(function_name, text, True, timeout_s)
     return Measured(seconds, None if peak is None else int(peak))
 
 

@@ -575,7 +575,7 @@ class CaseStore:
 
     def save_summary(self, summary: dict[str, Any]) -> None:
         """Store one summary record; it names its ``tenant_id`` and ``case_id`` or ``document_hash``."""
-        self.db[SUMMARIES].insert_one(to_bson(dict(summary)))
+        self._insert_unless_erased(SUMMARIES, summary)
 
     def summaries_of(self, *, tenant_id: str, case_id: str | None = None, document_hash: str | None = None,
                      limit: int = 50) -> list[dict]:
@@ -586,7 +586,20 @@ class CaseStore:
 
     def save_question_set(self, question_set: dict[str, Any]) -> None:
         """Store one question set; it names its ``tenant_id`` and ``case_id`` or ``document_hash``."""
-        self.db[QUESTIONS].insert_one(to_bson(dict(question_set)))
+        self._insert_unless_erased(QUESTIONS, question_set)
+
+    def _insert_unless_erased(self, collection: str, record: dict[str, Any]) -> None:
+        """Insert a record generated from a case, unless the case was erased meanwhile (a summary
+        written while its case was being erased would keep its text): CaseErasedError then.
+        Checked after the insert too, as ``replace_chunks`` does, so an erasure between the
+        check and the insert cannot leave the record behind."""
+        case_id = record.get("case_id")
+        if case_id and self.was_erased(case_id):
+            raise CaseErasedError(f"case {case_id} was erased")
+        inserted = self.db[collection].insert_one(to_bson(dict(record)))
+        if case_id and self.was_erased(case_id):
+            self.db[collection].delete_one({"_id": inserted.inserted_id})
+            raise CaseErasedError(f"case {case_id} was erased")
 
     def question_sets_of(self, *, tenant_id: str, case_id: str | None = None, document_hash: str | None = None,
                          limit: int = 50) -> list[dict]:
@@ -621,6 +634,16 @@ class CaseStore:
         Never an upsert of a stored session: one deleted while its message was being answered
         stays deleted (False: nothing was written).
         """
+        stored = self._store_turn(session, messages, max_messages=max_messages, create=create)
+        # A case erased while this turn was answered must not stay cited (nor its text quoted).
+        cited = {citation.get("case_id") for message in messages for citation in message.get("citations") or []}
+        for case_id in sorted(filter(None, cited)):
+            if self.was_erased(case_id):
+                self._erase_citations(case_id, session["tenant_id"])
+        return stored
+
+    def _store_turn(self, session: dict[str, Any], messages: list[dict[str, Any]], *, max_messages: int,
+                    create: bool) -> bool:
         now = messages[-1]["timestamp"]
         sessions = self.db[CHAT_SESSIONS]
         if create:

@@ -31,6 +31,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "unauthorized": 401,
     "forbidden": 403,
     "not_found": 404,
+    "case_erased": 404,
     "not_retryable": 409,
     "payload_too_large": 413,
     "document_too_large": 413,

@@ -13,6 +13,7 @@ checks every API test module makes (the error shape, uploads indexed).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,3 +81,16 @@ def wait_indexed(uploads: list[tuple], timeout_s: float = 300) -> None:
     """Each ``(client, upload)`` has reached ``indexed`` (not ``failed``) within ``timeout_s``."""
     for client, upload in uploads:
         assert client.wait_until_processed(upload.case_id, timeout_s=timeout_s).processing_status == "indexed"
+
+
+def serve_log_records(ray_head) -> list[dict]:
+    """The JSON lines of every Serve log of the session's Ray head (replicas log JSON)."""
+    records = []
+    for path in (ray_head["session_dir"] / "logs" / "serve").glob("*.log"):
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+    return records

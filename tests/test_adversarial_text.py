@@ -14,7 +14,7 @@ import resource
 import psutil
 import pytest
 
-from bench.adversarial import WHOLE_TEXT_FUNCTIONS
+from bench.adversarial import WHOLE_TEXT_FUNCTIONS, run_in_child
 from bench.adversarial_inputs import CLASSES, build, normal_opinion
 from generation.extractive import summarize
 from lexray.snippets import highlight_snippet, query_terms
@@ -31,23 +31,8 @@ TESTED_FUNCTIONS = [name for name in WHOLE_TEXT_FUNCTIONS if name != "citations+
 LIMIT_S = 60
 
 
-def _call(function_name: str, text: str, results) -> None:
-    WHOLE_TEXT_FUNCTIONS[function_name](text)
-    results.put("done")
-
-
-def _finishes(function_name: str, text: str, limit_s: float = LIMIT_S) -> bool:
-    context = multiprocessing.get_context("fork")
-    results = context.Queue()
-    child = context.Process(target=_call, args=(function_name, text, results), daemon=True)
-    child.start()
-    child.join(limit_s)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        return False
-    assert child.exitcode == 0, f"{function_name} crashed (exit code {child.exitcode})"
-    return results.get(timeout=5) == "done"
+def _finishes(function_name: str, text: str) -> bool:
+    return run_in_child(function_name, text, traced=False, timeout_s=LIMIT_S) is not None
 
 
 @pytest.fixture(scope="module", autouse=True)

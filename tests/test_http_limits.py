@@ -294,22 +294,10 @@ def test_operators_read_the_detail_without_credentials(api):
         assert_error(tenant.get("/api/v1/operator/health"), 403, "forbidden")
 
 
-def _serve_log_records(ray_head) -> list[dict]:
-    records = []
-    for path in (ray_head["session_dir"] / "logs" / "serve").glob("*.log"):
-        for line in path.read_text(errors="replace").splitlines():
-            if line.startswith("{"):
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError:
-                    pass
-    return records
-
-
 @pytest.mark.integration
 def test_health_is_cached_and_limited_per_address(api, ray_head):
     from tests.conftest import wait_until
-    from tests.deployed_app import assert_error
+    from tests.deployed_app import assert_error, serve_log_records
 
     marker = uuid.uuid4().hex
     with _client(api, tenant=None) as anonymous, _client(api, "ops") as ops:
@@ -323,7 +311,7 @@ def test_health_is_cached_and_limited_per_address(api, ray_head):
         assert ops.get("/api/v1/operator/health", headers={"X-Request-ID": operator_id}).status_code == 200
 
         def unhealthy_lines(request_ids):
-            return [record for record in _serve_log_records(ray_head)
+            return [record for record in serve_log_records(ray_head)
                     if record.get("request_id") in request_ids and "health: mongodb unhealthy" in record.get("message", "")]
 
         logged = wait_until(lambda: unhealthy_lines({operator_id}), 60, "the operator check's log line")

@@ -8,7 +8,6 @@ The module runs its own MongoDB-protocol server (on disk, with `--enable-test-co
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from serve_app.client import LexRayClient
 from tests.conftest import wait_until
-from tests.deployed_app import assert_error, deployed_app, wait_indexed
+from tests.deployed_app import assert_error, deployed_app, serve_log_records, wait_indexed
 from tests.mongo_server import MongoServer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
@@ -55,18 +54,6 @@ def _search(api, request_id: str | None = None) -> httpx.Response:
     headers = {**HEADERS, **({"X-Request-ID": request_id} if request_id else {})}
     return httpx.post(api["url"] + "/api/v1/retrieval/search", headers=headers, timeout=120,
                       json={"query": "guilty plea counsel advice", "limit": 3})
-
-
-def _serve_log_records(ray_head) -> list[dict]:
-    records = []
-    for path in (ray_head["session_dir"] / "logs" / "serve").glob("*.log"):
-        for line in path.read_text(errors="replace").splitlines():
-            if line.startswith("{"):
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError:
-                    pass
-    return records
 
 
 def test_metrics_reach_the_prometheus_endpoint(api, ray_head):
@@ -110,7 +97,7 @@ def test_replica_logs_are_json_lines_with_the_request_id(api, ray_head):
 
     def deployments_that_logged_it() -> set[str]:
         # Serve names each deployment "<app>_<deployment>"; both replicas the request went through log it.
-        records = [record for record in _serve_log_records(ray_head) if record.get("request_id") == request_id]
+        records = [record for record in serve_log_records(ray_head) if record.get("request_id") == request_id]
         assert all({"levelname", "message", "deployment", "replica"} <= set(record) for record in records)
         logged = {record["deployment"].rsplit("_", 1)[-1] for record in records}
         return logged if logged >= {"Gateway", "Retrieval"} else None
@@ -195,7 +182,7 @@ def test_failed_database_commands_answer_503_and_then_recover(api, mongo, ray_he
     wait_until(lambda: _get(api, case_path).status_code == 200, 60, "the case to be served again")
     assert _get(api, "/health").json()["components"]["mongodb"]["status"] == "healthy"
     # The warning the gateway logged for the failed request carries its request id.
-    logged = wait_until(lambda: [r for r in _serve_log_records(ray_head) if r.get("request_id") == request_id
+    logged = wait_until(lambda: [r for r in serve_log_records(ray_head) if r.get("request_id") == request_id
                                   and "MongoDB error" in r.get("message", "")], 30, "the store error log line")
     assert logged[0]["levelname"] == "WARNING"
 

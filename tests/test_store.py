@@ -273,6 +273,31 @@ def test_chunks_written_while_a_case_is_erased_are_removed_by_the_writer(store):
     assert store.chunks.count_documents({"case_id": case_id}) == 0
 
 
+def test_summaries_questions_and_chat_turns_finished_after_an_erasure_keep_nothing_of_it(store):
+    from lexray.store import ERASED_ANSWER, CaseErasedError
+
+    case_id = _register(store, "f" * 64, tenant_id="t1").case_id
+    session = {"session_id": "s-late", "tenant_id": "t1", "title": "t",
+               "created_at": _message("u", "", 0)["timestamp"]}
+    store.append_turn(session, [_message("user", "first", 1)], max_messages=10, create=True)
+    assert store.erase_case(case_id, tenant_id="t1", key_id="k", request_id="r") is not None
+
+    # Generated while the erasure ran, written after it: refused, nothing stored.
+    with pytest.raises(CaseErasedError):
+        store.save_summary({"tenant_id": "t1", "case_id": case_id, "summary": "zyzzogeton"})
+    with pytest.raises(CaseErasedError):
+        store.save_question_set({"tenant_id": "t1", "case_id": case_id, "questions": ["zyzzogeton?"]})
+    citation = {"marker": 1, "title": "T", "page": 1, "pages": [1], "char_start": 0, "char_end": 5,
+                "chunk_id": f"{case_id}:0", "snippet": "zyzzogeton", "case_id": case_id}
+    answer = {**_message("assistant", "zyzzogeton [1]", 2), "citations": [citation]}
+    assert store.append_turn(session, [_message("user", "and then?", 2), answer], max_messages=10)
+    late = store.get_session("s-late", tenant_id="t1")["messages"][-1]
+    assert late["content"] == ERASED_ANSWER and late["citations"][0]["case_id"] is None
+    for name in ("summaries", "questions", "chat_sessions"):
+        for document in store.db[name].find({}, {"_id": 0}):
+            assert "zyzzogeton" not in repr(document) and case_id not in repr(document), (name, document)
+
+
 def test_audit_log_is_capped_and_read_per_tenant_newest_first(store):
     from datetime import datetime, timedelta, timezone
 
