@@ -252,10 +252,10 @@ class ApiSettings(BaseModel):
     keys: str = Field(
         "",
         description="API keys and their tenants: 'key1:tenant1,key2:tenant2'. Kept only as "
-        "sha256 hashes once read.",
+        "HMAC-SHA256 digests (keyed with `key_hash_secret`) once read.",
     )
     key_hashes: str = Field(
-        "", description="Same as `keys` but with sha256 hex digests instead of keys."
+        "", description="Same as `keys` but with HMAC-SHA256 hex digests (`python -m serve_app.auth hash-key`) instead of keys."
     )
     default_tenant: str = Field("default", description="Tenant of requests when auth is off.")
     max_upload_bytes: int = Field(50 * 1024 * 1024, description="Larger uploads get 413.")

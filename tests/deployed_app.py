@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import ray
+from pymongo.errors import PyMongoError
 from ray import serve
 
 from lexray.local_stack import free_port
@@ -58,11 +60,33 @@ def deployed_app(name: str, mongo_uri: str, tmp_path_factory, keys: dict[str, st
                             **overrides)
     port = free_port()
     serve.start(http_options={"host": "127.0.0.1", "port": port})
+    store = CaseStore(settings.mongodb)
     try:
         serve.run(build_app(settings), name="lexray", route_prefix="/")
-        yield {"url": f"http://127.0.0.1:{port}", "settings": settings, "store": CaseStore(settings.mongodb)}
+        yield {"url": f"http://127.0.0.1:{port}", "settings": settings, "store": store}
     finally:
         serve.shutdown()
+        release_app_state(settings, store)
+
+
+def release_app_state(settings: Settings, store: CaseStore) -> None:
+    """What the app left behind once Serve is down: its detached actors (index, upload
+    scheduler, rate limiters: they carry the app's unique name) and its database. Left alive,
+    every module's vectors, workers and PDFs would pile up in the session's one Ray head and
+    MongoDB server until later modules run out of memory."""
+    unique = settings.api.app_name.rsplit("-", 1)[-1]
+    for name in ray.util.list_named_actors(all_namespaces=True):
+        if name["namespace"] == settings.ray.namespace and unique in name["name"]:
+            try:
+                ray.kill(ray.get_actor(name["name"], namespace=name["namespace"]), no_restart=True)
+            except ValueError:  # gone in the meantime
+                pass
+    try:
+        store.client.drop_database(settings.mongodb.db)
+    except PyMongoError:  # a module whose database is unreachable by design
+        pass
+    finally:
+        store.close()
 
 
 ERROR_FIELDS = {"code", "message", "request_id", "timestamp"}

@@ -1,7 +1,7 @@
 """bench/llm.py: the pure pieces (request body, server-sent events, percentiles, replica counts
 from a ``serve.status()`` result, the scaling summary, the option override) and the
 transformers baseline on the real model with a few tokens. The deployment itself is exercised
-by running the bench (and by tests/test_llm.py)."""
+by running the bench (and by tests/integration/api/test_llm.py)."""
 
 from __future__ import annotations
 

@@ -22,9 +22,10 @@ from lexray.models import CaseFilters
 from serve_app.chat import GREETING_REPLY, NOTHING_RELEVANT
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests.conftest import SAMPLES
-from tests.deployed_app import assert_error, deployed_app, wait_indexed
+from tests.integration.api.shared_app import tenant_keys
+from tests.deployed_app import assert_error, wait_indexed
 
-KEYS = {"tenant-a": "key-ca-" + uuid.uuid4().hex, "tenant-b": "key-cb-" + uuid.uuid4().hex}
+KEYS = tenant_keys("chat-a", "chat-b")
 API = "/api/v1/chat"
 SAMPLE_CASES = {"missouri": "doctor__missouri.pdf", "cacd": "doctor__gov.uscourts.cacd.652774.40.0.pdf"}
 QUESTION = "Did plea counsel coerce Jagels into pleading guilty?"
@@ -33,14 +34,12 @@ UNRELATED = "What is a good recipe for chocolate cake with strawberries?"
 
 
 @pytest.fixture(scope="module")
-def api(ray_address, mongo_uri, tmp_path_factory):
-    with deployed_app("chat", mongo_uri, tmp_path_factory, KEYS, llm={"request_timeout_s": 120}) as app:
-        yield app
-
+def api(shared_app):
+    return shared_app
 
 @pytest.fixture(scope="module")
 def corpus(api) -> dict:
-    a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
+    a, b = client_for(api, "chat-a"), client_for(api, "chat-b")
     uploads = {name: a.upload(SAMPLES / sample) for name, sample in SAMPLE_CASES.items()}
     b_upload = b.upload(SAMPLES / SAMPLE_CASES["cacd"])
     wait_indexed([*((a, u) for u in uploads.values()), (b, b_upload)])
@@ -50,14 +49,14 @@ def corpus(api) -> dict:
 @pytest.fixture(scope="module")
 def first_turn(api, corpus) -> dict:
     """A question in a new session, answered."""
-    return client_for(api, "tenant-a").chat(QUESTION).model_dump()
+    return client_for(api, "chat-a").chat(QUESTION).model_dump()
 
 
 def client_for(api, tenant: str) -> LexRayClient:
     return LexRayClient(api["url"], api_key=KEYS[tenant], timeout=300)
 
 
-def http(api, tenant: str = "tenant-a") -> httpx.Client:
+def http(api, tenant: str = "chat-a") -> httpx.Client:
     return httpx.Client(base_url=api["url"], headers={"Authorization": f"Bearer {KEYS[tenant]}"}, timeout=300)
 
 
@@ -71,7 +70,7 @@ def retrieved_chunk_ids(query: str, tenant: str, settings, filters: CaseFilters 
     return {passage["chunk_id"] for passage in relevant[:chat.context_passages]}
 
 
-def assert_grounded(response: dict, api, tenant: str = "tenant-a") -> None:
+def assert_grounded(response: dict, api, tenant: str = "chat-a") -> None:
     """Markers are 1..n in the answer; each citation is a retrieved chunk of the tenant, whose
     span and page are the stored chunk's."""
     citations = response["citations"]
@@ -127,7 +126,7 @@ def test_answer_cites_retrieved_chunks_of_the_case_it_is_about(api, corpus, firs
 
 
 def test_session_is_stored_and_a_follow_up_is_searched_with_its_history(api, first_turn):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "chat-a")
     session_id = first_turn["session_id"]
     follow_up = client.chat(FOLLOW_UP, session_id=session_id).model_dump()
     assert follow_up["session_id"] == session_id
@@ -143,13 +142,13 @@ def test_session_is_stored_and_a_follow_up_is_searched_with_its_history(api, fir
 
 
 def test_nothing_relevant_is_said_instead_of_answered(api, corpus):
-    response = client_for(api, "tenant-a").chat(UNRELATED).model_dump()
+    response = client_for(api, "chat-a").chat(UNRELATED).model_dump()
     assert response["answer"] == NOTHING_RELEVANT and response["citations"] == []
     assert not response["found_relevant"] and response["model"] is None and response["answer_kind"] == "fixed"
 
 
 def test_greeting_and_case_search_are_answered_without_the_model(api, corpus):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "chat-a")
     greeting = client.chat("Hello!")
     assert greeting.intent == "greeting" and greeting.answer == GREETING_REPLY and greeting.query is None
     listing = client.chat("Find cases about a preliminary injunction against a former employee").model_dump()
@@ -176,21 +175,21 @@ def test_streaming_delivers_tokens_then_the_answer_with_citations(api, corpus):
     if final["answer_kind"] == "generated":  # the draft's supported sentences, re-marked
         for sentence in split_sentences(final["answer"]):
             assert without_markers(sentence.text).rstrip(".") in streamed, sentence.text
-    stored = client_for(api, "tenant-a").conversation(final["session_id"])
+    stored = client_for(api, "chat-a").conversation(final["session_id"])
     assert stored.messages[-1].content == final["answer"] and stored.message_count == 2
 
 
 def test_ask_is_one_shot_and_stores_nothing(api, corpus):
     sessions = api["store"].db["chat_sessions"]
-    before = sessions.count_documents({"tenant_id": "tenant-a"})
-    answer = client_for(api, "tenant-a").ask("What did the preliminary injunction order Leon to do?").model_dump()
+    before = sessions.count_documents({"tenant_id": "chat-a"})
+    answer = client_for(api, "chat-a").ask("What did the preliminary injunction order Leon to do?").model_dump()
     assert answer["session_id"] is None and answer["found_relevant"]
     assert_grounded(answer, api)
-    assert sessions.count_documents({"tenant_id": "tenant-a"}) == before
+    assert sessions.count_documents({"tenant_id": "chat-a"}) == before
 
 
 def test_filters_restrict_what_chat_may_cite(api, corpus):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "chat-a")
     courts = {name: client.case(case_id).metadata.court for name, case_id in corpus["a"].items()}
     assert courts["cacd"] and courts["missouri"] and courts["cacd"] != courts["missouri"]
     question = "Why was the preliminary injunction granted?"
@@ -201,7 +200,7 @@ def test_filters_restrict_what_chat_may_cite(api, corpus):
 
 
 def test_new_session_conversation_and_delete(api, corpus):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "chat-a")
     created = client.new_session()
     stored = client.conversation(created.session_id)
     assert stored.message_count == 0 and stored.messages == []
@@ -215,7 +214,7 @@ def test_new_session_conversation_and_delete(api, corpus):
 
 
 def test_intents_and_suggestions(api, corpus, first_turn):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "chat-a")
     intents = client.intents()
     assert {intent.name for intent in intents.intents} >= {"greeting", "legal_question", "case_search"}
     assert intents.default == "legal_question"
@@ -226,14 +225,14 @@ def test_intents_and_suggestions(api, corpus, first_turn):
     assert from_corpus.based_on == "corpus" and len(from_corpus.suggestions) >= 3
     # Tenant B's suggestions name only its own case.
     titles_a = {client.case(case_id).title for case_id in corpus["a"].values()}
-    b_suggestions = " ".join(client_for(api, "tenant-b").suggestions().suggestions)
-    b_title = client_for(api, "tenant-b").case(corpus["b"]).title
+    b_suggestions = " ".join(client_for(api, "chat-b").suggestions().suggestions)
+    b_title = client_for(api, "chat-b").case(corpus["b"]).title
     assert b_title in b_suggestions
     assert all(title not in b_suggestions for title in titles_a - {b_title})
 
 
 def test_sessions_and_cases_are_tenant_scoped(api, corpus, first_turn):
-    b = client_for(api, "tenant-b")
+    b = client_for(api, "chat-b")
     for call in (lambda: b.conversation(first_turn["session_id"]),
                  lambda: b.chat("And then?", session_id=first_turn["session_id"]),
                  lambda: b.suggestions(first_turn["session_id"]),
@@ -244,12 +243,12 @@ def test_sessions_and_cases_are_tenant_scoped(api, corpus, first_turn):
     # Tenant B's answer about A's Missouri case cannot cite it: B has no such case.
     answer = b.chat(QUESTION).model_dump()
     assert all(c["case_id"] == corpus["b"] for c in answer["citations"])
-    assert client_for(api, "tenant-a").conversation(first_turn["session_id"]).message_count >= 2
+    assert client_for(api, "chat-a").conversation(first_turn["session_id"]).message_count >= 2
 
 
 def test_bad_input_is_rejected_and_changes_no_session(api, corpus, first_turn):
     session_id = first_turn["session_id"]
-    before = client_for(api, "tenant-a").conversation(session_id).model_dump()
+    before = client_for(api, "chat-a").conversation(session_id).model_dump()
     limit = api["settings"].chat.max_message_chars
     with http(api) as client:
         cases = [
@@ -277,11 +276,11 @@ def test_bad_input_is_rejected_and_changes_no_session(api, corpus, first_turn):
         assert_error(client.get(f"{API}/suggestions", params={"colour": "red"}), 422, "validation_error")
         unauthenticated = httpx.post(f"{api['url']}{API}/message", json={"message": "Hi"})
         assert_error(unauthenticated, 401, "unauthorized")
-    assert client_for(api, "tenant-a").conversation(session_id).model_dump() == before
+    assert client_for(api, "chat-a").conversation(session_id).model_dump() == before
 
 
 def test_session_continues_after_the_chat_replica_restarts(api, corpus, first_turn, ray_address):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "chat-a")
     session_id = first_turn["session_id"]
     count = client.conversation(session_id).message_count
     replicas = [actor for actor in list_actors(address=ray_address, filters=[("state", "=", "ALIVE")])

@@ -24,10 +24,11 @@ from generation.engine import (
 )
 from generation.openai_format import SSE_DONE, StreamFramer, sse
 from lexray.settings import LLMSettings
-from tests.deployed_app import assert_error, deployed_app
+from tests.deployed_app import assert_error
+from tests.integration.api.shared_app import tenant_keys
 from serve_app.schemas import ChatCompletionRequest, CompletionRequest
 
-KEY = "key-llm-" + uuid.uuid4().hex
+KEY = tenant_keys("llm-a")["llm-a"]
 MODEL = "lexray-smollm2"
 QUESTION = [{"role": "user", "content": "What does a court of appeals do? Answer in one sentence."}]
 
@@ -131,11 +132,9 @@ def test_stream_frames_in_openai_shape():
 
 
 @pytest.fixture(scope="module")
-def api(ray_address, mongo_uri, tmp_path_factory):
-    """The whole application, with the LLM deployment on vLLM (CPU) and one API key."""
-    with deployed_app("llm", mongo_uri, tmp_path_factory, {"tenant-llm": KEY},
-                      llm={"max_tokens": 48, "request_timeout_s": 60}) as app:
-        yield app
+def api(shared_app):
+    """The whole application, with the LLM deployment on vLLM (CPU)."""
+    return shared_app
 
 
 def http(api, key: str | None = KEY) -> httpx.Client:

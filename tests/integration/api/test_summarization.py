@@ -13,10 +13,11 @@ import pytest
 from lexray.ids import sha256_hex
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
-from tests.deployed_app import assert_error, deployed_app, wait_indexed
+from tests.integration.api.shared_app import tenant_keys
+from tests.deployed_app import assert_error, wait_indexed
 from tests.conftest import SAMPLES
 
-KEYS = {"tenant-a": "key-sa-" + uuid.uuid4().hex, "tenant-b": "key-sb-" + uuid.uuid4().hex}
+KEYS = tenant_keys("summaries-a", "summaries-b")
 API = "/api/v1/summarization"
 SAMPLE_CASES = {"missouri": "doctor__missouri.pdf", "cacd": "doctor__gov.uscourts.cacd.652774.40.0.pdf"}
 MISSOURI_PAGES = 5
@@ -36,16 +37,13 @@ TEXT = " ".join(JUDGEMENT_PAGES)
 
 
 @pytest.fixture(scope="module")
-def api(ray_address, mongo_uri, tmp_path_factory):
-    """The application with the LLM deployment on vLLM (CPU) and two tenants' keys."""
-    with deployed_app("summaries", mongo_uri, tmp_path_factory, KEYS, llm={"request_timeout_s": 120}) as app:
-        yield app
-
+def api(shared_app):
+    return shared_app
 
 @pytest.fixture(scope="module")
 def corpus(api) -> dict:
     """Tenant A's case ids by name, tenant B's copy of missouri, and missouri's cleaned text."""
-    a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
+    a, b = client_for(api, "summaries-a"), client_for(api, "summaries-b")
     uploads = {name: a.upload(SAMPLES / sample) for name, sample in SAMPLE_CASES.items()}
     b_upload = b.upload(SAMPLES / SAMPLE_CASES["missouri"])
     wait_indexed([*((a, u) for u in uploads.values()), (b, b_upload)])
@@ -58,7 +56,7 @@ def client_for(api, tenant: str) -> LexRayClient:
     return LexRayClient(api["url"], api_key=KEYS[tenant], timeout=600)
 
 
-def http(api, tenant: str | None = "tenant-a") -> httpx.Client:
+def http(api, tenant: str | None = "summaries-a") -> httpx.Client:
     headers = {"Authorization": f"Bearer {KEYS[tenant]}"} if tenant else {}
     return httpx.Client(base_url=api["url"], headers=headers, timeout=600)
 
@@ -157,7 +155,7 @@ def test_uploaded_pdf_is_summarised_and_stored_only_when_asked(api):
         assert_abstractive(kept.json()["summaries"]["abstractive"], range(1, 4))
         stored = client.get(f"{API}/summary/{digest}")
         assert stored.status_code == 200 and stored.json()["summaries"][0]["summary_id"] == kept.json()["summary_id"]
-    with http(api, "tenant-b") as other:
+    with http(api, "summaries-b") as other:
         assert_error(other.get(f"{API}/summary/{digest}"), 404, "not_found")
 
 
@@ -175,7 +173,7 @@ def test_comparison_of_several_cases_has_per_case_pages(api, corpus):
 
 
 def test_client_methods(api, corpus):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "summaries-a")
     summary = client.summarize_case(corpus["a"]["cacd"], length="short", mode="extractive")
     assert summary.stored and summary.summaries.extractive and summary.summaries.abstractive is None
     assert client.stored_summaries(corpus["a"]["cacd"]).summaries[0].summary_id == summary.summary_id

@@ -13,11 +13,11 @@ import pytest
 
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
-from tests.deployed_app import assert_error, deployed_app, wait_indexed
+from tests.integration.api.shared_app import MAX_UPLOAD_BYTES, tenant_keys
+from tests.deployed_app import assert_error, wait_indexed
 from tests.conftest import SAMPLES
 
-KEYS = {"tenant-a": "key-a-" + uuid.uuid4().hex, "tenant-b": "key-b-" + uuid.uuid4().hex}
-MAX_UPLOAD_BYTES = 1_500_000
+KEYS = tenant_keys("retrieval-a", "retrieval-b")
 SEARCH = "/api/v1/retrieval/search"
 # name -> (sample, upload overrides); the dates and judges come from the opinions themselves.
 SAMPLE_CASES = {
@@ -35,18 +35,14 @@ PLEA_QUERY = "post-conviction relief guilty plea ineffective assistance of couns
 
 
 @pytest.fixture(scope="module")
-def api(ray_address, mongo_uri, tmp_path_factory):
-    """The application deployed once for this module, with two tenants' keys."""
-    with deployed_app("retrieval", mongo_uri, tmp_path_factory, KEYS,
-                      api={"max_upload_bytes": MAX_UPLOAD_BYTES}) as app:
-        yield app
-
+def api(shared_app):
+    return shared_app
 
 @pytest.fixture(scope="module")
 def corpus(api) -> dict:
     """Case ids of tenant A's four cases (by name) and of tenant B's one, all indexed, with
     each case's stored metadata (what the filters are checked against)."""
-    a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
+    a, b = client_for(api, "retrieval-a"), client_for(api, "retrieval-b")
     uploads = {name: a.upload(SAMPLES / sample, **overrides) for name, (sample, overrides) in SAMPLE_CASES.items()}
     b_upload = b.upload(SAMPLES / SAMPLE_CASES["missouri"][0], court=B_COURT, case_type="criminal")
     wait_indexed([*((a, u) for u in uploads.values()), (b, b_upload)])
@@ -82,9 +78,9 @@ def decided(metadata) -> date | None:
 
 def test_search_hits_carry_chunks_snippets_and_optional_metadata(api, corpus):
     missouri = corpus["a"]["missouri"]
-    cleaned = client_for(api, "tenant-a").case(missouri, include_content=True).cleaned_content
+    cleaned = client_for(api, "retrieval-a").case(missouri, include_content=True).cleaned_content
     for mode in ("bm25", "dense", "hybrid"):
-        results = search(api, "tenant-a", PLEA_QUERY, limit=4, mode=mode)
+        results = search(api, "retrieval-a", PLEA_QUERY, limit=4, mode=mode)
         top = results[0]
         assert top["case_id"] == missouri, mode
         assert top["court"] == "Missouri Court of Appeals"
@@ -98,7 +94,7 @@ def test_search_hits_carry_chunks_snippets_and_optional_metadata(api, corpus):
         assert "<mark>" in top["snippet"], top["snippet"]
         assert [hit["score"] for hit in results] == sorted((hit["score"] for hit in results), reverse=True)
 
-    full = search(api, "tenant-a", "guilty plea", limit=1, include_metadata=True, include_sections=True)[0]
+    full = search(api, "retrieval-a", "guilty plea", limit=1, include_metadata=True, include_sections=True)[0]
     assert full["metadata"]["court"] == "Missouri Court of Appeals"
     assert full["metadata"]["case_type"] == "criminal" and full["metadata"]["page_count"] == 5
     assert full["sections"] and {"name", "heading", "char_start", "page_start"} <= set(full["sections"][0])
@@ -126,10 +122,10 @@ def test_each_filter_narrows_search_and_listing(api, corpus):
                         {case_id for case_id, m in metadata.items()
                          if m.case_type == "civil" and decided(m) and decided(m) <= middle_date}),
     }
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "retrieval-a")
     for name, (filters, wanted) in expected.items():
         assert wanted and wanted != set(corpus["a"].values()), name
-        found = search(api, "tenant-a", "the court held the appeal", limit=10, filters=filters)
+        found = search(api, "retrieval-a", "the court held the appeal", limit=10, filters=filters)
         assert ids_of(found) == wanted, name
         assert ids_of(client.search_text("the court held the appeal", filters=filters).results) == wanted, name
         listing = client.filter_cases(filters)
@@ -141,15 +137,15 @@ def test_a_filtered_search_returns_limit_cases_when_that_many_match(api, corpus)
     # The query is about one long case, whose chunks alone fill the first candidates.
     query = "churches worship services gathering restrictions pandemic free exercise"
     for mode in ("dense", "hybrid"):
-        assert ids_of(search(api, "tenant-a", query, limit=3, mode=mode, filters={"case_type": "civil"})) == civil
-        assert len(search(api, "tenant-a", query, limit=2, mode=mode, filters={"case_type": "civil"})) == 2
-        assert len(search(api, "tenant-a", query, limit=4, mode=mode)) == 4
+        assert ids_of(search(api, "retrieval-a", query, limit=3, mode=mode, filters={"case_type": "civil"})) == civil
+        assert len(search(api, "retrieval-a", query, limit=2, mode=mode, filters={"case_type": "civil"})) == 2
+        assert len(search(api, "retrieval-a", query, limit=4, mode=mode)) == 4
     # More asked for than match: all that match.
-    assert ids_of(search(api, "tenant-a", query, limit=100, mode="dense", filters={"case_type": "civil"})) == civil
+    assert ids_of(search(api, "retrieval-a", query, limit=100, mode="dense", filters={"case_type": "civil"})) == civil
 
 
 def test_get_search_matches_post(api, corpus):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "retrieval-a")
     posted = client.search(PLEA_QUERY, limit=3, mode="bm25", filters={"jurisdiction": "missouri"},
                            include_metadata=True)
     got = client.search_text(PLEA_QUERY, limit=3, mode="bm25", filters={"jurisdiction": "missouri"},
@@ -161,7 +157,7 @@ def test_get_search_matches_post(api, corpus):
 
 
 def test_case_route(api, corpus):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "retrieval-a")
     ca5 = corpus["a"]["ca5"]
     case = client.case(ca5)
     assert case.case_id == ca5 and case.processing_status == "indexed"
@@ -174,7 +170,7 @@ def test_case_route(api, corpus):
 
 
 def test_filter_listing_pages_newest_decision_first(api, corpus):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "retrieval-a")
     listing = client.filter_cases()
     assert listing.total == 4 and listing.skip == 0 and listing.limit == 20
     dates = [case.date for case in listing.cases]
@@ -187,9 +183,9 @@ def test_filter_listing_pages_newest_decision_first(api, corpus):
 
 
 def test_stats_and_metadata_values(api, corpus):
-    a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
+    a, b = client_for(api, "retrieval-a"), client_for(api, "retrieval-b")
     stats = a.retrieval_stats()
-    assert stats.tenant_id == "tenant-a" and stats.total_cases == 4 and stats.indexed_cases == 4
+    assert stats.tenant_id == "retrieval-a" and stats.total_cases == 4 and stats.indexed_cases == 4
     assert stats.cases_by_status == {"indexed": 4}
     assert stats.total_chunks == sum(a.case(case_id).chunk_count for case_id in corpus["a"].values())
     assert stats.index.dimension == 384 and stats.index.shards == len(stats.index.shard_vectors) >= 1
@@ -205,7 +201,7 @@ def test_stats_and_metadata_values(api, corpus):
 
 
 def test_similar_to_a_case_finds_the_others(api, corpus):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "retrieval-a")
     ca1 = corpus["a"]["ca1"]
     similar = client.similar_to_case(ca1, limit=3)
     assert similar.source_case_id == ca1 and ca1 not in ids_of(similar.results)
@@ -213,7 +209,7 @@ def test_similar_to_a_case_finds_the_others(api, corpus):
     assert all(hit.chunks and hit.snippet for hit in similar.results)
     civil = client.similar_to_case(ca1, limit=10, mode="dense", filters={"case_type": "civil"})
     assert ids_of(civil.results) == {corpus["a"]["cacd"], corpus["a"]["ca5"]}
-    with http(api, "tenant-a") as raw:  # a case id in a form, as well as in JSON
+    with http(api, "retrieval-a") as raw:  # a case id in a form, as well as in JSON
         response = raw.post("/api/v1/retrieval/similar", data={"case_id": ca1, "limit": "1", "mode": "bm25"})
     assert response.status_code == 200, response.text
     assert len(response.json()["results"]) == 1 and response.json()["results"][0]["case_id"] != ca1
@@ -223,19 +219,19 @@ def test_similar_to_an_uploaded_pdf_stores_nothing(api, corpus):
     store = api["store"]
     before = (store.count_cases(), store.count_chunks())
     # Jagels v. State, read from an upload: the stored copy is its nearest case.
-    similar = client_for(api, "tenant-a").similar_to_pdf(
+    similar = client_for(api, "retrieval-a").similar_to_pdf(
         SAMPLES / "doctor__missouri.pdf", filename="query.pdf", limit=2, include_metadata=True)
     assert similar.source_filename == "query.pdf"
     assert similar.results[0].case_id == corpus["a"]["missouri"] and len(similar.results) == 2
     assert similar.results[0].metadata.court == "Missouri Court of Appeals"
-    other = client_for(api, "tenant-a").similar_to_pdf(
+    other = client_for(api, "retrieval-a").similar_to_pdf(
         (SAMPLES / "doctor__broken-mime.pdf").read_bytes(), limit=4, filters={"case_type": "civil"})
     assert ids_of(other.results) == {corpus["a"][name] for name in ("cacd", "ca1", "ca5")}
     assert (store.count_cases(), store.count_chunks()) == before
 
 
 def test_tenant_b_sees_none_of_tenant_a(api, corpus):
-    b = client_for(api, "tenant-b")
+    b = client_for(api, "retrieval-b")
     a_ids = set(corpus["a"].values())
     assert ids_of(b.search(PLEA_QUERY, limit=100).results) == {corpus["b"]}
     assert ids_of(b.search_text("court appeal", limit=100, mode="dense").results) == {corpus["b"]}
@@ -244,7 +240,7 @@ def test_tenant_b_sees_none_of_tenant_a(api, corpus):
     assert ids_of(b.similar_to_pdf(SAMPLES / "doctor__ca1_00117684624.pdf", limit=100).results) == {corpus["b"]}
     assert ids_of(b.similar_to_case(corpus["b"], limit=100).results) == set()
     assert b.case(corpus["b"]).metadata.court == B_COURT
-    with http(api, "tenant-b") as raw:
+    with http(api, "retrieval-b") as raw:
         for case_id in a_ids:
             hidden = assert_error(raw.get(f"/api/v1/retrieval/case/{case_id}"), 404, "not_found")
             missing = assert_error(raw.get("/api/v1/retrieval/case/no-such-case"), 404, "not_found")
@@ -256,7 +252,7 @@ def test_tenant_b_sees_none_of_tenant_a(api, corpus):
 def test_bad_input_gets_4xx_in_the_error_shape(api, corpus):
     ca1 = corpus["a"]["ca1"]
     similar = "/api/v1/retrieval/similar"
-    with http(api, "tenant-a") as client:
+    with http(api, "retrieval-a") as client:
         def post_search(**body):
             return client.post(SEARCH, json={"query": "appeal", **body})
 
@@ -325,7 +321,7 @@ def test_bad_input_gets_4xx_in_the_error_shape(api, corpus):
 def test_a_one_megabyte_query_is_refused_and_one_just_under_the_cap_is_searched(api, corpus):
     """Queries may be up to 1,000,000 characters (a whole judgement); the first 64 passages
     are searched. A 1 MiB query is past the cap: 422, never a 500."""
-    with http(api, "tenant-a") as client:
+    with http(api, "retrieval-a") as client:
         error = assert_error(client.post(SEARCH, json={"query": "plea " * (1 << 18)}), 422, "validation_error")
         assert "1000000" in error["message"]
         sentence = "The guilty plea was entered without effective assistance of counsel. "
@@ -337,7 +333,7 @@ def test_a_one_megabyte_query_is_refused_and_one_just_under_the_cap_is_searched(
 
 
 def test_client_raises_the_api_errors(api, corpus):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "retrieval-a")
     with pytest.raises(LexRayAPIError) as missing:
         client.case("no-such-case")
     assert missing.value.status_code == 404 and missing.value.code == "not_found"

@@ -14,17 +14,16 @@ import httpx
 import pytest
 
 from tests.conftest import SAMPLES, wait_until
-from tests.deployed_app import assert_error, deployed_app
+from tests.integration.api.shared_app import tenant_keys
+from tests.deployed_app import assert_error
 
-KEYS = {"tenant-a": "key-aa-" + uuid.uuid4().hex, "tenant-b": "key-ab-" + uuid.uuid4().hex}
+KEYS = tenant_keys("audit-a", "audit-b")
 RUN = uuid.uuid4().hex[:8]
 
 
 @pytest.fixture(scope="module")
-def api(ray_address, mongo_uri, tmp_path_factory):
-    with deployed_app("audit", mongo_uri, tmp_path_factory, KEYS, llm={"max_tokens": 16}) as app:
-        yield app
-
+def api(shared_app):
+    return shared_app
 
 def http(api, tenant: str) -> httpx.Client:
     return httpx.Client(base_url=api["url"], headers={"Authorization": f"Bearer {KEYS[tenant]}"}, timeout=300)
@@ -38,7 +37,7 @@ def rid(name: str) -> dict[str, str]:
 def accesses(api) -> dict:
     """Tenant A uploads, searches, reads and deletes a case; tenant B searches and tries A's case."""
     pdf = (SAMPLES / "doctor__missouri.pdf").read_bytes()
-    with http(api, "tenant-a") as a, http(api, "tenant-b") as b:
+    with http(api, "audit-a") as a, http(api, "audit-b") as b:
         upload = a.post("/api/v1/ingestion/upload", files={"file": ("missouri.pdf", pdf, "application/pdf")},
                         headers=rid("upload"))
         assert upload.status_code == 202, upload.text
@@ -71,7 +70,7 @@ def by_request(entries: list[dict]) -> dict[str, dict]:
 def test_each_access_is_recorded_with_who_what_and_outcome(api, accesses):
     case_id = accesses["case_id"]
     names = ("upload", "search", "read", "delete")
-    mine = wait_until(lambda: (found := by_request(entries_of(api, "tenant-a")))
+    mine = wait_until(lambda: (found := by_request(entries_of(api, "audit-a")))
                       and all(f"audit-{RUN}-{n}" in found for n in names) and found, 60, "tenant A's entries")
     expected = {
         "upload": ("POST", "/api/v1/ingestion/upload", 202),
@@ -83,19 +82,19 @@ def test_each_access_is_recorded_with_who_what_and_outcome(api, accesses):
     for name, (method, route, status) in expected.items():
         entry = mine[f"audit-{RUN}-{name}"]
         assert (entry["method"], entry["route"], entry["status"]) == (method, route, status), entry
-        assert entry["tenant_id"] == "tenant-a"
+        assert entry["tenant_id"] == "audit-a"
         assert case_id in entry["case_ids"], entry  # path parameter, or named by the response
         assert entry["duration_ms"] >= 0
         key_ids.add(entry["key_id"])
     assert len(key_ids) == 1 and "anonymous" not in key_ids
     # Newest first: the delete came last.
-    order = [entry["request_id"] for entry in entries_of(api, "tenant-a")]
+    order = [entry["request_id"] for entry in entries_of(api, "audit-a")]
     assert order.index(f"audit-{RUN}-delete") < order.index(f"audit-{RUN}-read") < order.index(f"audit-{RUN}-upload")
     # Paging walks the same list (reading it adds entries on top, so a page may repeat the
     # previous page's last entries, but none is skipped).
     tagged = [request_id for request_id in order if request_id.startswith(f"audit-{RUN}-")]
     paged: list[str] = []
-    with http(api, "tenant-a") as a:
+    with http(api, "audit-a") as a:
         skip = 0
         while True:  # each read adds at most one entry on top: pages of 2 get to the end
             page = a.get("/api/v1/audit", params={"skip": skip, "limit": 2}).json()
@@ -109,10 +108,10 @@ def test_each_access_is_recorded_with_who_what_and_outcome(api, accesses):
 
 
 def test_tenants_see_only_their_own_entries(api, accesses):
-    theirs = wait_until(lambda: (found := by_request(entries_of(api, "tenant-b")))
+    theirs = wait_until(lambda: (found := by_request(entries_of(api, "audit-b")))
                         and f"audit-{RUN}-b-delete" in found and found, 60, "tenant B's entries")
-    everything = entries_of(api, "tenant-b")
-    assert everything and all(entry["tenant_id"] == "tenant-b" for entry in everything)
+    everything = entries_of(api, "audit-b")
+    assert everything and all(entry["tenant_id"] == "audit-b" for entry in everything)
     assert not {f"audit-{RUN}-{n}" for n in ("upload", "search", "read", "delete")} & {
         entry["request_id"] for entry in everything}
     # B's refused attempts on A's case are recorded as such, without naming the case back to B.
@@ -120,25 +119,26 @@ def test_tenants_see_only_their_own_entries(api, accesses):
         entry = theirs[f"audit-{RUN}-{name}"]
         assert (entry["route"], entry["status"], entry["case_ids"]) == (route, 404, [])
     assert accesses["case_id"] not in json.dumps(everything)
-    a_key_ids = {entry["key_id"] for entry in entries_of(api, "tenant-a")}
+    a_key_ids = {entry["key_id"] for entry in entries_of(api, "audit-a")}
     assert not a_key_ids & {entry["key_id"] for entry in everything}
 
 
 def test_no_entry_or_log_line_holds_a_key(api, accesses, ray_head):
-    wait_until(lambda: f"audit-{RUN}-delete" in by_request(entries_of(api, "tenant-a")), 60, "the entries")
-    stored = list(api["store"].db["audit_log"].find({}, {"_id": 0}))
+    wait_until(lambda: f"audit-{RUN}-delete" in by_request(entries_of(api, "audit-a")), 60, "the entries")
+    # The package's other modules write their own entries to the shared log: these are ours.
+    stored = list(api["store"].db["audit_log"].find({"tenant_id": {"$in": list(KEYS)}}, {"_id": 0}))
     assert len(stored) >= 7
     text = json.dumps(stored, default=str)
     for key in KEYS.values():
         assert key not in text and key[7:] not in text
-    assert {entry["tenant_id"] for entry in stored} == {"tenant-a", "tenant-b"}
+    assert {entry["tenant_id"] for entry in stored} == {"audit-a", "audit-b"}
     # The same entries as JSON log lines of the Gateway replica (found by their request ids).
     logs = "\n".join(path.read_text(errors="replace")
                      for path in (ray_head["session_dir"] / "logs" / "serve").glob("*Gateway*.log"))
     logged = {entry["request_id"]: entry for entry in logged_entries(logs)}
     for name in ("upload", "search", "read", "delete", "b-delete"):
         entry = logged[f"audit-{RUN}-{name}"]
-        assert entry["tenant_id"] == ("tenant-b" if name.startswith("b-") else "tenant-a"), entry
+        assert entry["tenant_id"] == ("audit-b" if name.startswith("b-") else "audit-a"), entry
     assert logged[f"audit-{RUN}-delete"]["case_ids"] == [accesses["case_id"]]
     for key in KEYS.values():
         assert key not in logs

@@ -25,9 +25,10 @@ from pipelines.lexical_tokens import legal_tokens
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
 from tests.conftest import SAMPLES, wait_until
-from tests.deployed_app import assert_error, deployed_app, wait_indexed
+from tests.integration.api.shared_app import tenant_keys
+from tests.deployed_app import assert_error, wait_indexed
 
-KEYS = {"tenant-a": "key-ea-" + uuid.uuid4().hex, "tenant-b": "key-eb-" + uuid.uuid4().hex}
+KEYS = tenant_keys("erasure-a", "erasure-b")
 # A made-up party name: any trace of it after the erasure is a leak.
 WORD = "Zel" + "".join(random.Random(uuid.uuid4().int).choices(string.ascii_lowercase, k=9))
 PARAGRAPH = (f"{WORD} Orchards leased the farmland to the appellant for ten years. The landlord {WORD} "
@@ -40,11 +41,8 @@ ID_RECORDS = {"audit_log", "erasures"}
 
 
 @pytest.fixture(scope="module")
-def api(ray_address, mongo_uri, tmp_path_factory):
-    with deployed_app("erasure", mongo_uri, tmp_path_factory, KEYS, llm={"max_tokens": 48},
-                      chat={"answer_max_tokens": 64, "rewrite_max_tokens": 16}) as app:
-        yield app
-
+def api(shared_app):
+    return shared_app
 
 def client_for(api, tenant: str) -> LexRayClient:
     return LexRayClient(api["url"], api_key=KEYS[tenant], timeout=300)
@@ -91,9 +89,9 @@ def files_holding(api, needles: list[str]) -> dict[str, list[str]]:
 def corpus(api) -> dict:
     """Tenant A's two cases; the erased one summarised (stored, by case and by its bytes) and
     cited in a chat session."""
-    a = client_for(api, "tenant-a")
+    a = client_for(api, "erasure-a")
     pdf = pdf_factory.text_pdf([PARAGRAPH, PARAGRAPH.replace("ten years", "twelve years")])
-    with http(api, "tenant-a") as raw:
+    with http(api, "erasure-a") as raw:
         response = raw.post("/api/v1/ingestion/upload", files={"file": ("orchards.pdf", pdf, "application/pdf")})
         assert response.status_code == 202, response.text
         erased_id = response.json()["case_id"]
@@ -101,7 +99,7 @@ def corpus(api) -> dict:
     for case_id in (erased_id, kept.case_id):
         assert a.wait_until_processed(case_id, timeout_s=300).processing_status == "indexed"
     summary = a.summarize_case(erased_id, length="short", mode="extractive")
-    with http(api, "tenant-a") as raw:
+    with http(api, "erasure-a") as raw:
         by_bytes = raw.post("/api/v1/summarization/summarize-uploaded",
                             files={"file": ("orchards.pdf", pdf, "application/pdf")},
                             data={"mode": "extractive", "length": "short", "store": "true"})
@@ -125,14 +123,14 @@ def test_the_case_is_everywhere_before_its_erasure(api, corpus):
     assert on_disk[legal_tokens(WORD)[0]] and on_disk[corpus["erased"]], on_disk
     held = set(ray.get(index_actor(api).vector_ids.remote()))
     assert set(corpus["vector_ids"]) <= held
-    hits = client_for(api, "tenant-a").search(f"{WORD} Orchards farmland lease", limit=10).results
+    hits = client_for(api, "erasure-a").search(f"{WORD} Orchards farmland lease", limit=10).results
     assert corpus["erased"] in {hit.case_id for hit in hits}
 
 
 def test_another_tenant_cannot_erase_it(api, corpus):
     store = api["store"]
     chunks_before = store.chunks.count_documents({"case_id": corpus["erased"]})
-    with http(api, "tenant-b") as b:
+    with http(api, "erasure-b") as b:
         theirs = assert_error(b.delete(f"/api/v1/cases/{corpus['erased']}"), 404, "not_found")
         missing_id = uuid.uuid4().hex
         missing = assert_error(b.delete(f"/api/v1/cases/{missing_id}"), 404, "not_found")
@@ -140,13 +138,13 @@ def test_another_tenant_cannot_erase_it(api, corpus):
     assert theirs["message"].replace(corpus["erased"], "ID") == missing["message"].replace(missing_id, "ID")
     assert store.get_case(corpus["erased"])["processing_status"] == "indexed"
     assert store.chunks.count_documents({"case_id": corpus["erased"]}) == chunks_before
-    assert store.load_upload(tenant_id="tenant-a", document_hash=corpus["hash"]) is not None
+    assert store.load_upload(tenant_id="erasure-a", document_hash=corpus["hash"]) is not None
     assert set(corpus["vector_ids"]) <= set(ray.get(index_actor(api).vector_ids.remote()))
-    assert store.db["erasures"].count_documents({}) == 0
+    assert store.db["erasures"].count_documents({"tenant_id": {"$in": list(KEYS)}}) == 0
 
 
 def test_erasure_leaves_no_text_or_id_anywhere(api, corpus):
-    a = client_for(api, "tenant-a")
+    a = client_for(api, "erasure-a")
     erased, kept = corpus["erased"], corpus["kept"]
     receipt = a.delete_case(erased)
     removed = receipt.removed
@@ -163,12 +161,13 @@ def test_erasure_leaves_no_text_or_id_anywhere(api, corpus):
     assert found[corpus["hash"]] == [], found
     assert set(found[erased]) <= ID_RECORDS, found
     store = api["store"]
-    assert store.db["uploads.files"].count_documents({}) == 1  # the kept case's PDF only
+    # The kept case's PDF only (the package's other modules keep theirs in the shared database).
+    assert store.db["uploads.files"].count_documents({"tenant_id": {"$in": list(KEYS)}}) == 1
     assert set(store.db["uploads.chunks"].distinct("files_id")) == set(store.db["uploads.files"].distinct("_id"))
     stored_receipt = store.db["erasures"].find_one({"case_id": erased})
-    assert stored_receipt["tenant_id"] == "tenant-a" and stored_receipt["erased_at"] is not None
+    assert stored_receipt["tenant_id"] == "erasure-a" and stored_receipt["erased_at"] is not None
     assert stored_receipt["removed"]["chunks"] == chunk_count and len(stored_receipt["key_id"]) >= 8
-    assert KEYS["tenant-a"] not in str(stored_receipt)
+    assert KEYS["erasure-a"] not in str(stored_receipt)
 
     # The index: no vector or BM25 row of it in any shard, and no snapshot file with its words or id.
     actor = index_actor(api)
@@ -182,7 +181,7 @@ def test_erasure_leaves_no_text_or_id_anywhere(api, corpus):
     hits = a.search(f"{WORD} Orchards farmland lease equitable estoppel", limit=20).results
     assert erased not in {hit.case_id for hit in hits}
     assert not any(WORD.lower() in hit.model_dump_json().lower() for hit in hits)
-    with http(api, "tenant-a") as raw:
+    with http(api, "erasure-a") as raw:
         assert_error(raw.get(f"/api/v1/retrieval/case/{erased}"), 404)
         assert_error(raw.get(f"/api/v1/ingestion/status/{erased}"), 404)
         assert_error(raw.delete(f"/api/v1/cases/{erased}"), 404)  # erased already: like a missing case
@@ -217,11 +216,11 @@ def worker_processes() -> list[psutil.Process]:
 
 
 def test_a_case_erased_while_its_upload_is_processed_stays_erased(api, corpus):
-    a = client_for(api, "tenant-a")
+    a = client_for(api, "erasure-a")
     word = "Qor" + "".join(random.Random(uuid.uuid4().int).choices(string.ascii_lowercase, k=9))
     # Long enough to be caught mid-processing (text, enrichment, ~100 chunks to embed).
     pdf = pdf_factory.text_pdf([PARAGRAPH.replace(WORD, word) + f" Page {n}." for n in range(60)])
-    with http(api, "tenant-a") as raw:
+    with http(api, "erasure-a") as raw:
         response = raw.post("/api/v1/ingestion/upload", files={"file": ("inflight.pdf", pdf, "application/pdf")})
         assert response.status_code == 202, response.text
     case_id = response.json()["case_id"]
@@ -242,7 +241,7 @@ def test_a_case_erased_while_its_upload_is_processed_stays_erased(api, corpus):
         a.status(case_id)
     assert missing.value.status_code == 404
     # Uploading the same bytes again is a new case, processed as usual.
-    with http(api, "tenant-a") as raw:
+    with http(api, "erasure-a") as raw:
         again = raw.post("/api/v1/ingestion/upload", files={"file": ("inflight.pdf", pdf, "application/pdf")}).json()
     assert again["case_id"] != case_id and not again["duplicate"]
     assert a.wait_until_processed(again["case_id"], timeout_s=300).processing_status == "indexed"

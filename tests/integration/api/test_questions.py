@@ -18,9 +18,10 @@ from lexray.ids import sha256_hex
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
 from tests.conftest import SAMPLES
-from tests.deployed_app import assert_error, deployed_app, wait_indexed
+from tests.integration.api.shared_app import tenant_keys
+from tests.deployed_app import assert_error, wait_indexed
 
-KEYS = {"tenant-a": "key-qa-" + uuid.uuid4().hex, "tenant-b": "key-qb-" + uuid.uuid4().hex}
+KEYS = tenant_keys("questions-a", "questions-b")
 API = "/api/v1/questions"
 SAMPLE_CASES = {"missouri": "doctor__missouri.pdf", "cacd": "doctor__gov.uscourts.cacd.652774.40.0.pdf"}
 JUDGEMENT_PAGES = [
@@ -39,22 +40,19 @@ TEXT = " ".join(JUDGEMENT_PAGES)
 
 
 @pytest.fixture(scope="module")
-def api(ray_address, mongo_uri, tmp_path_factory):
-    """The application with the LLM deployment on vLLM (CPU) and two tenants' keys."""
-    with deployed_app("questions", mongo_uri, tmp_path_factory, KEYS, llm={"request_timeout_s": 120}) as app:
-        yield app
-
+def api(shared_app):
+    return shared_app
 
 @pytest.fixture(scope="module")
 def corpus(api) -> dict:
     """Tenant A's cases by name (id, cleaned text, page spans) and tenant B's copy of missouri."""
-    a, b = client_for(api, "tenant-a"), client_for(api, "tenant-b")
+    a, b = client_for(api, "questions-a"), client_for(api, "questions-b")
     uploads = {name: a.upload(SAMPLES / sample) for name, sample in SAMPLE_CASES.items()}
     b_upload = b.upload(SAMPLES / SAMPLE_CASES["missouri"])
     wait_indexed([*((a, u) for u in uploads.values()), (b, b_upload)])
     cases = {}
     for name, upload in uploads.items():
-        stored = api["store"].get_case(upload.case_id, tenant_id="tenant-a", with_content=True)
+        stored = api["store"].get_case(upload.case_id, tenant_id="questions-a", with_content=True)
         cases[name] = {"id": upload.case_id, "text": stored["cleaned_content"], "spans": stored["page_spans"]}
     return {"a": cases, "b": b_upload.case_id}
 
@@ -63,7 +61,7 @@ def client_for(api, tenant: str) -> LexRayClient:
     return LexRayClient(api["url"], api_key=KEYS[tenant], timeout=600)
 
 
-def http(api, tenant: str | None = "tenant-a") -> httpx.Client:
+def http(api, tenant: str | None = "questions-a") -> httpx.Client:
     headers = {"Authorization": f"Bearer {KEYS[tenant]}"} if tenant else {}
     return httpx.Client(base_url=api["url"], headers=headers, timeout=600)
 
@@ -160,7 +158,7 @@ def test_questions_about_text_have_no_pages_and_are_not_stored(api):
 def test_questions_about_an_uploaded_pdf_are_stored_only_when_asked(api):
     pdf = pdf_factory.text_pdf(JUDGEMENT_PAGES)
     digest = sha256_hex(pdf)
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "questions-a")
     quick = client.generate_questions_from_pdf(pdf, filename="judgment.pdf", question_type="rare",
                                                difficulty="easy", num_questions=2)
     assert quick.origin == "upload" and quick.stored is False and quick.document_hash == digest
@@ -178,12 +176,12 @@ def test_questions_about_an_uploaded_pdf_are_stored_only_when_asked(api):
                                               store=True)
     assert kept.stored and client.stored_questions(digest).question_sets[0].question_set_id == kept.question_set_id
     with pytest.raises(LexRayAPIError) as other_tenant:
-        client_for(api, "tenant-b").stored_questions(digest)
+        client_for(api, "questions-b").stored_questions(digest)
     assert other_tenant.value.status_code == 404
 
 
 def test_client_methods(api):
-    client = client_for(api, "tenant-a")
+    client = client_for(api, "questions-a")
     assert [item.name for item in client.question_types().difficulties] == ["easy", "medium", "hard"]
     assert "holding" in [item.name for item in client.question_focus_areas().focus_areas]
     text_set = client.generate_questions(text=TEXT, question_type="rare", difficulty="easy", num_questions=1)

@@ -1,0 +1,22 @@
+"""One deployment of the whole application for every module of this package.
+
+Deploying the app (the LLM deployment on vLLM, the embedding model in each replica) takes over
+a minute here; the modules below need nothing of it but their own tenants (``shared_app.py``), so
+they share one deployment instead of each starting its own. Modules that need different
+settings (limits, a MongoDB that fails, a sandboxed data directory) deploy their own elsewhere.
+The package-scoped fixture ends with the package, before any other module deploys.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.deployed_app import deployed_app
+from tests.integration.api.shared_app import LLM, MAX_UPLOAD_BYTES, REGISTERED
+
+
+@pytest.fixture(scope="package")
+def shared_app(ray_address, mongo_uri, tmp_path_factory):
+    with deployed_app("shared", mongo_uri, tmp_path_factory, dict(REGISTERED),
+                      api={"max_upload_bytes": MAX_UPLOAD_BYTES}, llm=LLM) as app:
+        yield app
