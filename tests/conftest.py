@@ -31,6 +31,22 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = PROJECT_ROOT / "samples" / "pdfs"
 
 
+# Fixtures that start or reach the local services: a test using any of them (directly or
+# through another fixture) is an integration test.
+SERVICE_FIXTURES = {"mongo_uri", "ray_head", "ray_address", "shared_app"}
+INTEGRATION_DIR = PROJECT_ROOT / "tests" / "integration"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``integration`` automatically: every test under tests/integration and every test
+    that uses a service fixture (modules starting services of their own mark themselves), so
+    ``pytest -m "not integration"`` (``make test-unit``) is the fast loop without Ray or MongoDB."""
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(INTEGRATION_DIR) or SERVICE_FIXTURES & set(
+                getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def services_dir() -> Path:
     # Ray's socket paths must stay short: keep this directory near the filesystem root.

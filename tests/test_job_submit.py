@@ -26,6 +26,9 @@ from lexray.store import CaseStore
 from tests.conftest import wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Starts a stack of its own (no service fixture to mark it by).
+pytestmark = pytest.mark.integration
+
 SAMPLE_COUNT = len(list((PROJECT_ROOT / "samples" / "pdfs").glob("*.pdf")))
 
 

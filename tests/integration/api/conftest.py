@@ -12,11 +12,15 @@ from __future__ import annotations
 import pytest
 
 from tests.deployed_app import deployed_app
-from tests.integration.api.shared_app import LLM, MAX_UPLOAD_BYTES, REGISTERED
+from tests.integration.api.shared_app import INGEST, LLM, MAX_UPLOAD_BYTES, REGISTERED
 
 
 @pytest.fixture(scope="package")
 def shared_app(ray_address, mongo_uri, tmp_path_factory):
-    with deployed_app("shared", mongo_uri, tmp_path_factory, dict(REGISTERED),
-                      api={"max_upload_bytes": MAX_UPLOAD_BYTES}, llm=LLM) as app:
+    data_dir = tmp_path_factory.mktemp("shared-data")
+    batch_root = data_dir / "batch"  # each module makes its tenants' folders in it
+    batch_root.mkdir()
+    with deployed_app("shared", mongo_uri, tmp_path_factory, dict(REGISTERED), data_dir=data_dir,
+                      api={"max_upload_bytes": MAX_UPLOAD_BYTES, "batch_root": str(batch_root)},
+                      llm=LLM, ingest=INGEST) as app:
         yield app

@@ -14,6 +14,8 @@ REGISTERED: dict[str, str] = {}
 # The union of what the modules asked for when each deployed its own app.
 MAX_UPLOAD_BYTES = 1_500_000
 LLM = {"max_tokens": 48, "request_timeout_s": 120}
+# Batch jobs: one per tenant, two in all (test_tenant_isolation checks the limits).
+INGEST = {"max_jobs_per_tenant": 1, "max_jobs_total": 2, "jobs_retry_after_s": 7}
 
 
 def tenant_keys(*tenants: str) -> dict[str, str]:

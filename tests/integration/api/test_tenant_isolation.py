@@ -20,9 +20,10 @@ from lexray.ray_connect import dashboard_url
 from serve_app.client import LexRayClient
 from tests import pdf_factory
 from tests.conftest import SAMPLES, wait_until
-from tests.deployed_app import assert_error, deployed_app, wait_indexed
+from tests.deployed_app import assert_error, wait_indexed
+from tests.integration.api.shared_app import tenant_keys
 
-KEYS = {tenant: f"key-{tenant}-" + uuid.uuid4().hex for tenant in ("tenant-a", "tenant-b", "tenant-c")}
+KEYS = tenant_keys("isolation-a", "isolation-b", "isolation-c")
 SAMPLE_CASES = {"missouri": "doctor__missouri.pdf", "cacd": "doctor__gov.uscourts.cacd.652774.40.0.pdf",
                 "ca5": "doctor__ca5_00516242060.pdf"}
 SEARCH = "/api/v1/retrieval/search"
@@ -32,35 +33,31 @@ MODES = ("bm25", "dense", "hybrid")
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory) -> dict[str, Path]:
-    """A data dir whose batch root holds one folder per tenant, links out of tenant A's, and a
-    folder outside the root that nothing may read."""
-    data_dir = tmp_path_factory.mktemp("isolation-data")
+def api(shared_app):
+    return shared_app
+
+
+@pytest.fixture(scope="module")
+def sandbox(api, tmp_path_factory) -> dict[str, Path]:
+    """The app's batch root with a folder per tenant of this module, links out of tenant A's,
+    and a folder outside the root that nothing may read."""
     outside = tmp_path_factory.mktemp("isolation-outside")
     (outside / "secret.pdf").write_bytes(pdf_factory.text_pdf(["OUTSIDE THE ROOT. The secret opinion."]))
-    root = data_dir / "batch"
-    corpus = root / "tenant-a" / "corpus"
+    root = Path(api["settings"].api.batch_root)
+    corpus = root / "isolation-a" / "corpus"
     corpus.mkdir(parents=True)
     (corpus / "own.pdf").write_bytes(pdf_factory.text_pdf(["IN THE COURT OF APPEALS. Tenant A's batch opinion."]))
     (corpus / "leak.pdf").symlink_to(outside / "secret.pdf")  # a linked file leaving the root
     (corpus / "linked").symlink_to(outside, target_is_directory=True)  # a linked folder inside
-    (root / "tenant-a" / "escape").symlink_to(outside, target_is_directory=True)
-    for tenant in ("tenant-a", "tenant-b", "tenant-c"):
+    (root / "isolation-a" / "escape").symlink_to(outside, target_is_directory=True)
+    for tenant in ("isolation-a", "isolation-b", "isolation-c"):
         (root / tenant / "empty").mkdir(parents=True, exist_ok=True)
-    return {"data_dir": data_dir, "root": root, "outside": outside}
-
-
-@pytest.fixture(scope="module")
-def api(ray_address, mongo_uri, tmp_path_factory, sandbox):
-    with deployed_app("isolation", mongo_uri, tmp_path_factory, KEYS, data_dir=sandbox["data_dir"],
-                      api={"batch_root": str(sandbox["root"])},
-                      ingest={"max_jobs_per_tenant": 1, "max_jobs_total": 2, "jobs_retry_after_s": 7}) as app:
-        yield app
+    return {"root": root, "outside": outside}
 
 
 @pytest.fixture(scope="module")
 def corpus(api) -> dict[str, str]:
-    a = client_for(api, "tenant-a")
+    a = client_for(api, "isolation-a")
     uploads = {name: a.upload(SAMPLES / sample) for name, sample in SAMPLE_CASES.items()}
     wait_indexed([(a, upload) for upload in uploads.values()])
     return {name: upload.case_id for name, upload in uploads.items()}
@@ -91,13 +88,13 @@ def set_status(api, case_id: str, status: str) -> None:
 def every_read_path(api, corpus: dict[str, str], query: str, limit: int) -> dict[str, list[str]]:
     """Case ids each search path returns for tenant A: search (every mode), search/text,
     similar (to a case), and chat's passages (the Retrieval deployment's handle)."""
-    found = {mode: [hit["case_id"] for hit in search(api, "tenant-a", query, mode=mode, limit=limit)]
+    found = {mode: [hit["case_id"] for hit in search(api, "isolation-a", query, mode=mode, limit=limit)]
              for mode in MODES}
-    a = client_for(api, "tenant-a")
+    a = client_for(api, "isolation-a")
     found["text"] = [hit.case_id for hit in a.search_text(query, limit=limit).results]
     found["similar"] = [hit.case_id for hit in a.similar_to_case(corpus["missouri"], limit=limit).results]
     retrieval = serve.get_deployment_handle("Retrieval", app_name="lexray")
-    passages = retrieval.passages.remote(query, "tenant-a", limit=10, per_case=5).result()
+    passages = retrieval.passages.remote(query, "isolation-a", limit=10, per_case=5).result()
     found["passages"] = [passage["case_id"] for passage in passages]
     return found
 
@@ -134,9 +131,9 @@ def scored_results(api, tenant: str) -> dict[tuple[str, str], list[tuple]]:
 
 
 def test_tenant_a_scores_do_not_change_when_tenant_b_ingests(api, corpus):
-    before = scored_results(api, "tenant-a")
+    before = scored_results(api, "isolation-a")
     assert all(before.values())
-    b = client_for(api, "tenant-b")
+    b = client_for(api, "isolation-b")
     # Many documents full of A's query terms (which would lower their idf in a shared index),
     # of very different lengths (which would move a shared average chunk length).
     uploads = [b.upload(pdf_factory.text_pdf(
@@ -144,8 +141,8 @@ def test_tenant_a_scores_do_not_change_when_tenant_b_ingests(api, corpus):
          "The plea was knowing and voluntary; counsel was effective. " * (1 + n % 6)]), filename=f"b{n}.pdf")
         for n in range(24)] + [b.upload(SAMPLES / sample) for sample in SAMPLE_CASES.values()]
     wait_indexed([(b, upload) for upload in uploads], timeout_s=600)
-    assert search(api, "tenant-b", QUERIES[0], mode="bm25")  # B's documents are searchable
-    after = scored_results(api, "tenant-a")
+    assert search(api, "isolation-b", QUERIES[0], mode="bm25")  # B's documents are searchable
+    after = scored_results(api, "isolation-a")
     for key, hits in before.items():
         mode = key[0]
         assert [hit[0] for hit in after[key]] == [hit[0] for hit in hits], key
@@ -163,23 +160,23 @@ def test_tenant_a_scores_do_not_change_when_tenant_b_ingests(api, corpus):
 
 def test_batch_folders_are_per_tenant_and_links_out_are_not_followed(api, corpus, sandbox):
     store = api["store"]
-    with http(api, "tenant-b") as b:
-        for folder in ("corpus", "slow/../../tenant-a/corpus", "../tenant-a/corpus", "../tenant-a", ".."):
+    with http(api, "isolation-b") as b:
+        for folder in ("corpus", "slow/../../isolation-a/corpus", "../isolation-a/corpus", "../isolation-a", ".."):
             response = b.post("/api/v1/ingestion/batch", json={"folder": folder})
             assert response.status_code in (400, 404), (folder, response.text)
             assert_error(response, response.status_code)
-    with http(api, "tenant-a") as a:
+    with http(api, "isolation-a") as a:
         assert_error(a.post("/api/v1/ingestion/batch", json={"folder": "escape"}), 400, "invalid_path")
         assert_error(a.post("/api/v1/ingestion/batch", json={"folder": "corpus/linked"}), 400, "invalid_path")
-    job = client_for(api, "tenant-a").start_batch("corpus")
-    finished = client_for(api, "tenant-a").wait_for_batch(job.job_id, timeout_s=600, poll_s=2)
+    job = client_for(api, "isolation-a").start_batch("corpus")
+    finished = client_for(api, "isolation-a").wait_for_batch(job.job_id, timeout_s=600, poll_s=2)
     assert finished.status == "SUCCEEDED", finished
     assert finished.summary["ingested"] == 1 and finished.total == 1, finished
     assert finished.summary["skipped_links"] == 2, finished.summary
     assert sorted(finished.summary["skipped"]) == ["corpus/leak.pdf", "corpus/linked"], finished.summary
     assert str(sandbox["outside"]) not in json.dumps(finished.summary)
     assert not store.cases.count_documents({"original_filename": "secret.pdf"})
-    assert store.cases.count_documents({"original_filename": "own.pdf", "tenant_id": "tenant-a"}) == 1
+    assert store.cases.count_documents({"original_filename": "own.pdf", "tenant_id": "isolation-a"}) == 1
 
 
 # 4. Concurrent batch jobs are limited; 5. no credential in a job's runtime_env.
@@ -194,21 +191,21 @@ def start(api, tenant: str, folder: str = "empty") -> httpx.Response:
 
 def test_concurrent_batch_jobs_are_limited_per_tenant_and_in_total(api):
     jobs = JobSubmissionClient(dashboard_url())
-    first = start(api, "tenant-a")
+    first = start(api, "isolation-a")
     assert first.status_code == 202, first.text
-    refused = start(api, "tenant-a")
+    refused = start(api, "isolation-a")
     assert_error(refused, 429, "too_many_jobs")
     assert refused.headers["Retry-After"] == "7"
-    second = start(api, "tenant-b")
+    second = start(api, "isolation-b")
     assert second.status_code == 202, second.text
-    assert_error(start(api, "tenant-c"), 429, "too_many_jobs")  # two running in total
-    assert api["store"].jobs.count_documents({"tenant_id": "tenant-c"}) == 0  # refused, not recorded
+    assert_error(start(api, "isolation-c"), 429, "too_many_jobs")  # two running in total
+    assert api["store"].jobs.count_documents({"tenant_id": "isolation-c"}) == 0  # refused, not recorded
 
     # A job that died without recording its end no longer counts: Ray's status says so.
     first_id = first.json()["job_id"]
     jobs.stop_job(first_id)
     wait_until(lambda: jobs.get_job_status(first_id) in (JobStatus.STOPPED, JobStatus.SUCCEEDED), 120, "stop")
-    third = start(api, "tenant-c")
+    third = start(api, "isolation-c")
     assert third.status_code == 202, third.text
     # Recorded as ended when counted out (or by the job itself, when it ended before the stop).
     assert api["store"].get_job(first_id)["status"] in ("STOPPED", "SUCCEEDED")
@@ -223,10 +220,10 @@ def test_concurrent_batch_jobs_are_limited_per_tenant_and_in_total(api):
         settings = json.loads(env_vars["LEXRAY_SETTINGS_JSON"])
         assert settings["api"]["keys"] == "" and settings["api"]["key_hashes"] == ""
     for response in (second, third):
-        finished = client_for(api, "tenant-b" if response is second else "tenant-c").wait_for_batch(
+        finished = client_for(api, "isolation-b" if response is second else "isolation-c").wait_for_batch(
             response.json()["job_id"], timeout_s=600, poll_s=2)
         assert finished.status == "SUCCEEDED", finished
-    last = start(api, "tenant-a")  # slots are free again
+    last = start(api, "isolation-a")  # slots are free again
     assert last.status_code == 202, last.text
-    finished = client_for(api, "tenant-a").wait_for_batch(last.json()["job_id"], timeout_s=600, poll_s=2)
+    finished = client_for(api, "isolation-a").wait_for_batch(last.json()["job_id"], timeout_s=600, poll_s=2)
     assert finished.status == "SUCCEEDED", finished
