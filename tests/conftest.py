@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(config, items):
     that uses a service fixture (modules starting services of their own mark themselves), so
     ``pytest -m "not integration"`` (``make test-unit``) is the fast loop without Ray or MongoDB."""
     for item in items:
-        if Path(str(item.fspath)).is_relative_to(INTEGRATION_DIR) or SERVICE_FIXTURES & set(
+        if item.path.is_relative_to(INTEGRATION_DIR) or SERVICE_FIXTURES & set(
                 getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
 

@@ -24,3 +24,9 @@ def shared_app(ray_address, mongo_uri, tmp_path_factory):
                       api={"max_upload_bytes": MAX_UPLOAD_BYTES, "batch_root": str(batch_root)},
                       llm=LLM, ingest=INGEST) as app:
         yield app
+
+
+@pytest.fixture(scope="package")
+def api(shared_app):
+    """What every module of this package calls the app: ``{"url", "settings", "store"}``."""
+    return shared_app

@@ -14,16 +14,12 @@ import httpx
 import pytest
 
 from tests.conftest import SAMPLES, wait_until
-from tests.integration.api.shared_app import tenant_keys
 from tests.deployed_app import assert_error
+from tests.integration.api.shared_app import tenant_keys
 
 KEYS = tenant_keys("audit-a", "audit-b")
 RUN = uuid.uuid4().hex[:8]
 
-
-@pytest.fixture(scope="module")
-def api(shared_app):
-    return shared_app
 
 def http(api, tenant: str) -> httpx.Client:
     return httpx.Client(base_url=api["url"], headers={"Authorization": f"Bearer {KEYS[tenant]}"}, timeout=300)

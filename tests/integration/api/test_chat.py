@@ -22,8 +22,8 @@ from lexray.models import CaseFilters
 from serve_app.chat import GREETING_REPLY, NOTHING_RELEVANT
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests.conftest import SAMPLES
-from tests.integration.api.shared_app import tenant_keys
 from tests.deployed_app import assert_error, wait_indexed
+from tests.integration.api.shared_app import tenant_keys
 
 KEYS = tenant_keys("chat-a", "chat-b")
 API = "/api/v1/chat"
@@ -32,10 +32,6 @@ QUESTION = "Did plea counsel coerce Jagels into pleading guilty?"
 FOLLOW_UP = "What error in the written judgment required a remand?"
 UNRELATED = "What is a good recipe for chocolate cake with strawberries?"
 
-
-@pytest.fixture(scope="module")
-def api(shared_app):
-    return shared_app
 
 @pytest.fixture(scope="module")
 def corpus(api) -> dict:

@@ -25,8 +25,8 @@ from pipelines.lexical_tokens import legal_tokens
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
 from tests.conftest import SAMPLES, wait_until
-from tests.integration.api.shared_app import tenant_keys
 from tests.deployed_app import assert_error, wait_indexed
+from tests.integration.api.shared_app import tenant_keys
 
 KEYS = tenant_keys("erasure-a", "erasure-b")
 # A made-up party name: any trace of it after the erasure is a leak.
@@ -39,10 +39,6 @@ QUESTION = "Did equitable estoppel bar the landlord from refusing to renew the f
 # Collections that keep case ids by design (never text): the audit trail and erasure receipts.
 ID_RECORDS = {"audit_log", "erasures"}
 
-
-@pytest.fixture(scope="module")
-def api(shared_app):
-    return shared_app
 
 def client_for(api, tenant: str) -> LexRayClient:
     return LexRayClient(api["url"], api_key=KEYS[tenant], timeout=300)

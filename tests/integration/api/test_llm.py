@@ -131,12 +131,6 @@ def test_stream_frames_in_openai_shape():
 # The real engine behind the gateway
 
 
-@pytest.fixture(scope="module")
-def api(shared_app):
-    """The whole application, with the LLM deployment on vLLM (CPU)."""
-    return shared_app
-
-
 def http(api, key: str | None = KEY) -> httpx.Client:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return httpx.Client(base_url=api["url"], headers=headers, timeout=120)

@@ -18,8 +18,8 @@ from lexray.ids import sha256_hex
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
 from tests.conftest import SAMPLES
-from tests.integration.api.shared_app import tenant_keys
 from tests.deployed_app import assert_error, wait_indexed
+from tests.integration.api.shared_app import tenant_keys
 
 KEYS = tenant_keys("questions-a", "questions-b")
 API = "/api/v1/questions"
@@ -38,10 +38,6 @@ JUDGEMENT_PAGES = [
 ]
 TEXT = " ".join(JUDGEMENT_PAGES)
 
-
-@pytest.fixture(scope="module")
-def api(shared_app):
-    return shared_app
 
 @pytest.fixture(scope="module")
 def corpus(api) -> dict:

@@ -13,8 +13,8 @@ import pytest
 
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
-from tests.integration.api.shared_app import MAX_UPLOAD_BYTES, tenant_keys
 from tests.deployed_app import assert_error, wait_indexed
+from tests.integration.api.shared_app import MAX_UPLOAD_BYTES, tenant_keys
 from tests.conftest import SAMPLES
 
 KEYS = tenant_keys("retrieval-a", "retrieval-b")
@@ -33,10 +33,6 @@ SAMPLE_CASES = {
 B_COURT = "Court of Tenant B"
 PLEA_QUERY = "post-conviction relief guilty plea ineffective assistance of counsel"
 
-
-@pytest.fixture(scope="module")
-def api(shared_app):
-    return shared_app
 
 @pytest.fixture(scope="module")
 def corpus(api) -> dict:

@@ -13,8 +13,8 @@ import pytest
 from lexray.ids import sha256_hex
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
-from tests.integration.api.shared_app import tenant_keys
 from tests.deployed_app import assert_error, wait_indexed
+from tests.integration.api.shared_app import tenant_keys
 from tests.conftest import SAMPLES
 
 KEYS = tenant_keys("summaries-a", "summaries-b")
@@ -35,10 +35,6 @@ JUDGEMENT_PAGES = [
 ]
 TEXT = " ".join(JUDGEMENT_PAGES)
 
-
-@pytest.fixture(scope="module")
-def api(shared_app):
-    return shared_app
 
 @pytest.fixture(scope="module")
 def corpus(api) -> dict:

@@ -33,11 +33,6 @@ MODES = ("bm25", "dense", "hybrid")
 
 
 @pytest.fixture(scope="module")
-def api(shared_app):
-    return shared_app
-
-
-@pytest.fixture(scope="module")
 def sandbox(api, tmp_path_factory) -> dict[str, Path]:
     """The app's batch root with a folder per tenant of this module, links out of tenant A's,
     and a folder outside the root that nothing may read."""
