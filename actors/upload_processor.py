@@ -1,5 +1,5 @@
 """The upload processor: a named, detached Ray actor that schedules uploaded PDFs onto a
-bounded, tenant-fair pool of Ray tasks (``actors.upload_worker.process_upload``).
+bounded, tenant-fair pool of warm worker actors (``actors.upload_worker.UploadWorker``).
 
 MongoDB is the work queue. The ingestion endpoint stores the bytes (GridFS) and registers the
 case as ``uploaded`` before answering 202, then nudges this actor; the actor's loop also looks
@@ -8,13 +8,15 @@ Serve replica restart (nothing lives in the request) and this actor's own crash
 (``max_restarts=-1``: the restarted actor finds the case still unfinished and runs it again).
 
 What the loop guarantees, each with its setting in ``UploadSettings``:
-- Concurrency: at most ``max_concurrent`` documents run at once (0: the cluster's CPUs).
+- Concurrency: at most ``max_concurrent`` documents run at once (0: the cluster's CPUs), one per
+  worker of the pool; the pool follows that size (workers spread over the nodes, each keeping
+  its embedding model loaded, so no upload waits for a process to start).
 - Fairness: a free slot goes to the tenant with the fewest documents running, then the one served
   longest ago (``lexray.fair_share``), and no tenant holds every slot.
 - A time limit per document (``limits.document_timeout_s``) across every stage, from when its
-  worker is ready (``worker_start_s`` allowed for that): the task checks it between stages;
-  past it plus ``cancel_grace_s`` the task is cancelled by killing its worker, and the case
-  fails as ``document_too_complex``.
+  worker takes it (``worker_start_s`` allowed for a worker still starting): the worker checks it
+  between stages; past it plus ``cancel_grace_s`` the work is cancelled by killing the worker
+  (a fresh worker takes its place), and the case fails as ``document_too_complex``.
 - Poison documents: a dispatch that never comes back (the worker died) counts as an attempt;
   a document whose workers died ``max_worker_crashes`` times fails as ``worker_crashed``.
 - Transient failures (MongoDB down, the index actor restarting) are retried with exponential
@@ -39,8 +41,8 @@ from lexray.store import CaseStore
 
 logger = logging.getLogger(__name__)
 
-# Ways a task can end without returning: its worker process or node is gone.
-WORKER_LOST = (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
+# Ways a document's call can end without returning: its worker process or node is gone.
+WORKER_LOST = (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
                ray.exceptions.OutOfMemoryError, ray.exceptions.ObjectLostError)
 
 
@@ -48,6 +50,7 @@ WORKER_LOST = (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
 class RunningDocument:
     case_id: str
     tenant_id: str
+    worker: object  # the UploadWorker handle running it
     ref: ray.ObjectRef
     deadline_at: float  # wall clock (time.time()): the task's start allowance until it reports its own
     deadline_known: bool = False
@@ -56,6 +59,7 @@ class RunningDocument:
 
 @dataclass
 class SchedulerState:
+    workers: list = field(default_factory=list)  # UploadWorker handles, one per slot
     running: dict[str, RunningDocument] = field(default_factory=dict)
     last_served: dict[str, float] = field(default_factory=dict)
     processed: int = 0
@@ -66,15 +70,17 @@ class SchedulerState:
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class UploadProcessor:
-    """``num_cpus=0``: it only schedules; each document's task reserves its own CPUs."""
+    """``num_cpus=0``: it only schedules; each worker of its pool reserves its own CPUs. The
+    workers are its children: they end with it (a restarted scheduler starts a new pool)."""
 
     def __init__(self, settings_json: str) -> None:
-        from actors.upload_worker import process_upload
+        from actors.upload_worker import UploadWorker
 
         self.settings = Settings.model_validate_json(settings_json)
         self.settings_json = settings_json
         self.store = CaseStore(self.settings.mongodb)
-        self.task = process_upload.options(num_cpus=self.settings.uploads.task_cpus)
+        self.worker_class = UploadWorker.options(num_cpus=self.settings.uploads.worker_cpus,
+                                                 scheduling_strategy="SPREAD")
         self.state = SchedulerState()
         self.wake = threading.Event()
         self.stopping = threading.Event()
@@ -90,6 +96,7 @@ class UploadProcessor:
         return {
             "processed": self.state.processed,
             "running": [{"case_id": doc.case_id, "tenant_id": doc.tenant_id} for doc in running],
+            "workers": len(self.state.workers),
             "quarantined": self.state.quarantined,
             "timed_out": self.state.timed_out,
             "transient_retries": self.state.transient_retries,
@@ -127,6 +134,7 @@ class UploadProcessor:
         except WORKER_LOST as exc:
             if doc.cancelled:
                 return
+            self._replace_worker(doc.worker)
             # Counted already (start_upload_attempt); the next dispatch quarantines it if due.
             logger.warning("upload %s: its worker was lost (%s); it goes back in the queue",
                            doc.case_id, type(exc).__name__)
@@ -178,9 +186,9 @@ class UploadProcessor:
             ready, _ = ray.wait([doc.ref], timeout=0)
             if ready:
                 continue  # finished just now: reaped on the next pass
-            # force=True kills the worker process (and recursive the document's OCR tasks):
-            # pure-Python work such as a regex cannot be interrupted any other way.
-            ray.cancel(doc.ref, force=True, recursive=True)
+            # Killing the worker process (its OCR tasks end with their owner) is the one way to
+            # stop pure-Python work such as a regex.
+            self._replace_worker(doc.worker)
             doc.cancelled = True
             self.state.timed_out += 1
             limit = self.settings.limits.document_timeout_s
@@ -206,6 +214,7 @@ class UploadProcessor:
         running_ids = list(self.state.running)
         queued = self.store.queued_uploads_by_tenant(running=running_ids)
         set_upload_queue_depth(sum(queued.values()) + len(running_ids))
+        self._size_pool(slots)
         while len(self.state.running) < slots:
             running_by_tenant: dict[str, int] = {}
             for doc in self.state.running.values():
@@ -217,6 +226,32 @@ class UploadProcessor:
             queued[tenant] -= 1
             if case is not None:
                 self._dispatch(case)
+
+    def _size_pool(self, slots: int) -> None:
+        """One worker per slot: start missing ones, stop idle ones beyond ``slots``."""
+        workers = self.state.workers
+        while len(workers) < slots:
+            workers.append(self.worker_class.remote(self.settings_json))
+        busy = {id(doc.worker) for doc in self.state.running.values()}
+        for worker in [worker for worker in workers[slots:] if id(worker) not in busy]:
+            workers.remove(worker)
+            ray.kill(worker, no_restart=True)
+
+    def _replace_worker(self, worker) -> None:
+        """Kill a worker (if still alive) and start a fresh one in its slot. A new actor rather
+        than a restart of the old: a document dispatched next must not reach the dying process."""
+        try:
+            ray.kill(worker, no_restart=True)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        workers = self.state.workers
+        for slot, known in enumerate(workers):
+            if known is worker:
+                workers[slot] = self.worker_class.remote(self.settings_json)
+
+    def _idle_worker(self):
+        busy = {id(doc.worker) for doc in self.state.running.values()}
+        return next(worker for worker in self.state.workers if id(worker) not in busy)
 
     def _dispatch(self, case: dict) -> None:
         case_id, tenant_id = case["case_id"], case["tenant_id"]
@@ -231,8 +266,9 @@ class UploadProcessor:
             self._drop_partial_vectors(case_id)
             return
         start_by = time.time() + uploads.worker_start_s + self.settings.limits.document_timeout_s
-        ref = self.task.remote(case_id, self.settings_json)
-        self.state.running[case_id] = RunningDocument(case_id, tenant_id, ref, start_by)
+        worker = self._idle_worker()
+        ref = worker.process.remote(case_id)
+        self.state.running[case_id] = RunningDocument(case_id, tenant_id, worker, ref, start_by)
         self.state.last_served[tenant_id] = time.monotonic()
 
 

@@ -33,6 +33,7 @@ from bench.deploy import deployed_stack
 from bench.load import SAMPLES, unique_pdf
 from bench.report import TableLine, format_ratio
 from lexray.settings import get_settings
+from lexray.store import CaseStore
 
 BUSY_DOCUMENT = "doctor__gov.uscourts.cacd.652774.40.0.pdf"
 WAITING_DOCUMENT = "doctor__missouri.pdf"
@@ -49,7 +50,7 @@ def status_of(client: httpx.Client, case_id: str) -> str:
     return client.get(f"/api/v1/ingestion/status/{case_id}").json()["processing_status"]
 
 
-def seconds_to_indexed(client: httpx.Client, pdf: bytes, timeout_s: float) -> float:
+def seconds_to_indexed(client: httpx.Client, pdf: bytes, timeout_s: float) -> tuple[float, str]:
     started = time.perf_counter()
     case_id = upload(client, pdf, "waiting.pdf")
     while (status := status_of(client, case_id)) not in FINISHED:
@@ -58,7 +59,18 @@ def seconds_to_indexed(client: httpx.Client, pdf: bytes, timeout_s: float) -> fl
         time.sleep(0.2)
     if status != "indexed":
         raise RuntimeError(f"case {case_id} failed")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, case_id
+
+
+def phases(store: CaseStore, case_id: str) -> dict[str, float]:
+    """Where an upload's time went, from the case's timestamps: waiting for a slot (``queue``),
+    for its worker to start (``start``), and processing to ``indexed`` (``work``)."""
+    case = store.get_case(case_id, with_content=False) or {}
+    marks = [case.get(name) for name in ("created_at", "dispatched_at", "processing_started_at", "processed_at")]
+    if any(mark is None for mark in marks):
+        return {}
+    return {name: round((later - earlier).total_seconds(), 2)
+            for name, earlier, later in zip(("queue", "start", "work"), marks, marks[1:])}
 
 
 def measure(args: argparse.Namespace) -> dict:
@@ -76,19 +88,27 @@ def measure(args: argparse.Namespace) -> dict:
         waiting = (SAMPLES / WAITING_DOCUMENT).read_bytes()
         busy = (SAMPLES / BUSY_DOCUMENT).read_bytes()
 
+        store = CaseStore(settings.mongodb)
         # The first upload loads the embedding model into a worker: not part of either figure.
         seconds_to_indexed(tenant_b, unique_pdf(waiting, "warm-up"), args.upload_timeout_s)
-        idle = [seconds_to_indexed(tenant_b, unique_pdf(waiting, f"idle-{n}"), args.upload_timeout_s)
-                for n in range(args.repeats)]
+        idle, idle_phases = [], []
+        for n in range(args.repeats):
+            seconds, case_id = seconds_to_indexed(tenant_b, unique_pdf(waiting, f"idle-{n}"), args.upload_timeout_s)
+            idle.append(seconds)
+            idle_phases.append(phases(store, case_id))
+            print(f"idle run {n}: {seconds:.1f} s {idle_phases[-1]}", flush=True)
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             queued_ids = list(pool.map(lambda n: upload(tenant_a, unique_pdf(busy, f"busy-{n}"), "busy.pdf"),
                                        range(args.queued)))
-        loaded = []
+        loaded, loaded_phases = [], []
         for n in range(args.repeats):
             waiting_a = sum(status_of(tenant_a, case_id) not in FINISHED for case_id in queued_ids)
-            loaded.append(seconds_to_indexed(tenant_b, unique_pdf(waiting, f"loaded-{n}"), args.upload_timeout_s))
-            print(f"loaded run {n}: {loaded[-1]:.1f} s with {waiting_a} of tenant A's uploads waiting", flush=True)
+            seconds, case_id = seconds_to_indexed(tenant_b, unique_pdf(waiting, f"loaded-{n}"), args.upload_timeout_s)
+            loaded.append(seconds)
+            loaded_phases.append(phases(store, case_id))
+            print(f"loaded run {n}: {seconds:.1f} s {loaded_phases[-1]} with {waiting_a} of tenant A's uploads waiting",
+                  flush=True)
         drain_started = time.perf_counter()
         while (unfinished := [case_id for case_id in queued_ids if status_of(tenant_a, case_id) not in FINISHED]):
             if time.perf_counter() - drain_started > args.drain_seconds:
@@ -101,6 +121,7 @@ def measure(args: argparse.Namespace) -> dict:
         "idle_p50_s": round(idle_p50, 2), "loaded_p50_s": round(loaded_p50, 2),
         "loaded_vs_idle": round(loaded_p50 / idle_p50, 2),
         "idle_s": [round(s, 2) for s in idle], "loaded_s": [round(s, 2) for s in loaded],
+        "idle_phases": idle_phases, "loaded_phases": loaded_phases,
         "busy_indexed": outcomes.count("indexed"), "busy_failed": outcomes.count("failed"),
         "busy_unfinished": len(unfinished),
     }

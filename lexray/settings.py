@@ -208,8 +208,8 @@ class IngestSettings(BaseModel):
 
 
 class UploadSettings(BaseModel):
-    """The upload path: a scheduler actor hands uploaded documents to a bounded pool of Ray
-    tasks, fairly across tenants (``actors.upload_processor``)."""
+    """The upload path: a scheduler actor hands uploaded documents to a bounded pool of warm
+    worker actors, fairly across tenants (``actors.upload_processor``)."""
 
     max_concurrent: int = Field(
         0, ge=0, description="Documents processed at once across the cluster; 0 = the "
@@ -217,8 +217,8 @@ class UploadSettings(BaseModel):
     max_concurrent_per_tenant: int = Field(
         0, ge=0, description="Of those, at most this many of one tenant; 0 = max_concurrent - 1 "
         "(at least 1), so a slot is always free for another tenant's upload.")
-    task_cpus: float = Field(
-        0.25, gt=0, description="CPUs each document task reserves (a fraction keeps it "
+    worker_cpus: float = Field(
+        0.25, gt=0, description="CPUs each upload worker actor reserves (a fraction keeps it "
         "schedulable beside the Serve replicas; max_concurrent bounds real parallelism).")
     max_worker_crashes: int = Field(
         2, ge=1, description="A document whose worker died this many times (crash, OOM kill, "
@@ -231,11 +231,11 @@ class UploadSettings(BaseModel):
         2.0, gt=0, description="First transient retry waits this long; each next one twice as long.")
     retry_backoff_max_s: float = Field(300.0, gt=0, description="Longest wait between transient retries.")
     worker_start_s: float = Field(
-        120.0, gt=0, description="Time a document task may take to start (a new worker process "
+        120.0, gt=0, description="Time a document may wait for its worker to start (a new worker "
         "loads the embedding model) before the document's own limit begins.")
     cancel_grace_s: float = Field(
         5.0, ge=0, description="Seconds past a document's time limit before the scheduler kills "
-        "its task (the task's own checks normally stop it first, with a clearer message).")
+        "its worker (the worker's own checks normally stop it first, with a clearer message).")
     poll_interval_s: float = Field(
         1.0, gt=0, description="How often the scheduler looks for finished, overdue and new "
         "work; a new upload wakes it at once.")

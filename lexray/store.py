@@ -478,14 +478,16 @@ class CaseStore:
         """
         case = self.cases.find_one_and_update(
             {"case_id": case_id},
-            {"$inc": {"attempts": 1}, "$set": {"updated_at": utcnow(), "processing_deadline": None}},
+            {"$inc": {"attempts": 1},
+             "$set": {"updated_at": utcnow(), "dispatched_at": utcnow(), "processing_deadline": None}},
             projection={"attempts": 1}, return_document=pymongo.ReturnDocument.AFTER,
         )
         return int(case["attempts"]) if case else 0
 
     def set_processing_deadline(self, case_id: str, deadline_at: datetime) -> None:
         """When the document's processing, started now, must end (the scheduler enforces it)."""
-        self.cases.update_one({"case_id": case_id}, {"$set": {"processing_deadline": deadline_at}})
+        self.cases.update_one({"case_id": case_id},
+                              {"$set": {"processing_deadline": deadline_at, "processing_started_at": utcnow()}})
 
     def processing_deadlines(self, case_ids: list[str]) -> dict[str, datetime]:
         rows = self.cases.find({"case_id": {"$in": list(case_ids)}, "processing_deadline": {"$ne": None}},

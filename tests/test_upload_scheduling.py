@@ -1,5 +1,5 @@
 """The upload path under hostile load, on the real Ray head and MongoDB-protocol server: a
-tenant-fair, bounded pool of document tasks, one time limit per document that kills the work,
+tenant-fair, bounded pool of warm worker actors, one time limit per document that kills the work,
 quarantine of documents that kill their worker, and the index's periodic upkeep.
 
 A "slow document" here is a 1,500-page text-layer PDF (~4 M characters, a few thousand chunks
@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
-import psutil
 import pymupdf
 import pytest
 import ray
@@ -27,6 +26,7 @@ from lexray.models import Chunk, utcnow
 from tests.conftest import wait_until
 from tests.mongo_server import MongoServer
 from tests.pdf_factory import text_pdf
+from tests.upload_workers import busy_upload_workers
 
 TEXTS = Path(__file__).parent / "data" / "texts"
 
@@ -159,16 +159,6 @@ def test_another_tenants_upload_is_indexed_while_slow_documents_run_and_are_canc
     ray.kill(processor, no_restart=True)
 
 
-def upload_worker_processes() -> list[psutil.Process]:
-    """Ray worker processes running a document task now (Ray titles them by the task)."""
-    found = []
-    for process in psutil.process_iter(["cmdline", "status"]):
-        cmdline = " ".join(process.info["cmdline"] or [])
-        if cmdline.startswith("ray::process_upload") and process.info["status"] != psutil.STATUS_ZOMBIE:
-            found.append(process)
-    return found
-
-
 def test_a_document_that_kills_its_worker_twice_is_quarantined(ray_address, settings, store):
     settings = with_uploads(settings, document_timeout_s=600, max_worker_crashes=2)
     poison = register_upload(store, "tenant-a", slow_pdf(seed=7, pages=600), "poison.pdf")
@@ -177,7 +167,7 @@ def test_a_document_that_kills_its_worker_twice_is_quarantined(ray_address, sett
 
     for attempt in (1, 2):
         workers = wait_until(lambda attempt=attempt: status_of(store, poison)["attempts"] == attempt
-                             and upload_worker_processes(), 60, f"the worker of attempt {attempt}")
+                             and busy_upload_workers(), 60, f"the worker of attempt {attempt}")
         for worker in workers:
             worker.kill()
     wait_until(lambda: status_of(store, poison)["processing_status"] == "failed", 60, "the quarantine")
@@ -185,15 +175,15 @@ def test_a_document_that_kills_its_worker_twice_is_quarantined(ray_address, sett
     assert case["failure_reason"] == "worker_crashed", case["processing_log"]
     assert "died 2 times" in case["processing_log"][-1]["message"]
     assert ray.get(processor.stats.remote())["quarantined"] == 1
-    assert upload_worker_processes() == []
+    assert busy_upload_workers() == []
 
     # Requeued (what the retry endpoint does), it runs again with fresh counters.
     assert store.requeue_failed_upload(poison, tenant_id="tenant-a")
     processor.submit.remote(poison)
-    wait_until(lambda: status_of(store, poison)["attempts"] == 1 and upload_worker_processes(), 60,
+    wait_until(lambda: status_of(store, poison)["attempts"] == 1 and busy_upload_workers(), 60,
                "the worker of the retry")
     ray.kill(processor, no_restart=True)  # its task goes with it: nothing keeps running
-    wait_until(lambda: not upload_worker_processes(), 60, "the retry's worker to stop")
+    wait_until(lambda: not busy_upload_workers(), 60, "the retry's worker to stop")
 
 
 def test_a_transient_database_failure_is_retried_with_backoff_not_failed(ray_address, settings, tmp_path):

@@ -17,7 +17,6 @@ import uuid
 
 import bson
 import httpx
-import psutil
 import pytest
 import ray
 
@@ -27,6 +26,7 @@ from tests import pdf_factory
 from tests.conftest import SAMPLES, wait_until
 from tests.deployed_app import assert_error, wait_indexed
 from tests.integration.api.shared_app import tenant_keys
+from tests.upload_workers import busy_upload_workers
 
 KEYS = tenant_keys("erasure-a", "erasure-b")
 # A made-up party name: any trace of it after the erasure is a leak.
@@ -201,16 +201,6 @@ def test_erasure_leaves_no_text_or_id_anywhere(api, corpus):
     a.suggestions(corpus["session_id"])  # still answers with a tombstone in the last turn
 
 
-def worker_processes() -> list[psutil.Process]:
-    """Ray workers running an upload's document task now (Ray titles them by the task)."""
-    running = []
-    for process in psutil.process_iter(["cmdline", "status"]):
-        if " ".join(process.info["cmdline"] or []).startswith("ray::process_upload") \
-                and process.info["status"] != psutil.STATUS_ZOMBIE:
-            running.append(process)
-    return running
-
-
 def test_a_case_erased_while_its_upload_is_processed_stays_erased(api, corpus):
     a = client_for(api, "erasure-a")
     word = "Qor" + "".join(random.Random(uuid.uuid4().int).choices(string.ascii_lowercase, k=9))
@@ -225,7 +215,7 @@ def test_a_case_erased_while_its_upload_is_processed_stays_erased(api, corpus):
     assert status not in ("indexed", "failed"), "the document finished before it could be erased mid-way"
     a.delete_case(case_id)
     # The worker carries on with the document; wait until it has given up or finished.
-    wait_until(lambda: not worker_processes() and a.stats().total_cases == 1, 300, "the worker to finish")
+    wait_until(lambda: not busy_upload_workers() and a.stats().total_cases == 1, 300, "the worker to finish")
     store = api["store"]
     assert store.get_case(case_id) is None
     assert store.chunks.count_documents({"case_id": case_id}) == 0
