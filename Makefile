@@ -49,19 +49,19 @@ status:
 # The demo runs the API without keys unless you give some (LEXRAY_API_KEYS="key:tenant").
 demo: export LEXRAY_API_AUTH_ENABLED ?= $(if $(LEXRAY_API_KEYS),true,false)
 demo: up
-	$(PY) -m pipelines.ingest samples/pdfs
+	$(PY) -m jobs.ingest samples/pdfs
 	@$(PY) -m lexray.demo_report
 
 ingest: up
-	$(PY) -m pipelines.ingest $(PATHS)
+	$(PY) -m jobs.ingest $(PATHS)
 
 test: setup
-	$(PY) -m pytest tests
+	$(PY) -m pytest
 
 # The fast loop: every test that needs no Ray head or MongoDB-protocol server (tests marked
 # `integration`, automatically by tests/conftest.py, are left out). CI runs `make test`.
 test-unit: setup
-	$(PY) -m pytest tests -m "not integration"
+	$(PY) -m pytest -m "not integration"
 
 # Every benchmark in turn, then one table: each figure, its baseline measured in the same run, the
 # ratio and the command (bench/report.py). BENCH_ARGS="--quick" for a smoke run, "--only llm,load"

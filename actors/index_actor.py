@@ -1,235 +1,29 @@
-"""The index actor: a named, detached Ray actor that owns the shards of chunk vectors (FAISS)
-and, beside each, the same chunks' lexical index (BM25).
+"""The index actor: a named, detached Ray actor that owns the sharded index
+(``search.sharded_index.IndexService``: FAISS shards of chunk vectors, each with the same chunks'
+lexical index beside it).
 
-It is a thin shell around ``VectorShard`` and ``LexicalShard``: it routes chunks to shards by a
-stable hash of their case id, fans searches out and merges them, writes snapshots to the data directory,
-and on start (also after a crash, ``max_restarts=-1``) restores the snapshots and reconciles
-them with MongoDB's ``chunks`` collection, the source of truth: chunks missing from the
-snapshot are added from their stored vectors, vectors of chunks no longer stored are removed.
+It is a thin shell: on start (also after a crash, ``max_restarts=-1``) it restores the
+snapshots and reconciles them with MongoDB's ``chunks`` collection, the source of truth
+(chunks missing from the snapshot are added from their stored vectors, vectors of chunks no
+longer stored are removed), then snapshots and reconciles periodically.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import ray
 
-from actors.lexical_shard import LexicalHit, LexicalShard
-from actors.shard import VectorHit, VectorShard
-from lexray.ids import shard_for
-from lexray.settings import Settings
+from lexray.settings import Settings, settings_from_json
 from lexray.store import CaseStore
+from search.lexical_shard import LexicalHit
+from search.sharded_index import IndexService
+from search.vector_shard import VectorHit
 
 logger = logging.getLogger(__name__)
-
-
-class IndexService:
-    """Sharded vector index with snapshots; the Ray actor below wraps one of these."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.shard_count = settings.index.shards
-        self.snapshot_dir = settings.index_dir
-        restored = [self._restore_shard(number) for number in range(self.shard_count)]
-        dimensions = {shard.dimension for shard in restored if shard is not None}
-        # The vector size is learnt from the snapshot or the first vectors added, so the index
-        # follows whatever embedding model is configured.
-        self.dimension: int | None = dimensions.pop() if len(dimensions) == 1 else None
-        self.shards: list[VectorShard | None] = (
-            restored if self.dimension is not None else [None] * self.shard_count
-        )
-        self.lexical = [self._restore_lexical(number) for number in range(self.shard_count)]
-        self.dirty = False
-        self.last_snapshot_at = time.monotonic()
-        # Cases erased while this actor runs: a worker that was still processing one must not
-        # add it back. Memory only (a snapshot holds no trace of them); after a restart the
-        # reconcile with MongoDB, where the case's chunks are gone, does the same job.
-        self.erased_cases: set[str] = set()
-
-    def _shard_path(self, number: int) -> Path:
-        return self.snapshot_dir / f"shard-{number}-of-{self.shard_count}.npz"
-
-    def _lexical_path(self, number: int) -> Path:
-        return self.snapshot_dir / f"lexical-{number}-of-{self.shard_count}.npz"
-
-    def _restore_lexical(self, number: int) -> LexicalShard:
-        return _load_snapshot(self._lexical_path(number), LexicalShard.load) or LexicalShard()
-
-    def _restore_shard(self, number: int) -> VectorShard | None:
-        return _load_snapshot(self._shard_path(number),
-                              lambda path: VectorShard.load(path, self.settings.index))
-
-    def _ready_shards(self) -> list[VectorShard]:
-        return [shard for shard in self.shards if shard is not None]
-
-    def _shard_of(self, case_id: str) -> VectorShard | None:
-        return self.shards[shard_for(case_id, self.shard_count)]
-
-    def add(
-        self,
-        vector_ids: list[int],
-        case_ids: list[str],
-        tenant_ids: list[str],
-        vectors: np.ndarray,
-        texts: list[str],
-    ) -> int:
-        if not len(vector_ids):
-            return 0
-        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vector_ids), -1)
-        if self.erased_cases.intersection(case_ids):
-            rows = [row for row, case_id in enumerate(case_ids) if case_id not in self.erased_cases]
-            vector_ids, case_ids, tenant_ids, texts = ([column[row] for row in rows] for column in (
-                vector_ids, case_ids, tenant_ids, texts))
-            vectors = vectors[rows]
-            if not rows:
-                return 0
-        if self.dimension is None:
-            self.dimension = int(vectors.shape[1])
-        elif vectors.shape[1] != self.dimension:
-            raise ValueError(f"vectors have dimension {vectors.shape[1]}, index has {self.dimension}")
-        self.shards = [shard or VectorShard(self.dimension, self.settings.index) for shard in self.shards]
-        by_shard: dict[int, list[int]] = {}
-        for row, case_id in enumerate(case_ids):
-            by_shard.setdefault(shard_for(case_id, self.shard_count), []).append(row)
-        for number, rows in by_shard.items():
-            self.shards[number].add(
-                np.asarray([vector_ids[r] for r in rows], dtype=np.int64),
-                [case_ids[r] for r in rows],
-                [tenant_ids[r] for r in rows],
-                vectors[rows],
-            )
-            self.lexical[number].add(
-                [vector_ids[r] for r in rows],
-                [case_ids[r] for r in rows],
-                [tenant_ids[r] for r in rows],
-                [texts[r] for r in rows],
-            )
-        self._changed()
-        return len(vector_ids)
-
-    def remove_case(self, case_id: str) -> int:
-        shard = self._shard_of(case_id)
-        removed = shard.remove_case(case_id) if shard is not None else 0
-        removed_lexical = self.lexical[shard_for(case_id, self.shard_count)].remove_case(case_id)
-        if removed or removed_lexical:
-            self._changed()
-        return removed
-
-    def erase_case(self, case_id: str) -> dict[str, int]:
-        """Remove a case for good: its vectors and BM25 rows from every shard, the terms only it
-        used, an HNSW graph's dead copies; then snapshot at once and delete snapshot files of
-        other shard layouts, so no file under the index directory keeps its text or ids. Later
-        ``add`` calls for the case are ignored (a worker finishing it after the erasure)."""
-        self.erased_cases.add(case_id)
-        vectors = lexical = 0
-        for shard in self._ready_shards():
-            vectors += shard.remove_case(case_id)
-            shard.purge_removed()
-        for lexical_shard in self.lexical:
-            lexical += lexical_shard.erase_case(case_id)
-        self.snapshot()
-        current = {self._shard_path(number).name for number in range(self.shard_count)}
-        current |= {self._lexical_path(number).name for number in range(self.shard_count)}
-        for pattern in ("shard-*-of-*.npz", "lexical-*-of-*.npz"):
-            for stale in self.snapshot_dir.glob(pattern):
-                if stale.name not in current:
-                    stale.unlink(missing_ok=True)
-        return {"vectors": vectors, "lexical_chunks": lexical}
-
-    def search(
-        self, query_vectors: np.ndarray, k: int, *, tenant_id: str | None = None,
-        case_ids: list[str] | None = None,
-    ) -> list[list[VectorHit]]:
-        """Global top-``k`` per query: each shard's top-``k``, merged by score.
-
-        With ``tenant_id`` only that tenant's chunks are candidates, with ``case_ids`` only those
-        cases' chunks (both filtered inside FAISS, before ranking).
-        """
-        shards = self._ready_shards()
-        if not shards:
-            return [[] for _ in range(len(np.atleast_2d(query_vectors)))]
-        per_shard = [shard.search(query_vectors, k, tenant_id=tenant_id, case_ids=case_ids)
-                     for shard in shards]
-        return [
-            heapq.nlargest(k, (hit for shard_hits in per_query for hit in shard_hits),
-                           key=lambda hit: hit.score)
-            for per_query in zip(*per_shard, strict=True)
-        ]
-
-    def search_lexical(
-        self, query_text: str, k: int, *, tenant_id: str | None = None, case_ids: list[str] | None = None
-    ) -> list[LexicalHit]:
-        """Global BM25 top-``k``: each shard's top-``k``, merged by score. BM25 statistics are
-        per shard and per tenant (another tenant's documents never move a tenant's scores); with
-        the stable case hash, a tenant's shards hold statistically similar samples."""
-        hits = (hit for shard in self.lexical
-                for hit in shard.search(query_text, k, tenant_id=tenant_id, case_ids=case_ids))
-        return heapq.nlargest(k, hits, key=lambda hit: hit.score)
-
-    def count(self) -> int:
-        return sum(shard.count for shard in self._ready_shards())
-
-    def shard_counts(self) -> list[int]:
-        return [shard.count if shard is not None else 0 for shard in self.shards]
-
-    def _dense_ids(self) -> set[int]:
-        return set().union(*(shard.vector_ids() for shard in self._ready_shards()))
-
-    def _lexical_ids(self) -> set[int]:
-        return set().union(*(shard.vector_ids() for shard in self.lexical))
-
-    def vector_ids(self) -> set[int]:
-        """Ids held by both the vector and the lexical side (one without the other is missing)."""
-        return self._dense_ids() & self._lexical_ids()
-
-    def snapshot(self) -> int:
-        for number, shard in enumerate(self.shards):
-            if shard is not None:
-                shard.save(self._shard_path(number))
-        for number, lexical in enumerate(self.lexical):
-            lexical.save(self._lexical_path(number))
-        self.dirty = False
-        self.last_snapshot_at = time.monotonic()
-        return self.count()
-
-    def _changed(self) -> None:
-        self.dirty = True
-        if time.monotonic() - self.last_snapshot_at >= self.settings.index.snapshot_interval_s:
-            self.snapshot()
-
-    def reconcile(self, store: CaseStore) -> dict[str, int]:
-        """Make the index hold exactly the chunks MongoDB holds."""
-        stored = store.chunk_vector_ids()
-        stale = (self._dense_ids() | self._lexical_ids()) - set(stored)
-        for shard in self._ready_shards():
-            shard.remove_ids([vector_id for vector_id in stale if vector_id in shard.case_of_vector])
-        for lexical in self.lexical:
-            held = lexical.vector_ids()
-            lexical.remove_ids([vector_id for vector_id in stale if vector_id in held])
-        missing = sorted(set(stored) - self.vector_ids())
-        added = 0
-        for start in range(0, len(missing), 1000):
-            for ids, cases, tenants, vectors, texts in store.iter_chunk_vectors(missing[start:start + 1000]):
-                added += self.add(ids, cases, tenants, vectors, texts)
-        if stale or added:
-            self.snapshot()
-        return {"added": added, "removed": len(stale), "count": self.count()}
-
-
-def _load_snapshot(path: Path, load):
-    """``load(path)``, or None when the snapshot is missing or unreadable (then MongoDB rebuilds it)."""
-    if not path.exists():
-        return None
-    try:
-        return load(path)
-    except (OSError, ValueError, RuntimeError) as exc:
-        logger.warning("snapshot %s unreadable (%s): rebuilding from MongoDB", path, exc)
-        return None
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=3)
@@ -241,7 +35,7 @@ class IndexActor:
     """
 
     def __init__(self, settings_json: str) -> None:
-        self.settings = Settings.model_validate_json(settings_json)
+        self.settings = settings_from_json(settings_json)
         self.started_at = time.time()
         self.service = IndexService(self.settings)
         self.store = CaseStore(self.settings.mongodb)
@@ -279,14 +73,8 @@ class IndexActor:
             done["reconcile"] = service.reconcile(self.store)
         return done
 
-    def add(
-        self,
-        vector_ids: list[int],
-        case_ids: list[str],
-        tenant_ids: list[str],
-        vectors: np.ndarray,
-        texts: list[str],
-    ) -> int:
+    def add(self, vector_ids: list[int], case_ids: list[str], tenant_ids: list[str], vectors: np.ndarray,
+            texts: list[str]) -> int:
         return self.service.add(vector_ids, case_ids, tenant_ids, vectors, texts)
 
     def remove_case(self, case_id: str) -> int:

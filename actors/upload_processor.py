@@ -36,7 +36,7 @@ import ray
 from lexray.fair_share import backoff_seconds, next_tenant, slot_limits
 from lexray.metrics import record_document, set_upload_queue_depth
 from lexray.models import utcnow
-from lexray.settings import Settings
+from lexray.settings import Settings, settings_from_json
 from lexray.store import CaseStore
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class UploadProcessor:
     def __init__(self, settings_json: str) -> None:
         from actors.upload_worker import UploadWorker
 
-        self.settings = Settings.model_validate_json(settings_json)
+        self.settings = settings_from_json(settings_json)
         self.settings_json = settings_json
         self.store = CaseStore(self.settings.mongodb)
         self.worker_class = UploadWorker.options(num_cpus=self.settings.uploads.worker_cpus,

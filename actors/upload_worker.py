@@ -18,7 +18,7 @@ from datetime import timedelta
 import ray
 
 from lexray.models import utcnow
-from lexray.settings import Settings
+from lexray.settings import settings_from_json
 from lexray.store import get_store
 
 
@@ -30,7 +30,7 @@ class UploadWorker:
     def __init__(self, settings_json: str) -> None:
         from pipelines.embed import Embedder
 
-        self.settings = Settings.model_validate_json(settings_json)
+        self.settings = settings_from_json(settings_json)
         self.store = get_store(self.settings.mongodb)
         self.embedder = Embedder(self.settings.embedding)
 
@@ -43,7 +43,7 @@ class UploadWorker:
         """
         from actors.index_actor import get_index_actor
         from pipelines.document import DocumentOutcome, process_registered_case
-        from pipelines.stages import ray_ocr_runner
+        from pipelines.ocr_tasks import ray_ocr_runner
 
         settings, store = self.settings, self.store
         deadline = time.monotonic() + settings.limits.document_timeout_s

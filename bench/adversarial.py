@@ -69,7 +69,7 @@ def _chunk_text(text: str) -> object:
 
 
 def _legal_tokens(text: str) -> object:
-    from pipelines.lexical_tokens import legal_tokens
+    from search.tokens import legal_tokens
 
     return legal_tokens(text)
 
@@ -77,8 +77,8 @@ def _legal_tokens(text: str) -> object:
 def _query_snippet(text: str) -> object:
     """The search path for a query of this text: its passages, its terms, a snippet of it."""
     from lexray.settings import ChunkSettings
-    from lexray.snippets import highlight_snippet, query_terms
-    from pipelines.chunk import query_passages
+    from search.snippets import highlight_snippet, query_terms
+    from search.query import query_passages
 
     query_passages(text, ChunkSettings())
     return highlight_snippet(text, query_terms(text))

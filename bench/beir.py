@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from lexray.evaluation import Qrels
+from search.evaluation import Qrels
 
 QRELS_HEADER = ("query-id", "corpus-id", "score")
 

@@ -23,10 +23,10 @@ import ray
 
 from bench.results import add_json_option, emit_figures
 from lexray.errors import LexRayError
-from lexray.models import PageText
 from lexray.settings import LimitSettings, OcrSettings
 from pipelines.extract import locate_pdf, pages_needing_ocr, read_text_layer
 from pipelines.ocr import ocr_page
+from pipelines.ocr_tasks import ocr_page_task
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PDFS_DIR = PROJECT_ROOT / "samples" / "pdfs"
@@ -55,13 +55,6 @@ class Corpus:
     scanned_pages: list[tuple[str, int]]  # (file name, 1-based page) of every page needing OCR
     pdf_bytes_by_name: dict[str, bytes]
     skipped: dict[str, str]  # file name -> error code
-
-
-@ray.remote(num_cpus=1)
-def ocr_page_task(
-    pdf_bytes: bytes, page_number: int, ocr: OcrSettings, limits: LimitSettings
-) -> PageText:
-    return ocr_page(pdf_bytes, page_number, ocr=ocr, limits=limits)
 
 
 @ray.remote(num_cpus=1)
@@ -135,7 +128,7 @@ def time_ocr_on_ray(
     while pending_work or in_flight:
         while pending_work and len(in_flight) < workers:
             name, page_number = pending_work.pop(0)
-            in_flight.append(ocr_page_task.remote(pdf_refs[name], page_number, ocr, limits))
+            in_flight.append(ocr_page_task.options(num_cpus=1).remote(pdf_refs[name], page_number, ocr, limits))
         finished, in_flight = ray.wait(in_flight, num_returns=1)
         ray.get(finished)  # re-raises a task's error here
     plural = "s" if workers > 1 else ""

@@ -1,20 +1,25 @@
 """Retrieval quality on a BEIR-layout legal benchmark, for bm25, dense and hybrid ranking.
 
     python -m bench.retrieval --dataset ../shared/data/retrieval/aila2019/casedocs_mteb_subset \\
-        [--split test] [--modes bm25,dense,hybrid] [--tune-split train]
+        [--split test] [--modes bm25,dense,hybrid] [--weight configured|tuned|FLOAT] [--per-query]
 
-The corpus goes through the same code as real ingestion — ``pipelines.chunk`` (page-aware
-chunks), ``pipelines.embed`` (the configured model) and ``actors.index_actor.IndexService``
-(FAISS + BM25 shards) — into a fresh index in a temporary folder. Vectors are cached under
+The corpus goes through the same code as real ingestion (``pipelines.chunk`` page-aware chunks,
+``pipelines.embed`` with the configured model, ``search.sharded_index.IndexService``: FAISS +
+BM25 shards) into a fresh index in a temporary folder. Vectors are cached under
 ``<data_dir>/cache/embeddings`` keyed by model and chunk hash, so reruns skip the embedding.
 
-Long queries (fact descriptions) are cut into passages like documents; each passage is
-searched, each case scores as its best chunk per passage, and passages are averaged
-(``pipelines``-independent logic lives in ``lexray.ranking``). Hybrid blends the min-max
-normalised dense and BM25 case scores with a weight tuned on ``--tune-split`` only.
+Each query is ranked by ``search.ranking.rank_cases``, the function the search API serves
+(query passages capped as the API caps them, candidate growth, blend, each case's best chunk
+per passage averaged over passages), twice: the first 10 cases are a ``limit=10`` search's (the
+API's default page, what nDCG@10 and P@10 judge), the rest to 100 a ``limit=100`` search's.
 
-Prints a table and, as its last line, one JSON object
-``{mode: {"ndcg@10", "recall@10", "recall@100", "map", "mrr", "p@10", "p50_ms", "p99_ms"}}``.
+Hybrid's dense weight (``--weight``): ``configured`` (default: ``index.hybrid_dense_weight``, what
+a new tenant gets), ``tuned`` (fit on ``--tune-split`` only; that split must exist), or a number.
+A dataset with only a test split works with ``configured`` or a number.
+
+Prints a table (``--per-query``: each query's nDCG@10 per mode first) and, as its last line,
+one JSON object ``{mode: {"ndcg@10", "recall@10", "recall@100", "map", "mrr", "p@10", "p50_ms",
+"p99_ms"}}``; latency is one ``limit=10`` search with its query embedding.
 """
 
 from __future__ import annotations
@@ -30,16 +35,19 @@ import numpy as np
 
 from bench.beir import load_beir
 from bench.results import add_json_option, emit_figures
-from lexray.evaluation import evaluate, latency_percentiles
 from lexray.ids import vector_id_for
-from lexray.ranking import blend_case_scores, case_scores_from_passages
 from lexray.settings import Settings, get_settings
-from pipelines.chunk import QueryPassages, query_passages, text_passages
+from pipelines.chunk import text_passages
+from search.evaluation import evaluate, latency_percentiles
+from search.query import QueryPassages, search_passages
+from search.ranking import blend_case_scores, rank_cases, score_candidates
+from search.sharded_index import IndexService, TenantView
 
 BENCH_TENANT = "bench"
 SAVE_EVERY_BATCHES = 40
 MIN_DECISIVE_QUERIES = 3
 RESULT_CASES = 100
+FIRST_PAGE = 10  # the search API's default limit
 HYBRID_WEIGHTS = [round(w, 3) for w in np.linspace(0.0, 1.0, 41)]
 
 
@@ -89,8 +97,6 @@ def passages(text: str, settings: Settings) -> list[str]:
 def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedder_factory, *, dense: bool = True):
     """The corpus chunked and indexed; without ``dense`` (a BM25-only run) nothing is embedded
     and the vector side holds 1-d placeholders that are never searched."""
-    from actors.index_actor import IndexService
-
     ids, cases, texts = [], [], []
     for doc_id, doc in corpus.items():
         body = "\n\n".join(part for part in (doc.get("title"), doc.get("text")) if part)
@@ -108,22 +114,26 @@ def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedde
     return service
 
 
-def search_query(service, query_vectors: np.ndarray | None, passages_of_query: QueryPassages, candidates: int
-                 ) -> tuple[dict[str, dict], dict[str, float]]:
-    """Case scores per mode for one query (dense and bm25; hybrid is blended later), and the
-    seconds each mode's search took. No ``query_vectors``: BM25 only."""
+def showable_all(case_ids: list[str]) -> dict[str, object]:
+    """Every benchmark case is indexed and the bench's tenant's: all may be shown."""
+    return dict.fromkeys(case_ids)
+
+
+def served_run(index: TenantView, passages_of_query: QueryPassages, vectors: np.ndarray | None, mode: str,
+               settings: Settings, weight: float) -> tuple[dict[str, float], float]:
+    """One query's ranked cases as the API serves them (the first 10 from a ``limit=10``
+    search, the rest to ``RESULT_CASES`` from a ``limit=RESULT_CASES`` one), as a run with
+    descending scores, and the seconds of the ``limit=10`` search."""
+    def ranked(limit: int) -> list[str]:
+        result = rank_cases(index, passages_of_query, vectors, mode=mode, limit=limit,
+                            settings=settings.index, showable=showable_all, weight=weight)
+        return [case_id for case_id, _ in result.best]
+
     started = time.perf_counter()
-    dense = {}
-    if query_vectors is not None:
-        dense_hits = service.search(query_vectors, candidates, tenant_id=BENCH_TENANT)
-        dense = case_scores_from_passages([[(h.case_id, h.score) for h in hits] for hits in dense_hits])
-    dense_done = time.perf_counter()
-    lexical_hits = [service.search_lexical(text, candidates, tenant_id=BENCH_TENANT)
-                    for text in passages_of_query.lexical]
-    bm25 = case_scores_from_passages([[(h.case_id, h.score) for h in hits] for hits in lexical_hits],
-                                     normalise=True)
-    bm25_done = time.perf_counter()
-    return {"dense": dense, "bm25": bm25}, {"dense": dense_done - started, "bm25": bm25_done - dense_done}
+    first_page = ranked(FIRST_PAGE)
+    seconds = time.perf_counter() - started
+    order = first_page + [case_id for case_id in ranked(RESULT_CASES) if case_id not in set(first_page)]
+    return {case_id: float(len(order) - position) for position, case_id in enumerate(order)}, seconds
 
 
 def top(scores: dict[str, float], n: int = RESULT_CASES) -> dict[str, float]:
@@ -176,23 +186,55 @@ def plateau_middle(weights: list[float], objective: list[float], tolerance: floa
     return round((longest[0] + longest[-1]) / 2, 4)
 
 
+def resolve_weight(choice: str, settings: Settings, tuning, index: TenantView, query_inputs) -> float:
+    """Hybrid's dense weight for ``--weight``: the configured one, one tuned on the tuning
+    split's queries (their case scores from the served first round of candidates), or a number."""
+    if choice == "configured":
+        return settings.index.hybrid_dense_weight
+    if choice != "tuned":
+        weight = float(choice)
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"--weight must be configured, tuned or a number in [0, 1], not {choice!r}")
+        return weight
+    if tuning is None:
+        return settings.index.hybrid_dense_weight  # no hybrid run: nothing to tune
+    per_query = {}
+    candidates = max(RESULT_CASES * settings.index.chunks_per_case, settings.index.candidate_chunks)
+    for query_id in tuning.qrels:
+        passages_of_query, vectors, _ = query_inputs(tuning.queries[query_id])
+        per_query[query_id] = score_candidates(index, passages_of_query, vectors, candidates, "hybrid").by_ranker
+    return tune_weight(per_query, tuning.qrels)
+
+
+def print_per_query(runs: dict[str, dict], qrels: dict) -> None:
+    """Each query's nDCG@10 per mode, one line per query."""
+    modes = list(runs)
+    print(f"{'query':<12}" + "".join(f"{mode:>10}" for mode in modes))
+    for query_id in qrels:
+        print(f"{query_id:<12}" + "".join(
+            f"{evaluate({query_id: runs[mode][query_id]}, {query_id: qrels[query_id]})['ndcg@10']:>10.4f}"
+            for mode in modes))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.retrieval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", required=True, type=Path)
     parser.add_argument("--split", default="test")
-    parser.add_argument("--tune-split", default="train", help="split the hybrid weight is tuned on")
+    parser.add_argument("--tune-split", default="train", help="split --weight tuned fits on")
+    parser.add_argument("--weight", default="configured",
+                        help="hybrid dense weight: configured (index.hybrid_dense_weight), tuned, or a number")
+    parser.add_argument("--per-query", action="store_true", help="print each query's nDCG@10 per mode")
     parser.add_argument("--modes", default="bm25,dense,hybrid")
     parser.add_argument("--candidates", type=int, default=None,
-                        help="chunks retrieved per query passage and mode before aggregation "
-                        "(default: index.candidate_chunks, as the search API)")
+                        help="index.candidate_chunks for this run (default: as configured, as the search API)")
     add_json_option(parser)
     args = parser.parse_args(argv)
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
 
     base = get_settings()
     evaluation = load_beir(args.dataset, args.split)
-    tuning = load_beir(args.dataset, args.tune_split) if "hybrid" in modes else None
+    tuning = load_beir(args.dataset, args.tune_split) if "hybrid" in modes and args.weight == "tuned" else None
     with tempfile.TemporaryDirectory(prefix="lexray-bench-") as scratch:
         settings = base.model_copy(update={
             "data_dir": Path(scratch),
@@ -201,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             "index": base.index.model_copy(update={
                 "actor_name": "bench", "snapshot_interval_s": 1e9,
                 **({} if {"dense", "hybrid"} & set(modes) else {"index_type": "flat"}),
+                **({"candidate_chunks": args.candidates} if args.candidates else {}),
             }),
         })
         cache = EmbeddingCache(base.data_dir / "cache" / "embeddings", settings.embedding.model_name)
@@ -216,32 +259,32 @@ def main(argv: list[str] | None = None) -> int:
 
         need_dense = bool({"dense", "hybrid"} & set(modes))
         service = build_index(evaluation.corpus, settings, cache, embedder_factory, dense=need_dense)
-        queries = {**(tuning.queries if tuning else {}), **evaluation.queries}
-        candidates = args.candidates or settings.index.candidate_chunks
-        per_query, seconds = {}, {"dense": [], "bm25": [], "hybrid": []}
-        for query_id, text in queries.items():
-            passages_of_query = query_passages(text, settings.chunk)
+        index = TenantView(service, BENCH_TENANT)
+
+        def query_inputs(text: str) -> tuple[QueryPassages, np.ndarray | None, float]:
+            passages_of_query = search_passages(text, settings.chunk, settings.index)
             # Query embedding is part of a query's latency: time it uncached.
             started = time.perf_counter()
             vectors = embedder_factory().encode(passages_of_query.dense) if need_dense else None
-            embed_seconds = time.perf_counter() - started
-            per_query[query_id], timing = search_query(service, vectors, passages_of_query, candidates)
-            seconds["dense"].append(embed_seconds + timing["dense"])
-            seconds["bm25"].append(timing["bm25"])
-            seconds["hybrid"].append(embed_seconds + timing["dense"] + timing["bm25"])
-        weight = tune_weight({q: per_query[q] for q in tuning.qrels}, tuning.qrels) if tuning else None
+            return passages_of_query, vectors, time.perf_counter() - started
 
-    results = {}
-    for mode in modes:
-        if mode == "hybrid":
-            run = {q: top(blend_case_scores(per_query[q]["dense"], per_query[q]["bm25"], weight))
-                   for q in evaluation.qrels}
-        else:
-            run = {q: top(per_query[q][mode]) for q in evaluation.qrels}
-        results[mode] = {**{k: round(v, 4) for k, v in evaluate(run, evaluation.qrels).items()},
-                         **latency_percentiles(seconds[mode])}
+        weight = resolve_weight(args.weight, settings, tuning, index, query_inputs)
+        runs: dict[str, dict] = {mode: {} for mode in modes}
+        seconds: dict[str, list[float]] = {mode: [] for mode in modes}
+        for query_id in evaluation.qrels:
+            passages_of_query, vectors, embed_seconds = query_inputs(evaluation.queries[query_id])
+            for mode in modes:
+                runs[mode][query_id], search_seconds = served_run(
+                    index, passages_of_query, vectors if mode != "bm25" else None, mode, settings, weight)
+                seconds[mode].append(search_seconds + (embed_seconds if mode != "bm25" else 0.0))
+
+    results = {mode: {**{k: round(v, 4) for k, v in evaluate(runs[mode], evaluation.qrels).items()},
+                      **latency_percentiles(seconds[mode])} for mode in modes}
+    if args.per_query:
+        print_per_query(runs, evaluation.qrels)
     print(f"\n{args.dataset.name} split={args.split}: {len(evaluation.qrels)} queries, "
-          f"{len(evaluation.corpus)} documents; hybrid dense weight {weight} (tuned on {args.tune_split})")
+          f"{len(evaluation.corpus)} documents; hybrid dense weight {weight} ({args.weight}"
+          f"{f' on {args.tune_split}' if args.weight == 'tuned' else ''})")
     header = f"{'mode':<8}" + "".join(f"{key:>11}" for key in next(iter(results.values())))
     print(header)
     for mode, metrics in results.items():

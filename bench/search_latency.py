@@ -41,7 +41,8 @@ synthetic chunks (the corpus is generated again from the same seed):
 - ``query embedding``: ``Embedder(settings.embedding).encode([q])`` in this process, on the
   text queries the HTTP rows send (no index involved): the model's share of an HTTP search.
 - ``app index actor, k=<5k>``: the app's actor searched the way the Retrieval deployment
-  does for one short query: top ``k x retrieval.CHUNKS_PER_CASE`` candidate chunks, filtered
+  does for one short query: top ``max(k x index.chunks_per_case, index.candidate_chunks)``
+  candidate chunks (the first round of ``search.ranking.rank_cases``), filtered
   to the tenant (recall of its first k against exact search).
 - ``HTTP search/text, <mode>``: ``GET /api/v1/retrieval/search/text?q=...&mode=<mode>&limit=k``
   with httpx, one connection, concurrency 1, for each of ``--http-modes`` (dense, bm25,
@@ -83,8 +84,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from actors.shard import VectorShard, planned_kind
-from lexray.evaluation import latency_percentiles
+from search.vector_shard import VectorShard, planned_kind
+from search.evaluation import latency_percentiles
 from lexray.local_stack import free_port, wait_for
 from lexray.models import CaseMetadata, Chunk, LegalCaseDocument, ProcessingStatus
 from lexray.settings import IndexSettings, Settings, get_settings
@@ -414,7 +415,6 @@ def measure_http(base: Settings, sizes: list[int], query_count: int, k: int, mod
     import ray
 
     from pipelines.embed import Embedder
-    from serve_app.retrieval import CHUNKS_PER_CASE as RETRIEVAL_CHUNKS_PER_CASE
 
     rows, notes = [], []
     texts = query_texts(query_count)
@@ -439,7 +439,8 @@ def measure_http(base: Settings, sizes: list[int], query_count: int, k: int, mod
         client = cleanup.enter_context(httpx.Client(
             base_url=f"http://{settings.api.host}:{settings.api.port}",
             headers={"Authorization": f"Bearer {api_key}"}, timeout=120))
-        candidates = k * RETRIEVAL_CHUNKS_PER_CASE
+        # The first round of candidates the served ranking asks for (search.ranking.rank_cases).
+        candidates = max(k * settings.index.chunks_per_case, settings.index.candidate_chunks)
         for size in sizes:
             corpus = make_corpus(size, query_count)
             actor = empty_app_index(settings, store)

@@ -37,7 +37,8 @@ from typing import TextIO
 from bench.results import add_json_option, emit_figures
 from generation.extractive import DEFAULT_METHOD, summarize
 from generation.rouge import ROUGE_TYPES, mean_scores, rouge_f1
-from generation.summaries import MAX_SUMMARY_WORDS, MapReduceSummarizer, SummaryGenerationError
+from generation.summaries import MapReduceSummarizer, SummaryGenerationError
+from lexray.summary_options import MAX_SUMMARY_WORDS
 from pipelines.sections import detect_sections
 
 BASELINE = "lead_n"

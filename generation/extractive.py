@@ -36,39 +36,11 @@ from scipy import sparse
 from summa.preprocessing.snowball import SnowballStemmer
 from summa.preprocessing.stopwords import get_stopwords_by_language
 
-from lexray.errors import LexRayError
 from lexray.models import PageSpan
+from lexray.summary_options import DEFAULT_LENGTH, FOCUS_AREAS, SummaryOptionError, word_budget
 from lexray.settings import SummarySettings
 from pipelines.clean import pages_in_range
 
-# Fixed budgets rather than a share of the document: a reader's time, the UI and the context
-# window of a later abstractive pass are fixed, while judgements run from 2 to 200 pages (a
-# share would give 40 words for one and 8,000 for the other). A caller that wants a relative
-# length passes a word count instead.
-LENGTH_WORDS: dict[str, int] = {"short": 100, "medium": 250, "long": 500}
-SUPPORTED_LENGTHS: tuple[str, ...] = tuple(LENGTH_WORDS)
-DEFAULT_LENGTH = "medium"
-
-# Keywords per focus area; a sentence holding one (any inflection: they are stemmed) is boosted.
-# Multi-word entries match when all their words occur in the sentence.
-FOCUS_AREAS: dict[str, tuple[str, ...]] = {
-    "facts": ("facts", "fact", "incident", "occurred", "happened", "complainant", "prosecution case",
-              "alleged", "background", "events", "first information report"),
-    "issues": ("issue", "question", "whether", "point for determination", "arises", "falls for",
-               "controversy", "dispute"),
-    "arguments": ("contended", "contention", "argued", "argument", "submitted", "submission", "urged",
-                  "learned counsel", "on behalf of", "plea", "canvassed"),
-    "holding": ("held", "hold", "holding", "conclude", "conclusion", "accordingly", "dismissed",
-                "allowed", "set aside", "quashed", "affirmed", "upheld", "answer", "order"),
-    "reasoning": ("reason", "because", "therefore", "consequently", "follows", "view", "opinion",
-                  "consider", "principle", "interpretation", "construed"),
-    "statutes": ("section", "article", "act", "rule", "clause", "provision", "statute", "code",
-                 "constitution", "ordinance", "regulation", "schedule", "sub section"),
-    "precedents": ("precedent", "relied", "followed", "overruled", "distinguished", "decision",
-                   "observed", "reported", "ratio", "authority", "approved"),
-    "relief": ("relief", "sentence", "compensation", "costs", "damages", "injunction", "directed",
-               "direction", "remanded", "acquitted"),
-}
 # Each focus keyword a sentence holds (two at most) multiplies its centrality by this much.
 FOCUS_BOOST = 2.0
 
@@ -139,12 +111,6 @@ LOWER_START = re.compile(r"^\W*[a-z]")
 CONTINUATION_START = re.compile(r"^\s*[\d(\[]")
 
 
-class SummaryOptionError(LexRayError, ValueError):
-    """An unknown length, focus area or method."""
-
-    code = "validation_error"
-
-
 @dataclass(frozen=True)
 class Sentence:
     """``text == full_text[char_start:char_end]``, without surrounding whitespace."""
@@ -180,31 +146,6 @@ class ExtractiveSummary:
     @property
     def word_count(self) -> int:
         return sum(len(sentence.text.split()) for sentence in self.sentences)
-
-
-def word_budget(length: str | int) -> int:
-    """Words for a length preset, or a positive word count passed through.
-
-    >>> word_budget("short"), word_budget(42)
-    (100, 42)
-    >>> word_budget("huge")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    generation.extractive.SummaryOptionError: unknown length 'huge'; use one of short, medium, long ...
-    """
-    if isinstance(length, bool):
-        raise SummaryOptionError(f"length must be a preset or a word count, not {length!r}")
-    if isinstance(length, int):
-        if length < 1:
-            raise SummaryOptionError(f"a word count must be at least 1, not {length}")
-        return length
-    if isinstance(length, str) and length.strip().isdigit():
-        return word_budget(int(length))
-    if length not in LENGTH_WORDS:
-        raise SummaryOptionError(
-            f"unknown length {length!r}; use one of {', '.join(SUPPORTED_LENGTHS)} or a word count"
-        )
-    return LENGTH_WORDS[length]
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -293,7 +234,7 @@ def focus_keywords(focus_areas: Iterable[str]) -> list[frozenset[str]]:
     >>> focus_keywords(["gossip"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    generation.extractive.SummaryOptionError: unknown focus area 'gossip'; use any of facts, issues, ...
+    lexray.summary_options.SummaryOptionError: unknown focus area 'gossip'; use any of facts, issues, ...
     """
     keyword_sets = []
     for area in focus_areas:

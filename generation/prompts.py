@@ -37,7 +37,7 @@ COMPARE_PROMPT = (
     "agree or differ.{focus} Refer to each case by its number."
 )
 
-# What a focus area asks the model to attend to (keys: generation.extractive.FOCUS_AREAS).
+# What a focus area asks the model to attend to (keys: lexray.summary_options.FOCUS_AREAS).
 FOCUS_PHRASES: dict[str, str] = {
     "facts": "the facts",
     "issues": "the legal issues",

@@ -28,24 +28,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generation import extractive
-from generation.extractive import (
-    DEFAULT_LENGTH,
-    ExtractiveSummary,
-    SummaryOptionError,
-    content_words,
-    focus_keywords,
-    split_sentences,
-    word_budget,
-)
+from generation.extractive import ExtractiveSummary, content_words, split_sentences
 from generation.prompts import compare_messages, map_messages, reduce_messages
 from lexray.errors import LexRayError
 from lexray.models import CaseSection, PageSpan
+from lexray.summary_options import DEFAULT_LENGTH, SummaryOptionError, validate_options
 from pipelines.chunk import chunk_text
 from pipelines.clean import pages_in_range
 
-# The longest summary a request may ask for (more is a 422): four times the "long" preset, above
-# the longest IN-Abs reference (1,400 words).
-MAX_SUMMARY_WORDS = 2000
 # System prompt, instruction and chat template around the text (the reduce prompt with every focus
 # area measures 108 tokens under SmolLM2's template; the compare prompt's case labels are
 # budgeted apart).
@@ -358,19 +348,6 @@ def extractive_result(summary: ExtractiveSummary) -> dict[str, Any]:
                        "pages": list(sentence.pages), "char_start": sentence.char_start,
                        "char_end": sentence.char_end} for sentence in summary.sentences],
     }
-
-
-def validate_options(length: str | int, focus_areas: Sequence[str]) -> int:
-    """The target word count; SummaryOptionError (422) for a bad length or focus area.
-
-    >>> validate_options("short", ["facts"])
-    100
-    """
-    target = word_budget(length)
-    if target > MAX_SUMMARY_WORDS:
-        raise SummaryOptionError(f"a word count must be at most {MAX_SUMMARY_WORDS}, not {target}")
-    focus_keywords(focus_areas)
-    return target
 
 
 # The model calls

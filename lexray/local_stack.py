@@ -155,13 +155,13 @@ def lexray_env(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]
     """The LEXRAY_* settings of ``environ``, with the data directory made absolute: what every
     process of the stack (Serve replicas, `ray job submit` entrypoints, actors) must share.
 
-    API keys become their digests under the server secret (``serve_app.auth``), which this
+    API keys become their digests under the server secret (``lexray.api_keys``), which this
     creates under the data directory when neither it nor LEXRAY_API_KEY_HASH_SECRET is given."""
     env = {key: value for key, value in environ.items() if key.startswith("LEXRAY_")}
     env["LEXRAY_DATA_DIR"] = str(settings.data_dir.resolve())
     if env.pop("LEXRAY_API_KEYS", None):
         # Ray logs runtime environments and worker environments: hand on digests, never keys.
-        from serve_app.auth import KeyRing, key_hash_secret_path, load_key_hash_secret
+        from lexray.api_keys import KeyRing, key_hash_secret_path, load_key_hash_secret
 
         secret = load_key_hash_secret(settings)
         if not settings.api.key_hash_secret.get_secret_value().strip():

@@ -153,6 +153,20 @@ class IndexSettings(BaseModel):
         description="Weight of min-max normalised dense case scores in hybrid ranking (1 - it "
         "for BM25); what bench.retrieval tunes on AILA-2019's train split (Q1-Q10).",
     )
+    chunks_per_case: int = Field(
+        5, ge=1, le=50, description="Matched chunks shown per case in a search hit; a search for "
+        "`limit` cases starts from at least limit x this many candidate chunks per passage.")
+    candidate_growth: int = Field(
+        4, ge=2, description="When the candidates hold fewer searchable cases than asked for, "
+        "fetch this many times more (up to max_candidates_per_passage).")
+    max_candidates_per_passage: int = Field(
+        2000, ge=1, le=20_000, description="Most candidate chunks one query passage fetches per ranker.")
+    max_query_passages: int = Field(
+        64, ge=1, le=1000, description="A long query is cut into passages like a document; only "
+        "the first this many are searched (the rest of the text is not even chunked).")
+    max_similar_passages: int = Field(
+        16, ge=1, le=1000, description="A case or PDF used as a query (similar cases) is "
+        "represented by this many passages spread evenly over its text.")
 
 
 class RaySettings(BaseModel):
@@ -255,7 +269,7 @@ class ApiSettings(BaseModel):
         "HMAC-SHA256 digests (keyed with `key_hash_secret`) once read.",
     )
     key_hashes: str = Field(
-        "", description="Same as `keys` but with HMAC-SHA256 hex digests (`python -m serve_app.auth hash-key`) instead of keys."
+        "", description="Same as `keys` but with HMAC-SHA256 hex digests (`python -m lexray.api_keys hash-key`) instead of keys."
     )
     default_tenant: str = Field("default", description="Tenant of requests when auth is off.")
     max_upload_bytes: int = Field(50 * 1024 * 1024, description="Larger uploads get 413.")
@@ -274,7 +288,7 @@ class ApiSettings(BaseModel):
     )
     key_hash_secret: SecretStr = Field(
         SecretStr(""), description="Server secret of the HMAC-SHA256 under which API keys are kept "
-        "(`python -m serve_app.auth hash-key` computes a digest with it); empty: read from "
+        "(`python -m lexray.api_keys hash-key` computes a digest with it); empty: read from "
         "key_hash_secret_file.",
     )
     key_hash_secret_file: Path | None = Field(
@@ -318,7 +332,7 @@ class ApiSettings(BaseModel):
             key = item.strip().rpartition(":")[0].strip()
             if key and len(key) < self.min_key_chars:
                 raise ValueError(f"api.keys item {position}: API keys need at least "
-                                 f"{self.min_key_chars} characters (see python -m serve_app.auth new-key)")
+                                 f"{self.min_key_chars} characters (see python -m lexray.api_keys new-key)")
         return self
 
 
@@ -587,3 +601,20 @@ def get_settings() -> Settings:
             settings = settings.model_copy(update={"mongodb": settings.mongodb.model_copy(update={"uri": uri})})
         return settings
     return Settings()
+
+
+def settings_from_json(settings_json: str | None = None) -> Settings:
+    """The one way a LexRay process gets its settings: those it was handed as JSON (Serve
+    replicas, actors, upload workers and Ray Data stages get their driver's, so a whole
+    application runs on one configuration), else its own (``get_settings``).
+
+    >>> settings_from_json(Settings(index={"shards": 3}).model_dump_json()).index.shards
+    3
+    """
+    return _parsed_settings(settings_json) if settings_json else get_settings()
+
+
+@lru_cache(maxsize=8)
+def _parsed_settings(settings_json: str) -> Settings:
+    # A Ray Data stage is called once per batch with the same JSON: parse it once per process.
+    return Settings.model_validate_json(settings_json)

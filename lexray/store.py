@@ -366,7 +366,7 @@ class CaseStore:
         self.chunks.delete_many({"case_id": case_id})
         return self.cases.delete_one({"case_id": case_id}).deleted_count == 1
 
-    # Batch jobs (progress of `pipelines.ingest` runs started over the API)
+    # Batch jobs (progress of `jobs.ingest` runs started over the API)
 
     def create_job(self, *, job_id: str, tenant_id: str, folder: str) -> dict:
         job = {**_new_job(job_id, tenant_id, folder), "updated_at": utcnow()}

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 
 from lexray.models import PageSpan
-from lexray.settings import ChunkSettings
 from pipelines.clean import pages_in_range
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -72,32 +71,6 @@ def text_passages(text: str, *, size_chars: int, overlap_chars: int) -> list[str
     spans = [PageSpan(page=1, char_start=0, char_end=len(text))]
     pieces = chunk_text(text, spans, size_chars=size_chars, overlap_chars=overlap_chars)
     return [piece.text for piece in pieces]
-
-
-@dataclass(frozen=True)
-class QueryPassages:
-    """A query cut for each ranker: ``lexical`` like documents are cut (each BM25 passage
-    counts a term once), ``dense`` in windows overlapping by ``query_overlap_chars`` —
-    queries are cheap to embed, and denser windows make a passage's embedding depend less on
-    where its boundaries happen to fall."""
-
-    lexical: list[str]
-    dense: list[str]
-
-    def limited(self, pick) -> QueryPassages:
-        """Both lists passed through ``pick`` (e.g. a cap or an even spread)."""
-        return QueryPassages(pick(self.lexical), pick(self.dense))
-
-
-def query_passages(text: str, chunk: ChunkSettings) -> QueryPassages:
-    """``text`` as passages for BM25 and for dense search.
-
-    >>> query_passages("A short query.", ChunkSettings())
-    QueryPassages(lexical=['A short query.'], dense=['A short query.'])
-    """
-    lexical = text_passages(text, size_chars=chunk.size_chars, overlap_chars=chunk.overlap_chars)
-    dense = text_passages(text, size_chars=chunk.size_chars, overlap_chars=chunk.query_overlap_chars)
-    return QueryPassages(lexical or [text], dense or [text])
 
 
 def _chunk_end(text: str, start: int, size_chars: int) -> int:

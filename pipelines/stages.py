@@ -8,16 +8,14 @@ flows on with ``status = "failed"`` so the job can count it; the other rows are 
 
 from __future__ import annotations
 
-import time
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import ray
 
 from lexray.metrics import record_document
-from lexray.models import PageText, ProcessingStatus
-from lexray.settings import OcrSettings, LimitSettings, Settings
+from lexray.models import ProcessingStatus
+from lexray.settings import Settings, settings_from_json
 from lexray.store import INCOMPLETE_STATUSES, get_store
 from pipelines.document import (
     CaseText,
@@ -33,17 +31,11 @@ from pipelines.document import (
     store_and_index,
 )
 from pipelines.embed import Embedder
-from pipelines.extract import ocr_page
-from pipelines.ocr import deadline_error
+from pipelines.ocr_tasks import ray_ocr_runner
 
 PENDING = "pending"
 SUMMARY_COLUMNS = ["case_id", "filename", "status", "reason", "message", "pages", "ocr_pages", "chunks",
                    "resumed"]
-
-
-@lru_cache(maxsize=4)
-def settings_from_json(settings_json: str) -> Settings:
-    return Settings.model_validate_json(settings_json)
 
 
 def outcome_row(outcome: DocumentOutcome, *, payload: str = "", vectors: bytes = b"",
@@ -71,55 +63,22 @@ def _fail(row: dict[str, Any], exc: Exception, settings: Settings) -> dict[str, 
             "payload": "", "vectors": b""}
 
 
-@ray.remote
-def ocr_page_task(pdf_bytes: bytes, page_number: int, ocr: OcrSettings, limits: LimitSettings) -> PageText:
-    return ocr_page(pdf_bytes, page_number, ocr=ocr, limits=limits)
-
-
-def ray_ocr_runner(settings: Settings, deadline: float | None = None):
-    """OCR a document's pages as parallel Ray tasks (one tesseract thread each), at most
-    ``ocr.max_pages_in_flight`` at a time (a 500-page scan must not queue 500 tasks ahead of
-    every other document's pages), within the document's time limit (``deadline``, a
-    ``time.monotonic()`` value; default ``limits.document_timeout_s`` from when the runner is made):
-    pages still running then are cancelled and the document fails as too complex. A page task
-    whose worker or node was lost runs again (``ingest.ocr_task_retries``); its own errors are
-    not retried."""
-    task = ocr_page_task.options(num_cpus=settings.ingest.ocr_task_cpus,
-                                 max_retries=settings.ingest.ocr_task_retries, retry_exceptions=False)
-    deadline = deadline if deadline is not None else time.monotonic() + settings.limits.document_timeout_s
-
-    def run(pdf_bytes: bytes, page_numbers: list[int]) -> list[PageText]:
-        pdf_ref = ray.put(pdf_bytes)
-        waiting = list(page_numbers)
-        running: list[ray.ObjectRef] = []
-        refs_in_order: dict[int, ray.ObjectRef] = {}
-        while waiting or running:
-            while waiting and len(running) < settings.ocr.max_pages_in_flight:
-                number = waiting.pop(0)
-                refs_in_order[number] = task.remote(pdf_ref, number, settings.ocr, settings.limits)
-                running.append(refs_in_order[number])
-            finished, running = ray.wait(running, num_returns=1,
-                                         timeout=max(0.0, deadline - time.monotonic()))
-            if not finished:
-                for ref in running:
-                    ray.cancel(ref, force=True)
-                raise deadline_error(settings.limits, len(running) + len(waiting), len(page_numbers))
-        return ray.get([refs_in_order[number] for number in page_numbers])
-
-    return run
-
-
 def _progress(settings: Settings, job_id: str, stage: str, documents: int) -> None:
     if job_id:
         get_store(settings.mongodb).record_stage_progress(job_id, stage, documents)
 
 
+def _one_document(stage: str, work, row: dict[str, Any], settings_json: str, job_id: str) -> dict[str, Any]:
+    """``work(row, settings)``, counted in the job's progress of ``stage``."""
+    settings = settings_from_json(settings_json)
+    result = work(row, settings)
+    _progress(settings, job_id, stage, 1)
+    return result
+
+
 def extract_stage(row: dict[str, Any], settings_json: str, job_id: str = "") -> dict[str, Any]:
     """bytes -> registered case -> page texts (OCR fanned out) -> cleaned text."""
-    settings = settings_from_json(settings_json)
-    result = _extract(row, settings)
-    _progress(settings, job_id, "extract", 1)
-    return result
+    return _one_document("extract", _extract, row, settings_json, job_id)
 
 
 def _extract(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -153,10 +112,7 @@ def _extract(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
 
 def enrich_stage(row: dict[str, Any], settings_json: str, job_id: str = "") -> dict[str, Any]:
     """cleaned text -> metadata, sections, page-aware chunks (stored on the case)."""
-    settings = settings_from_json(settings_json)
-    result = _enrich(row, settings)
-    _progress(settings, job_id, "enrich", 1)
-    return result
+    return _one_document("enrich", _enrich, row, settings_json, job_id)
 
 
 def _enrich(row: dict[str, Any], settings: Settings) -> dict[str, Any]:

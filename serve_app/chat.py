@@ -40,10 +40,10 @@ from generation.chat import (
 from generation.citations import GroundedAnswer, MarkerFilter, ground_answer
 from generation.prompts import CHAT_INSTRUCTIONS, chat_answer_messages, rewrite_messages
 from lexray.models import CaseFilters, utcnow
-from lexray.snippets import highlight_snippet, query_terms
+from search.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore
+from lexray.settings import settings_from_json
 from serve_app.errors import ApiError, reraised
-from serve_app.ingestion import settings_from
 from serve_app.llm_client import LLMClient
 from serve_app.logs import replica_logger
 from serve_app.schemas import ChatAskRequest, ChatMessageRequest
@@ -84,7 +84,7 @@ class Turn:
 @serve.deployment
 class Chat:
     def __init__(self, llm: DeploymentHandle, retrieval: DeploymentHandle, settings_json: str | None = None) -> None:
-        self.settings = settings_from(settings_json)
+        self.settings = settings_from_json(settings_json)
         self.store = CaseStore(self.settings.mongodb)
         self.llm = LLMClient(llm)
         self.retrieval = retrieval

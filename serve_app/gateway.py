@@ -29,13 +29,13 @@ from generation.openai_format import (
 )
 from lexray.errors import LexRayError
 from lexray.redaction import redact_text
-from lexray.settings import Settings
+from lexray.settings import Settings, settings_from_json
 from lexray.store import CaseStore
 from serve_app.audit import install_audit
-from serve_app.auth import KeyRing
+from lexray.api_keys import KeyRing
 from serve_app.errors import ApiError, error_response, install_error_handlers, status_for
 from serve_app.http import install_http_layer, principal_of
-from serve_app.ingestion import safe_filename, settings_from
+from serve_app.ingestion import safe_filename
 from serve_app.rate_limit import get_rate_limiter
 from serve_app.logs import replica_logger
 from serve_app.schemas import (
@@ -221,7 +221,7 @@ class Gateway:
         llm: DeploymentHandle,
         settings_json: str | None = None,
     ) -> None:
-        self.settings: Settings = settings_from(settings_json)
+        self.settings: Settings = settings_from_json(settings_json)
         self.ingestion = ingestion
         self.retrieval = retrieval
         self.summarization = summarization

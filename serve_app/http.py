@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lexray.errors import LexRayError
 from lexray.settings import ApiSettings
-from serve_app.auth import ANONYMOUS_KEY_ID, AuthError, KeyRing, Principal
+from lexray.api_keys import ANONYMOUS_KEY_ID, AuthError, KeyRing, Principal
 from serve_app.errors import error_response, status_for
 from serve_app.rate_limit import rate_limit_headers
 

@@ -19,14 +19,13 @@ from pathlib import Path, PurePath
 from pydantic import SecretStr
 from ray import serve
 
-from lexray.errors import EmptyDocumentError
 from lexray.ids import new_job_id, sha256_hex
 from lexray.ray_connect import dashboard_url
-from lexray.settings import MONGODB_URI_ENV, SETTINGS_JSON_ENV, Settings, get_settings, uri_without_password
+from lexray.settings import MONGODB_URI_ENV, SETTINGS_JSON_ENV, Settings, settings_from_json, uri_without_password
 from lexray.store import CaseStore
 from pipelines.document import OVERRIDABLE_METADATA, display_name
-from pipelines.extract import locate_pdf, read_text_layer
 from pipelines.progress import stage_report
+from serve_app.deployment_helpers import validate_pdf
 from serve_app.errors import ApiError
 from serve_app.logs import replica_logger
 
@@ -40,21 +39,6 @@ API_KEY_ENV = {"LEXRAY_API_KEYS", "LEXRAY_API_KEY_HASHES"}
 CREDENTIAL_ENV = API_KEY_ENV | {MONGODB_URI_ENV}
 # A job Ray does not know yet may be between its record and its submission.
 JOB_SUBMISSION_GRACE_S = 60
-
-
-def settings_from(settings_json: str | None) -> Settings:
-    return Settings.model_validate_json(settings_json) if settings_json else get_settings()
-
-
-def validate_pdf(data: bytes, settings: Settings) -> bytes:
-    """Refuse what cannot become a case: empty, too big, not a PDF, corrupt, encrypted."""
-    if not data:
-        raise EmptyDocumentError("the uploaded file is empty")
-    if len(data) > settings.api.max_upload_bytes:
-        raise ApiError("payload_too_large", f"upload larger than {settings.api.max_upload_bytes} bytes")
-    pdf_bytes = locate_pdf(data, limits=settings.limits)
-    read_text_layer(pdf_bytes, limits=settings.limits)
-    return pdf_bytes
 
 
 def tenant_batch_root(settings: Settings, tenant_id: str) -> Path:
@@ -147,7 +131,7 @@ def safe_filename(filename: str) -> str:
 @serve.deployment
 class Ingestion:
     def __init__(self, settings_json: str | None = None) -> None:
-        self.settings = settings_from(settings_json)
+        self.settings = settings_from_json(settings_json)
         self.store = CaseStore(self.settings.mongodb)
         # The index actor and upload processor exist from the start, so health checks and the
         # sweep for unfinished uploads (e.g. after a crash) begin before the first request.
@@ -248,7 +232,7 @@ class Ingestion:
         job_id = new_job_id()
         store.create_job(job_id=job_id, tenant_id=tenant_id, folder=folder)
         self._reserve_job_slot(store, job_id, tenant_id)
-        command = [sys.executable, "-m", "pipelines.ingest", str(path), "--tenant", tenant_id,
+        command = [sys.executable, "-m", "jobs.ingest", str(path), "--tenant", tenant_id,
                    "--job-id", job_id, "--root", str(tenant_batch_root(self.settings, tenant_id))]
         command += ["--retry-failed"] if retry_failed else []
         try:

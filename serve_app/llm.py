@@ -24,7 +24,7 @@ from ray import serve
 
 from generation.engine import GenerationEngine
 from lexray.metrics import record_llm_tokens
-from serve_app.ingestion import settings_from
+from lexray.settings import settings_from_json
 from serve_app.logs import replica_logger
 
 logger = replica_logger(__name__)
@@ -39,7 +39,7 @@ def _count_usage(usage: dict | None) -> None:
 @serve.deployment
 class LLM:
     def __init__(self, settings_json: str | None = None) -> None:
-        self.settings = settings_from(settings_json)
+        self.settings = settings_from_json(settings_json)
         self.engine = GenerationEngine.start(self.settings)
 
     async def health(self) -> dict:

@@ -21,8 +21,6 @@ from typing import Any
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from generation.extractive import FOCUS_AREAS
-from generation.prompts import FOCUS_PHRASES
 from generation.questions import (
     DIFFICULTIES,
     QUESTION_TYPES,
@@ -35,11 +33,12 @@ from generation.questions import (
 from lexray.ids import sha256_hex
 from lexray.models import PageSpan, utcnow
 from lexray.store import CaseStore
+from lexray.settings import settings_from_json
 from pipelines.document import display_name, extract_case_text
-from pipelines.stages import ray_ocr_runner
+from pipelines.ocr_tasks import ray_ocr_runner
 from serve_app.errors import ApiError
 from serve_app.generated_records import GeneratedRecords
-from serve_app.ingestion import settings_from, validate_pdf
+from serve_app.deployment_helpers import case_with_text, focus_areas_listing, validate_pdf
 from serve_app.llm_client import LLMClient
 from serve_app.schemas import QuestionOptions, QuestionRequest, QuestionUploadForm
 
@@ -47,7 +46,7 @@ from serve_app.schemas import QuestionOptions, QuestionRequest, QuestionUploadFo
 @serve.deployment
 class Questions:
     def __init__(self, llm: DeploymentHandle, settings_json: str | None = None) -> None:
-        self.settings = settings_from(settings_json)
+        self.settings = settings_from_json(settings_json)
         self.store = CaseStore(self.settings.mongodb)
         self.llm = LLMClient(llm)
         self.generator = QuestionGenerator(self.llm.chat, self.settings.questions)
@@ -102,19 +101,12 @@ class Questions:
                 "max_questions": self.settings.questions.max_questions}
 
     def focus_areas(self) -> dict:
-        return {"focus_areas": [{"name": name, "description": FOCUS_PHRASES[name], "keywords": list(keywords)}
-                                for name, keywords in FOCUS_AREAS.items()]}
+        return focus_areas_listing()
 
     # Helpers
 
     async def _case(self, case_id: str, tenant_id: str) -> dict:
-        case = await asyncio.to_thread(self.store.get_case, case_id, tenant_id=tenant_id, with_content=True)
-        if case is None:
-            # Another tenant's case answers exactly like a missing one: existence must not leak.
-            raise ApiError("not_found", f"no case {case_id!r}")
-        if not (case.get("cleaned_content") or "").strip():
-            raise ApiError("bad_request", f"case {case_id!r} has no text yet (status {case['processing_status']})")
-        return case
+        return await asyncio.to_thread(case_with_text, self.store, case_id, tenant_id)
 
     async def _generate(self, text: str, page_spans: list, options: QuestionOptions, question_type: str, *,
                         origin: str, **identity: Any) -> dict:

@@ -3,7 +3,7 @@ the reads around it (a case, a filtered listing, stats, metadata values).
 
 A query longer than one chunk (a fact description, a whole judgement) is cut into passages
 like documents are; each passage is searched, a case scores as its best chunk per passage,
-averaged over passages (``lexray.ranking``), and hybrid fuses the two rankings. Metadata
+averaged over passages (``search.ranking``), and hybrid fuses the two rankings. Metadata
 filters become the set of cases the index may return, so they apply before ranking. Hits come
 back per case with the matched chunks' pages, character spans and highlighted snippets.
 """
@@ -19,44 +19,21 @@ from ray import serve
 from actors.index_actor import get_index_actor
 from lexray.metrics import record_search
 from lexray.models import CaseFilters, ProcessingStatus
-from lexray.ranking import blend_case_scores, case_scores_from_passages, hybrid_case_scores
-from lexray.snippets import highlight_snippet, query_terms
+from search.ranking import RankedCases, blend_case_scores, rank_cases, top_chunks_of_cases
+from search.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore, vector_from_bytes
-from pipelines.chunk import QueryPassages, query_passages
+from lexray.settings import settings_from_json
+from search.query import QueryPassages, query_passages, search_passages, spread
 from pipelines.document import extract_case_text
 from pipelines.embed import Embedder
-from pipelines.stages import ray_ocr_runner
+from pipelines.ocr_tasks import ray_ocr_runner
 from serve_app.errors import ApiError
-from serve_app.ingestion import settings_from, validate_pdf
+from serve_app.deployment_helpers import case_with_text, validate_pdf
 from serve_app.schemas import SearchOptions
 
-# Matched chunks shown per case, and chunks first fetched per requested case (so several
-# chunks of one case don't crowd out others).
-CHUNKS_PER_CASE = 5
-# When the candidates hold fewer cases than asked for, fetch this many times more, up to the cap.
-CANDIDATE_GROWTH = 4
-MAX_CANDIDATES_PER_PASSAGE = 2000
-MAX_QUERY_PASSAGES = 64
-# A case used as a query is represented by this many passages, spread over its text.
-MAX_SIMILAR_PASSAGES = 16
 QUERY_ECHO_CHARS = 500
 INDEX_STATS_TIMEOUT_S = 5
 METADATA_FIELDS = ("court", "case_type")
-
-
-def spread(items: list, count: int) -> list:
-    """At most ``count`` items, evenly spaced from first to last.
-
-    >>> spread(list(range(10)), 4)
-    [0, 3, 6, 9]
-    >>> spread([1, 2], 5)
-    [1, 2]
-    """
-    if len(items) <= count:
-        return list(items)
-    if count == 1:
-        return items[:1]
-    return [items[round(i * (len(items) - 1) / (count - 1))] for i in range(count)]
 
 
 def decision_date(metadata: dict):
@@ -68,7 +45,7 @@ def decision_date(metadata: dict):
 @serve.deployment
 class Retrieval:
     def __init__(self, settings_json: str | None = None) -> None:
-        self.settings = settings_from(settings_json)
+        self.settings = settings_from_json(settings_json)
         self.store = CaseStore(self.settings.mongodb)
         self.embedder = Embedder(self.settings.embedding)
 
@@ -85,10 +62,7 @@ class Retrieval:
         return result
 
     def _search(self, query: str, tenant_id: str, options: SearchOptions) -> dict:
-        # Only the first passages are searched: cut the text before chunking all of it.
-        chunk = self.settings.chunk
-        head = query[: MAX_QUERY_PASSAGES * chunk.size_chars]
-        passages = query_passages(head, chunk).limited(lambda items: items[:MAX_QUERY_PASSAGES])
+        passages = search_passages(query, self.settings.chunk, self.settings.index)
         results = self._search_passages(passages, tenant_id, options)
         return {"query": query[:QUERY_ECHO_CHARS], "mode": options.mode,
                 "filters": options.filters, "results": results}
@@ -96,15 +70,9 @@ class Retrieval:
     def similar_to_case(self, case_id: str, tenant_id: str, options: SearchOptions | None = None) -> dict:
         """Cases like a stored one (never itself): its text is the query."""
         options = options or SearchOptions()
-        case = self.store.get_case(case_id, tenant_id=tenant_id, with_content=True)
-        if case is None:
-            raise ApiError("not_found", f"no case {case_id!r}")
-        text = case.get("cleaned_content") or ""
-        if not text.strip():
-            raise ApiError("bad_request",
-                           f"case {case_id!r} has no text yet (status {case['processing_status']})")
+        text = case_with_text(self.store, case_id, tenant_id)["cleaned_content"]
         passages = query_passages(text, self.settings.chunk).limited(
-            lambda items: spread(items, MAX_SIMILAR_PASSAGES))
+            lambda items: spread(items, self.settings.index.max_similar_passages))
         results = self._search_passages(passages, tenant_id, options, exclude_case_id=case_id)
         return {"source_case_id": case_id, "mode": options.mode, "filters": options.filters,
                 "results": results}
@@ -119,7 +87,7 @@ class Retrieval:
         validate_pdf(pdf_bytes, bounded)
         case_text = extract_case_text(pdf_bytes, bounded, ray_ocr_runner(bounded))
         passages = query_passages(case_text.cleaned_content, self.settings.chunk).limited(
-            lambda items: spread(items, MAX_SIMILAR_PASSAGES))
+            lambda items: spread(items, self.settings.index.max_similar_passages))
         results = self._search_passages(passages, tenant_id, options)
         return {"source_filename": filename, "mode": options.mode, "filters": options.filters,
                 "results": results}
@@ -152,9 +120,10 @@ class Retrieval:
             case_of = {hit.vector_id: hit.case_id for hit in [*dense_hits[0], *lexical_hits]}
             ranked = [vector_id for vector_id, _ in sorted(blended.items(), key=lambda item: (-item[1], item[0]))]
             chosen, chunks, cases = self._indexed_chunks(ranked, case_of, tenant_id, limit, per_case)
-            if len(chosen) >= limit or not more_in_index or candidates >= MAX_CANDIDATES_PER_PASSAGE:
+            index = self.settings.index
+            if len(chosen) >= limit or not more_in_index or candidates >= index.max_candidates_per_passage:
                 break
-            candidates = min(candidates * CANDIDATE_GROWTH, MAX_CANDIDATES_PER_PASSAGE)
+            candidates = min(candidates * index.candidate_growth, index.max_candidates_per_passage)
         if not chosen:
             return []
         # The stored vectors (normalised like the query's): no chunk is embedded again per request.
@@ -216,8 +185,13 @@ class Retrieval:
         case_ids = self._allowed_case_ids(options.filters, tenant_id, exclude_case_id)
         if case_ids == []:
             return []
-        best, cases, chunk_hits = self._rank_cases(passages, tenant_id, options, case_ids, exclude_case_id)
-        return self._hits(best, cases, chunk_hits, query_terms(" ".join(passages.lexical)), tenant_id, options)
+        passage_vectors = self.embedder.encode(passages.dense) if options.mode != "bm25" else None
+        allowed = ray.put(case_ids) if case_ids is not None else None
+        ranked = rank_cases(
+            ActorCandidates(get_index_actor(self.settings), tenant_id, allowed), passages, passage_vectors,
+            mode=options.mode, limit=options.limit, settings=self.settings.index,
+            showable=lambda ids: self._indexed_cases(ids, tenant_id, options), exclude_case_id=exclude_case_id)
+        return self._hits(ranked, query_terms(" ".join(passages.lexical)), tenant_id, options)
 
     def _allowed_case_ids(
         self, filters: CaseFilters, tenant_id: str, exclude_case_id: str | None
@@ -230,98 +204,19 @@ class Retrieval:
         matching = self.store.case_ids_matching(filters, tenant_id=tenant_id)
         return [case_id for case_id in matching if case_id != exclude_case_id]
 
-    def _rank_cases(
-        self, passages: QueryPassages, tenant_id: str, options: SearchOptions, case_ids: list[str] | None,
-        exclude_case_id: str | None,
-    ) -> tuple[list[tuple[str, float]], dict[str, dict], dict[int, tuple[str, float]]]:
-        """The best ``limit`` indexed cases with their scores, those cases as stored, and the
-        candidate chunks (vector_id -> case_id, score).
+    def _indexed_cases(self, case_ids: list[str], tenant_id: str, options: SearchOptions) -> dict[str, dict]:
+        """Those of ``case_ids`` that may be shown, as stored. The index may hold chunks of
+        cases that are not searchable (vectors are added before a case is marked indexed; a
+        case that failed after a partial index keeps them until reconcile): they are left out."""
+        found = self.store.cases_by_id(case_ids, tenant_id=tenant_id, with_sections=options.include_sections)
+        return {case_id: case for case_id, case in found.items() if is_indexed(case)}
 
-        Candidates per passage start at ``limit`` x ``CHUNKS_PER_CASE`` and grow while they hold
-        fewer than ``limit`` indexed cases and the index has more to give (a few long cases, or
-        cases not indexed yet, can fill them), so a search returns ``limit`` cases whenever that
-        many can match.
-        """
-        passage_vectors = self.embedder.encode(passages.dense) if options.mode != "bm25" else None
-        allowed = ray.put(case_ids) if case_ids is not None else None
-        # As many candidates as the benchmark ranks with, so a case whose chunks are outranked by
-        # one long case's still gets its BM25 and dense share of the score.
-        candidates = max(options.limit * CHUNKS_PER_CASE, self.settings.index.candidate_chunks)
-        while True:
-            ranked, chunk_hits, more_in_index = self._score_candidates(
-                passages, passage_vectors, candidates, tenant_id, options.mode, allowed)
-            ranked.pop(exclude_case_id, None)
-            best, cases = self._indexed_cases(ranked, tenant_id, options)
-            if len(best) >= options.limit or not more_in_index or candidates >= MAX_CANDIDATES_PER_PASSAGE:
-                return best, cases, chunk_hits
-            candidates = min(candidates * CANDIDATE_GROWTH, MAX_CANDIDATES_PER_PASSAGE)
-
-    def _indexed_cases(
-        self, ranked: dict[str, float], tenant_id: str, options: SearchOptions
-    ) -> tuple[list[tuple[str, float]], dict[str, dict]]:
-        """The best ``limit`` of the ``ranked`` cases that are indexed, and those cases as stored.
-
-        The index may hold chunks of cases that are not searchable (vectors are added before a
-        case is marked indexed; a case that failed after a partial index keeps them until
-        reconcile): their cases are read here, as the hits are assembled, and skipped. Only the
-        cases about to be shown are read (a batch of the next best per round).
-        """
-        order = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))
-        best: list[tuple[str, float]] = []
-        cases: dict[str, dict] = {}
-        position = 0
-        while len(best) < options.limit and position < len(order):
-            batch = order[position:position + options.limit - len(best)]
-            position += len(batch)
-            found = self.store.cases_by_id([case_id for case_id, _ in batch], tenant_id=tenant_id,
-                                           with_sections=options.include_sections)
-            for case_id, score in batch:
-                if is_indexed(found.get(case_id)):
-                    best.append((case_id, score))
-                    cases[case_id] = found[case_id]
-        return best, cases
-
-    def _score_candidates(
-        self, passages: QueryPassages, passage_vectors, candidates: int, tenant_id: str, mode: str, allowed
-    ) -> tuple[dict[str, float], dict[int, tuple[str, float]], bool]:
-        """One round: case scores, candidate chunks, and whether the index holds more candidates."""
-        index_actor = get_index_actor(self.settings)
-        case_scores: dict[str, dict[str, float]] = {}
-        chunk_hits: dict[int, tuple[str, float]] = {}
-        more_in_index = False
-        if mode in ("dense", "hybrid"):
-            per_passage = ray.get(index_actor.search.remote(passage_vectors, candidates, tenant_id, allowed))
-            more_in_index |= any(len(hits) >= candidates for hits in per_passage)
-            case_scores["dense"] = case_scores_from_passages(
-                [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage])
-            _keep_best_chunks(chunk_hits, per_passage)
-        if mode in ("bm25", "hybrid"):
-            per_passage = ray.get([index_actor.search_lexical.remote(text, candidates, tenant_id, allowed)
-                                   for text in passages.lexical])
-            more_in_index |= any(len(hits) >= candidates for hits in per_passage)
-            case_scores["bm25"] = case_scores_from_passages(
-                [[(hit.case_id, hit.score) for hit in hits] for hits in per_passage], normalise=True)
-            # In hybrid mode a chunk both sides found keeps its dense score.
-            _keep_best_chunks(chunk_hits, per_passage, only_new=mode == "hybrid")
-        if mode == "hybrid":
-            ranked = hybrid_case_scores(case_scores["dense"], case_scores["bm25"], self.settings.index)
-        else:
-            ranked = case_scores[mode]
-        return dict(ranked), chunk_hits, more_in_index
-
-    def _hits(
-        self, best: list[tuple[str, float]], cases: dict[str, dict], chunk_hits: dict[int, tuple[str, float]],
-        terms: frozenset[str], tenant_id: str, options: SearchOptions,
-    ) -> list[dict]:
+    def _hits(self, ranked: RankedCases, terms: frozenset[str], tenant_id: str, options: SearchOptions) -> list[dict]:
+        best, cases, chunk_hits = ranked.best, ranked.shown, ranked.chunk_hits
         if not best:
             return []
-        wanted = {case_id for case_id, _ in best}
-        top_chunks: dict[str, list[tuple[float, int]]] = {case_id: [] for case_id in wanted}
-        for vector_id, (case_id, score) in chunk_hits.items():
-            if case_id in wanted:
-                top_chunks[case_id].append((score, vector_id))
-        vector_ids = [vector_id for scored in top_chunks.values()
-                      for _, vector_id in sorted(scored, reverse=True)[:CHUNKS_PER_CASE]]
+        vector_ids = top_chunks_of_cases(chunk_hits, [case_id for case_id, _ in best],
+                                         self.settings.index.chunks_per_case)
         chunks_of_case: dict[str, list[dict]] = {}
         for chunk in self.store.chunks_by_vector_id(vector_ids, tenant_id=tenant_id):
             chunks_of_case.setdefault(chunk["case_id"], []).append(chunk)
@@ -422,13 +317,16 @@ def is_indexed(case: dict | None) -> bool:
     return case is not None and case.get("processing_status") == ProcessingStatus.INDEXED.value
 
 
-def _keep_best_chunks(chunk_hits: dict[int, tuple[str, float]], per_passage, *, only_new: bool = False) -> None:
-    """Record each hit chunk's best score over the passages (``only_new``: unseen chunks only)."""
-    seen = set(chunk_hits) if only_new else set()
-    for hits in per_passage:
-        for hit in hits:
-            if hit.vector_id in seen:
-                continue
-            known = chunk_hits.get(hit.vector_id)
-            if known is None or hit.score > known[1]:
-                chunk_hits[hit.vector_id] = (hit.case_id, hit.score)
+class ActorCandidates:
+    """The index actor as ``search.ranking.CandidateIndex``, scoped to a tenant and to the
+    allowed cases (``allowed``: an object ref of the case id list, or None for all)."""
+
+    def __init__(self, index_actor, tenant_id: str, allowed) -> None:
+        self.index_actor, self.tenant_id, self.allowed = index_actor, tenant_id, allowed
+
+    def dense(self, passage_vectors, k: int):
+        return ray.get(self.index_actor.search.remote(passage_vectors, k, self.tenant_id, self.allowed))
+
+    def lexical(self, passage_texts: list[str], k: int):
+        return ray.get([self.index_actor.search_lexical.remote(text, k, self.tenant_id, self.allowed)
+                        for text in passage_texts])

@@ -8,9 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from generation.extractive import DEFAULT_LENGTH, FOCUS_AREAS, word_budget
-from generation.summaries import MAX_SUMMARY_WORDS, validate_options
 from lexray.models import CaseFilters, CaseMetadata, CaseSection
+from lexray.summary_options import DEFAULT_LENGTH, FOCUS_AREAS, MAX_SUMMARY_WORDS, validate_options, word_budget
 
 
 class ErrorDetail(BaseModel):

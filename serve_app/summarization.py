@@ -22,22 +22,22 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from generation import extractive
-from generation.extractive import FOCUS_AREAS, LENGTH_WORDS, SummaryOptionError, content_words
-from generation.prompts import FOCUS_PHRASES
+from generation.extractive import content_words
 from generation.summaries import (
-    MAX_SUMMARY_WORDS,
     MapReduceSummarizer,
     extractive_result,
 )
 from lexray.ids import sha256_hex
 from lexray.models import PageSpan, utcnow
 from lexray.store import CaseStore
+from lexray.summary_options import DEFAULT_LENGTH, LENGTH_WORDS, MAX_SUMMARY_WORDS, SummaryOptionError
+from lexray.settings import settings_from_json
 from pipelines.document import display_name, extract_case_text
 from pipelines.sections import detect_sections
-from pipelines.stages import ray_ocr_runner
+from pipelines.ocr_tasks import ray_ocr_runner
 from serve_app.errors import ApiError
 from serve_app.generated_records import GeneratedRecords
-from serve_app.ingestion import settings_from, validate_pdf
+from serve_app.deployment_helpers import case_with_text, focus_areas_listing, validate_pdf
 from serve_app.llm_client import LLMClient
 from serve_app.schemas import (
     SummarizeCaseRequest,
@@ -54,7 +54,7 @@ CALIBRATION_CHARS = 20_000
 @serve.deployment
 class Summarization:
     def __init__(self, llm: DeploymentHandle, settings_json: str | None = None) -> None:
-        self.settings = settings_from(settings_json)
+        self.settings = settings_from_json(settings_json)
         self.store = CaseStore(self.settings.mongodb)
         self.llm = LLMClient(llm)
         self.records = GeneratedRecords(self.store, insert=self.store.save_summary,
@@ -127,23 +127,15 @@ class Summarization:
 
     def supported_lengths(self) -> dict:
         return {"lengths": [{"name": name, "words": words} for name, words in LENGTH_WORDS.items()],
-                "default": extractive.DEFAULT_LENGTH, "min_words": 1, "max_words": MAX_SUMMARY_WORDS}
+                "default": DEFAULT_LENGTH, "min_words": 1, "max_words": MAX_SUMMARY_WORDS}
 
     def focus_areas(self) -> dict:
-        return {"focus_areas": [{"name": name, "description": FOCUS_PHRASES[name], "keywords": list(keywords)}
-                                for name, keywords in FOCUS_AREAS.items()]}
+        return focus_areas_listing()
 
     # Helpers
 
     async def _case(self, case_id: str, tenant_id: str) -> dict:
-        case = await asyncio.to_thread(self.store.get_case, case_id, tenant_id=tenant_id, with_content=True)
-        if case is None:
-            # Another tenant's case answers exactly like a missing one: existence must not leak.
-            raise ApiError("not_found", f"no case {case_id!r}")
-        if not (case.get("cleaned_content") or "").strip():
-            raise ApiError("bad_request",
-                           f"case {case_id!r} has no text yet (status {case['processing_status']})")
-        return case
+        return await asyncio.to_thread(case_with_text, self.store, case_id, tenant_id)
 
     async def _summarize(self, text: str, options: SummaryOptions, *, sections: list, page_spans: list,
                          source: str, **identity: Any) -> dict:

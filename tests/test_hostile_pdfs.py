@@ -14,7 +14,7 @@ from lexray.settings import LimitSettings, OcrSettings, Settings
 from pipelines.document import extract_case_text
 from pipelines.extract import extract_pages
 from pipelines.preflight import check_document_resources
-from pipelines.ingest import run_ingest
+from jobs.ingest import run_ingest
 from tests import pdf_factory
 from tests.conftest import SAMPLES
 
@@ -83,7 +83,7 @@ def test_ocr_stops_at_the_document_deadline():
 
 
 def test_ray_ocr_runner_cancels_pages_past_the_document_deadline(ray_address):
-    from pipelines.stages import ray_ocr_runner
+    from pipelines.ocr_tasks import ray_ocr_runner
 
     scan = pdf_factory.image_only_pdf("ORDER OF THE COURT granting the motion")
     with pymupdf_open(scan) as pdf:

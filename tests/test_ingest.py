@@ -8,7 +8,7 @@ import sys
 import ray
 
 from actors.index_actor import get_index_actor
-from pipelines.ingest import discover_documents, run_ingest
+from jobs.ingest import discover_documents, run_ingest
 from tests import pdf_factory
 from tests.conftest import PROJECT_ROOT, SAMPLES, settings_env
 
@@ -18,7 +18,7 @@ STAGES = ["uploaded", "processing", "ocr_complete", "embedding_complete", "index
 
 def _run_cli(settings, ray_address, *paths):
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.ingest", *map(str, paths)],
+        [sys.executable, "-m", "jobs.ingest", *map(str, paths)],
         cwd=PROJECT_ROOT, env=settings_env(settings, ray_address),
         capture_output=True, text=True, timeout=900,
     )
@@ -150,7 +150,7 @@ def test_bad_documents_fail_with_reasons_and_lose_nothing(ray_address, settings,
 
 def test_missing_path_is_a_clear_error(settings, ray_address):
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.ingest", "/no/such/folder"], cwd=PROJECT_ROOT,
+        [sys.executable, "-m", "jobs.ingest", "/no/such/folder"], cwd=PROJECT_ROOT,
         env=settings_env(settings, ray_address), capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 2 and "no such file or folder" in result.stderr

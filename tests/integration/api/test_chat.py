@@ -9,7 +9,6 @@ Tenant A holds two text-layer opinions; tenant B one of them.
 import json
 import re
 import time
-import uuid
 
 import httpx
 import pytest

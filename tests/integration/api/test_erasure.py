@@ -20,11 +20,11 @@ import httpx
 import pytest
 import ray
 
-from pipelines.lexical_tokens import legal_tokens
+from search.tokens import legal_tokens
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
 from tests.conftest import SAMPLES, wait_until
-from tests.deployed_app import assert_error, wait_indexed
+from tests.deployed_app import assert_error
 from tests.integration.api.shared_app import tenant_keys
 from tests.upload_workers import busy_upload_workers
 
@@ -240,7 +240,7 @@ def test_the_index_forgets_an_erased_case_in_memory_and_on_disk(tmp_path):
     this and of an older shard layout; a late ``add`` of the case (its worker) is ignored."""
     import numpy as np
 
-    from actors.index_actor import IndexService
+    from search.sharded_index import IndexService
     from lexray.settings import Settings
 
     settings = Settings(data_dir=tmp_path, index={"shards": 2, "snapshot_interval_s": 0,

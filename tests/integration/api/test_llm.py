@@ -3,7 +3,6 @@ LLM deployment behind the gateway's OpenAI-compatible routes."""
 
 import asyncio
 import json
-import uuid
 
 import httpx
 import jsonschema

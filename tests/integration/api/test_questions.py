@@ -8,7 +8,6 @@ source span is the passage's text in the case's cleaned_content, on the page it 
 """
 
 import re
-import uuid
 
 import httpx
 import pytest

@@ -5,7 +5,6 @@ Four text-layer opinions are uploaded for tenant A with distinct court / case ty
 jurisdiction overrides, and one of them again for tenant B, so every filter has a known answer.
 """
 
-import uuid
 from datetime import date
 
 import httpx

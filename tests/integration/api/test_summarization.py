@@ -5,7 +5,6 @@ stored summaries, tenant isolation and bad input.
 Two text-layer opinions are uploaded for tenant A and one of them again for tenant B.
 """
 
-import uuid
 
 import httpx
 import pytest

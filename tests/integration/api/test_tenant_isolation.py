@@ -8,7 +8,6 @@ total (429 too_many_jobs with Retry-After), and a job's runtime_env carries no c
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import httpx

@@ -1,0 +1,521 @@
+"""One FAISS shard of chunk vectors: a plain object, no Ray in it.
+
+Vectors are L2-normalised, so inner product is cosine similarity. Ids are the chunks'
+``vector_id`` (int64); the shard also remembers each vector's case and each case's tenant,
+for ``remove_case`` and for filtered search: tenant and case filters are applied inside FAISS,
+before ranking, so a tenant always gets its own top-k, never someone else's hits filtered away.
+
+Every vector is kept in an exact index (``IndexIDMap2(IndexFlatIP)``). It answers small shards
+and selective filters, and an approximate index is built (and rebuilt) from it. With
+``IndexSettings.index_type`` "auto", a shard switches to ``approximate_type`` from
+``approximate_threshold`` vectors; an explicit "ivf" or "hnsw" forces the type:
+
+- IVF (``IndexIVFFlat``, inner product) is trained on the shard's vectors when built and
+  retrained when the list count it would choose has doubled; it stores ids and removes natively.
+  With too few vectors to train it, the shard stays exact.
+- HNSW (``IndexHNSWFlat``) cannot remove vectors, so it is addressed by position: a removed
+  vector's position is masked out at search time, and the graph is rebuilt once a quarter of
+  its positions are dead.
+
+The price: an approximate shard holds its vectors twice (exact and approximate), in memory and
+in its snapshot. An approximate search whose filter left it short of hits is redone exactly, so
+every search returns min(k, matching vectors) hits.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import faiss
+import numpy as np
+
+from search.snapshot_file import write_atomically
+from lexray.settings import IndexSettings
+
+logger = logging.getLogger(__name__)
+
+IndexKind = Literal["flat", "ivf", "hnsw"]
+INDEX_KINDS: tuple[IndexKind, ...] = ("flat", "ivf", "hnsw")
+
+# FAISS's k-means wants at least 39 training vectors per list; fewer lists than this are not
+# worth an IVF index.
+TRAINING_VECTORS_PER_LIST = 39
+MIN_IVF_LISTS = 16
+# A filter that allows at most this many vectors is searched exactly: gathering and scoring a
+# few thousand vectors is fast and, unlike an approximate index with a selector, complete.
+EXACT_FILTER_LIMIT = 4096
+HNSW_DEAD_FRACTION_REBUILD = 0.25
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    vector_id: int
+    case_id: str
+    score: float
+
+
+def ivf_list_count(settings: IndexSettings, vector_count: int) -> int:
+    """Lists of an IVF index trained on ``vector_count`` vectors; 0 when too few to train one.
+
+    >>> ivf_list_count(IndexSettings(), 100_000), ivf_list_count(IndexSettings(), 10_000)
+    (1265, 256)
+    >>> ivf_list_count(IndexSettings(), 500), ivf_list_count(IndexSettings(ivf_nlist=100), 3_000)
+    (0, 0)
+    """
+    if settings.ivf_nlist:
+        enough = vector_count >= TRAINING_VECTORS_PER_LIST * settings.ivf_nlist
+        return settings.ivf_nlist if enough else 0
+    lists = min(round(4 * math.sqrt(vector_count)), vector_count // TRAINING_VECTORS_PER_LIST)
+    return lists if lists >= MIN_IVF_LISTS else 0
+
+
+def planned_kind(settings: IndexSettings, vector_count: int, current: IndexKind = "flat") -> IndexKind:
+    """The index a shard of ``vector_count`` vectors should use, given the one it has.
+
+    >>> planned_kind(IndexSettings(approximate_threshold=1000), 999)
+    'flat'
+    >>> planned_kind(IndexSettings(approximate_threshold=1000), 1000)
+    'hnsw'
+    >>> planned_kind(IndexSettings(approximate_threshold=1000), 600, current="hnsw")
+    'hnsw'
+    >>> planned_kind(IndexSettings(index_type="ivf"), 100)
+    'flat'
+    """
+    wanted = settings.index_type
+    if wanted == "auto":
+        threshold = settings.approximate_threshold
+        if current == settings.approximate_type:
+            # Kept down to half the threshold, so that removing and re-adding a case at the
+            # threshold does not rebuild the index each time.
+            threshold //= 2
+        wanted = settings.approximate_type if vector_count >= threshold else "flat"
+    if wanted == "ivf" and current != "ivf" and not ivf_list_count(settings, vector_count):
+        return "flat"
+    return wanted
+
+
+@lru_cache(maxsize=1)
+def gpu_count() -> int:
+    """GPUs FAISS can use (0 with faiss-cpu); asked once per process."""
+    count = faiss.get_num_gpus() if hasattr(faiss, "get_num_gpus") else 0
+    return count if hasattr(faiss, "index_cpu_to_all_gpus") else 0
+
+
+@lru_cache(maxsize=1)
+def _log_gpu_fallback() -> None:
+    logger.warning("index.use_gpu is set but FAISS sees no GPU (faiss-cpu, or no device): "
+                   "searching on CPU")
+
+
+class IvfIndex:
+    """``IndexIVFFlat`` over inner product, with the chunks' vector ids as its ids."""
+
+    kind: IndexKind = "ivf"
+
+    def __init__(self, index: faiss.IndexIVFFlat) -> None:
+        self.index = index
+
+    @classmethod
+    def build(cls, vector_ids: np.ndarray, vectors: np.ndarray, list_count: int) -> IvfIndex:
+        dimension = vectors.shape[1]
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, list_count,
+                                   faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors)
+        # A hashtable from id to list entry, so removal does not scan every list.
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        ivf = cls(index)
+        ivf.add(vector_ids, vectors)
+        return ivf
+
+    @property
+    def list_count(self) -> int:
+        return int(self.index.nlist)
+
+    @property
+    def live_count(self) -> int:
+        return int(self.index.ntotal)
+
+    def add(self, vector_ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.index.add_with_ids(vectors, vector_ids)
+
+    def remove(self, vector_ids: np.ndarray) -> None:
+        # The hashtable direct map accepts only an IDSelectorArray.
+        self.index.remove_ids(faiss.IDSelectorArray(vector_ids))
+
+    def search(
+        self, queries: np.ndarray, k: int, allowed_ids: np.ndarray | None, settings: IndexSettings
+    ) -> tuple[np.ndarray, np.ndarray]:
+        selector = faiss.IDSelectorBatch(allowed_ids) if allowed_ids is not None else None
+        params = faiss.SearchParametersIVF(nprobe=min(settings.ivf_nprobe, self.list_count), sel=selector)
+        return self.index.search(queries, k, params=params)
+
+    def serialize(self) -> tuple[np.ndarray, np.ndarray]:
+        return faiss.serialize_index(self.index), np.zeros(0, dtype=np.int64)
+
+    @classmethod
+    def deserialize(cls, saved_index: np.ndarray, position_ids: np.ndarray) -> IvfIndex:
+        index = faiss.deserialize_index(saved_index)
+        if not isinstance(index, faiss.IndexIVFFlat):
+            raise ValueError(f"expected an IndexIVFFlat, found {type(index).__name__}")
+        return cls(index)
+
+
+class HnswIndex:
+    """``IndexHNSWFlat`` over inner product, addressed by position (``position_ids[p]`` is the
+    vector id at position p, -1 once removed), since FAISS cannot remove from an HNSW graph."""
+
+    kind: IndexKind = "hnsw"
+
+    def __init__(self, index: faiss.IndexHNSWFlat, position_ids: np.ndarray) -> None:
+        self.index = index
+        self.position_ids = position_ids
+        self.position_of = {int(v): p for p, v in enumerate(position_ids.tolist()) if v >= 0}
+
+    @classmethod
+    def build(cls, vector_ids: np.ndarray, vectors: np.ndarray, settings: IndexSettings) -> HnswIndex:
+        index = faiss.IndexHNSWFlat(vectors.shape[1], settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = settings.hnsw_ef_construction
+        hnsw = cls(index, np.zeros(0, dtype=np.int64))
+        hnsw.add(vector_ids, vectors)
+        return hnsw
+
+    @property
+    def live_count(self) -> int:
+        return len(self.position_of)
+
+    @property
+    def dead_count(self) -> int:
+        return int(self.index.ntotal) - len(self.position_of)
+
+    def add(self, vector_ids: np.ndarray, vectors: np.ndarray) -> None:
+        first = int(self.index.ntotal)
+        self.index.add(vectors)
+        self.position_ids = np.concatenate([self.position_ids, vector_ids])
+        self.position_of.update({int(v): first + p for p, v in enumerate(vector_ids.tolist())})
+
+    def remove(self, vector_ids: np.ndarray) -> None:
+        positions = [self.position_of.pop(int(v)) for v in vector_ids.tolist() if int(v) in self.position_of]
+        self.position_ids[positions] = -1
+
+    def search(
+        self, queries: np.ndarray, k: int, allowed_ids: np.ndarray | None, settings: IndexSettings
+    ) -> tuple[np.ndarray, np.ndarray]:
+        params = faiss.SearchParametersHNSW(efSearch=max(settings.hnsw_ef_search, k))
+        if allowed_ids is not None or self.dead_count:
+            if allowed_ids is None:
+                allowed = self.position_ids >= 0
+            else:
+                allowed = np.zeros(len(self.position_ids), dtype=bool)
+                allowed[[self.position_of[int(v)] for v in allowed_ids.tolist()]] = True
+            # The selector reads this buffer during the search, so it must outlive the call.
+            bitmap = np.packbits(allowed, bitorder="little")
+            params.sel = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+        scores, positions = self.index.search(queries, k, params=params)
+        return scores, np.where(positions >= 0, self.position_ids[positions], -1)
+
+    def serialize(self) -> tuple[np.ndarray, np.ndarray]:
+        return faiss.serialize_index(self.index), self.position_ids
+
+    @classmethod
+    def deserialize(cls, saved_index: np.ndarray, position_ids: np.ndarray) -> HnswIndex:
+        index = faiss.deserialize_index(saved_index)
+        if not isinstance(index, faiss.IndexHNSWFlat) or index.ntotal != len(position_ids):
+            raise ValueError("HNSW index does not match its positions")
+        return cls(index, np.asarray(position_ids, dtype=np.int64))
+
+
+APPROXIMATE_INDEXES = {"ivf": IvfIndex, "hnsw": HnswIndex}
+
+
+class VectorShard:
+    """Inner-product search over the chunks of the cases hashed to this shard.
+
+    >>> shard = VectorShard(dimension=2)
+    >>> shard.add(np.array([7]), ["case-a"], ["t1"], np.array([[1.0, 0.0]], dtype=np.float32))
+    >>> [hit.case_id for hit in shard.search(np.array([[1.0, 0.0]], dtype=np.float32), 5)[0]]
+    ['case-a']
+    >>> shard.search(np.array([[1.0, 0.0]], dtype=np.float32), 5, tenant_id="t2")
+    [[]]
+    >>> shard.index_kind
+    'flat'
+    """
+
+    def __init__(self, dimension: int, index_settings: IndexSettings | None = None) -> None:
+        self.dimension = dimension
+        self.settings = index_settings or IndexSettings()
+        self.exact_index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.approximate: IvfIndex | HnswIndex | None = None
+        self.case_of_vector: dict[int, str] = {}
+        self.vectors_of_case: dict[str, set[int]] = defaultdict(set)
+        self.tenant_of_case: dict[str, str] = {}
+        self.use_gpu = self.settings.use_gpu and gpu_count() > 0
+        if self.settings.use_gpu and not self.use_gpu:
+            _log_gpu_fallback()
+        # GPU copy of the index unfiltered searches use; dropped on every change.
+        self._gpu_index = None
+
+    @property
+    def count(self) -> int:
+        return int(self.exact_index.ntotal)
+
+    @property
+    def index_kind(self) -> IndexKind:
+        return self.approximate.kind if self.approximate is not None else "flat"
+
+    def vector_ids(self) -> set[int]:
+        return set(self.case_of_vector)
+
+    def add(
+        self, vector_ids: np.ndarray, case_ids: list[str], tenant_ids: list[str], vectors: np.ndarray
+    ) -> None:
+        """Add (or replace) vectors; adding an id twice, even in one call, keeps one copy."""
+        vector_ids = np.asarray(vector_ids, dtype=np.int64)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if (vectors.shape != (len(vector_ids), self.dimension)
+                or not len(case_ids) == len(tenant_ids) == len(vector_ids)):
+            raise ValueError(
+                f"expected {len(vector_ids)} vectors of dimension {self.dimension}, got {vectors.shape}"
+            )
+        if not len(vector_ids):
+            return
+        rows = _last_occurrences(vector_ids)
+        vector_ids, vectors = vector_ids[rows], vectors[rows]
+        self._remove([v for v in vector_ids.tolist() if v in self.case_of_vector])
+        self.exact_index.add_with_ids(vectors, vector_ids)
+        if self.approximate is not None:
+            self.approximate.add(vector_ids, vectors)
+        for row, vector_id in zip(rows.tolist(), vector_ids.tolist(), strict=True):
+            case_id = case_ids[row]
+            self.case_of_vector[vector_id] = case_id
+            self.vectors_of_case[case_id].add(vector_id)
+            self.tenant_of_case[case_id] = tenant_ids[row]
+        self._changed()
+
+    def remove_ids(self, vector_ids: Iterable[int]) -> int:
+        removed = self._remove(vector_ids)
+        if removed:
+            self._changed()
+        return removed
+
+    def remove_case(self, case_id: str) -> int:
+        return self.remove_ids(sorted(self.vectors_of_case.get(case_id, ())))
+
+    def purge_removed(self) -> None:
+        """Rebuild an HNSW graph that still holds removed vectors (FAISS cannot delete from one),
+        so an erased case's vectors leave memory and the next snapshot."""
+        if isinstance(self.approximate, HnswIndex) and self.approximate.dead_count:
+            self._rebuild("hnsw")
+
+    def _remove(self, vector_ids: Iterable[int]) -> int:
+        held = np.asarray(sorted({int(v) for v in vector_ids} & self.case_of_vector.keys()), dtype=np.int64)
+        if not len(held):
+            return 0
+        self.exact_index.remove_ids(faiss.IDSelectorBatch(held))
+        if self.approximate is not None:
+            self.approximate.remove(held)
+        for vector_id in held.tolist():
+            case_id = self.case_of_vector.pop(vector_id)
+            self.vectors_of_case[case_id].discard(vector_id)
+            if not self.vectors_of_case[case_id]:
+                del self.vectors_of_case[case_id]
+                self.tenant_of_case.pop(case_id, None)
+        return len(held)
+
+    def _changed(self) -> None:
+        self._gpu_index = None
+        self._fit_index()
+
+    def _fit_index(self) -> None:
+        """Switch, retrain or compact the approximate index when the shard's size calls for it."""
+        kind = planned_kind(self.settings, self.count, self.index_kind)
+        approximate = self.approximate
+        if kind != self.index_kind:
+            self._rebuild(kind)
+        elif isinstance(approximate, IvfIndex) and not self.settings.ivf_nlist:
+            if ivf_list_count(self.settings, self.count) >= 2 * approximate.list_count:
+                self._rebuild(kind)
+        elif isinstance(approximate, HnswIndex):
+            if approximate.dead_count > HNSW_DEAD_FRACTION_REBUILD * approximate.index.ntotal:
+                self._rebuild(kind)
+
+    def _rebuild(self, kind: IndexKind) -> None:
+        if kind == "flat":
+            self.approximate = None
+            return
+        vector_ids = faiss.vector_to_array(self.exact_index.id_map).astype(np.int64)
+        vectors = self.exact_index.index.reconstruct_n(0, self.count)
+        logger.info("building a %s index over %d vectors", kind, len(vector_ids))
+        if kind == "ivf":
+            self.approximate = IvfIndex.build(vector_ids, vectors, ivf_list_count(self.settings, self.count))
+        else:
+            self.approximate = HnswIndex.build(vector_ids, vectors, self.settings)
+
+    def matching_vector_ids(
+        self, tenant_id: str | None = None, case_ids: Iterable[str] | None = None
+    ) -> np.ndarray | None:
+        """Ids of the vectors that ``tenant_id`` and ``case_ids`` allow; None when no filter is set."""
+        if case_ids is None and tenant_id is None:
+            return None
+        if isinstance(case_ids, str):
+            raise TypeError("case_ids must be an iterable of case ids, not one string")
+        cases = self.tenant_of_case.keys() if case_ids is None else set(case_ids) & self.tenant_of_case.keys()
+        if tenant_id is not None:
+            cases = [case for case in cases if self.tenant_of_case[case] == tenant_id]
+            if case_ids is None and len(cases) == len(self.tenant_of_case):
+                # The tenant owns the whole shard: no selector to build on every search.
+                return None
+        return np.fromiter(
+            (vector_id for case in cases for vector_id in self.vectors_of_case[case]), dtype=np.int64
+        )
+
+    def search(
+        self, query_vectors: np.ndarray, k: int, *, tenant_id: str | None = None,
+        case_ids: Iterable[str] | None = None,
+    ) -> list[list[VectorHit]]:
+        """Top-``k`` hits per query row, best first; only ``tenant_id``'s vectors when given, and
+        only those of ``case_ids`` when given. Each row has min(k, matching vectors) hits."""
+        queries = np.ascontiguousarray(np.atleast_2d(query_vectors), dtype=np.float32)
+        empty = [[] for _ in range(len(queries))]
+        if self.count == 0 or k <= 0:
+            return empty
+        allowed = self.matching_vector_ids(tenant_id, case_ids)
+        if allowed is not None and not len(allowed):
+            return empty
+        wanted = min(k, self.count if allowed is None else len(allowed))
+        exact = self.approximate is None or (allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT)
+        found = self._search_on_gpu(queries, wanted) if allowed is None else None
+        if found is None:
+            found = (self._search_exact(queries, wanted, allowed) if exact
+                     else self.approximate.search(queries, wanted, allowed, self.settings))
+        scores, ids = found
+        if not exact:
+            short = (ids >= 0).sum(axis=1) < wanted
+            if short.any():
+                # A selective filter (or many removed HNSW positions) can leave a graph or list
+                # search short of hits; those rows are answered exactly.
+                scores[short], ids[short] = self._search_exact(queries[short], wanted, allowed)
+        return [
+            [
+                VectorHit(vector_id, self.case_of_vector[vector_id], score)
+                for score, vector_id in zip(row_scores.tolist(), row_ids.tolist(), strict=True)
+                if vector_id != -1
+            ]
+            for row_scores, row_ids in zip(scores, ids, strict=True)
+        ]
+
+    def _search_exact(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is None:
+            return self.exact_index.search(queries, k)
+        if len(allowed) <= EXACT_FILTER_LIMIT:
+            # Scoring a few thousand gathered vectors beats scanning the shard with a selector.
+            subset = faiss.IndexFlatIP(self.dimension)
+            subset.add(self.exact_index.reconstruct_batch(allowed))
+            scores, rows = subset.search(queries, k)
+            return scores, np.where(rows >= 0, allowed[rows], -1)
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        return self.exact_index.search(queries, k, params=params)
+
+    def _search_on_gpu(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """An unfiltered search on a GPU copy of the flat or IVF index; None when not on GPU."""
+        if not self.use_gpu or isinstance(self.approximate, HnswIndex):
+            return None
+        try:
+            if self._gpu_index is None:
+                cpu_index = self.exact_index
+                if self.approximate is not None:
+                    # The GPU copy takes its nprobe from the CPU index.
+                    cpu_index = self.approximate.index
+                    cpu_index.nprobe = min(self.settings.ivf_nprobe, self.approximate.list_count)
+                self._gpu_index = faiss.index_cpu_to_all_gpus(cpu_index)
+            return self._gpu_index.search(queries, k)
+        except RuntimeError as exc:
+            logger.warning("GPU search failed (%s): searching on CPU from now on", exc)
+            self.use_gpu, self._gpu_index = False, None
+            return None
+
+    def save(self, path: Path) -> None:
+        """Write the indexes and id maps to one file, atomically (tmp file, then rename)."""
+        ids = np.fromiter(self.case_of_vector.keys(), dtype=np.int64, count=len(self.case_of_vector))
+        cases = [self.case_of_vector[int(i)] for i in ids]
+        approximate_index, position_ids = (
+            self.approximate.serialize() if self.approximate is not None
+            else (np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64))
+        )
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            index=faiss.serialize_index(self.exact_index),
+            kind=np.str_(self.index_kind),
+            approximate_index=approximate_index,
+            position_ids=position_ids,
+            ids=ids,
+            cases=np.array(cases, dtype=np.str_),
+            tenants=np.array([self.tenant_of_case[case] for case in cases], dtype=np.str_),
+            dimension=np.int64(self.dimension),
+        )
+        write_atomically(path, buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: Path, index_settings: IndexSettings | None = None) -> VectorShard:
+        """Read a snapshot, then fit its index to ``index_settings`` (which may rebuild it);
+        ValueError when it is damaged or of an older layout."""
+        try:
+            shard = cls._load(path, index_settings)
+        except KeyError as exc:
+            raise ValueError(f"snapshot {path} lacks {exc}") from exc
+        except (RuntimeError, zipfile.BadZipFile, EOFError) as exc:
+            raise ValueError(f"snapshot {path} is damaged: {exc}") from exc
+        shard._fit_index()
+        return shard
+
+    @classmethod
+    def _load(cls, path: Path, index_settings: IndexSettings | None) -> VectorShard:
+        with np.load(path, allow_pickle=False) as saved:
+            shard = cls(int(saved["dimension"]), index_settings)
+            # deserialize_index already returns the concrete class (downcasting its result
+            # again would free the index under the new wrapper).
+            exact_index = faiss.deserialize_index(saved["index"])
+            if not isinstance(exact_index, faiss.IndexIDMap2) or exact_index.d != shard.dimension:
+                raise ValueError(f"snapshot {path} holds no exact index of dimension {shard.dimension}")
+            shard.exact_index = exact_index
+            # Snapshots written before approximate indexes existed hold a flat index only.
+            kind = str(saved["kind"]) if "kind" in saved.files else "flat"
+            if kind not in INDEX_KINDS:
+                raise ValueError(f"snapshot {path} has an unknown index kind {kind!r}")
+            if kind != "flat":
+                shard.approximate = APPROXIMATE_INDEXES[kind].deserialize(
+                    saved["approximate_index"], saved["position_ids"])
+            for vector_id, case_id, tenant_id in zip(
+                saved["ids"].tolist(), saved["cases"].tolist(), saved["tenants"].tolist(), strict=True
+            ):
+                shard.case_of_vector[vector_id] = case_id
+                shard.vectors_of_case[case_id].add(vector_id)
+                shard.tenant_of_case[case_id] = tenant_id
+        counts = {shard.count, len(shard.case_of_vector)}
+        if shard.approximate is not None:
+            counts.add(shard.approximate.live_count)
+        if len(counts) != 1:
+            raise ValueError(f"snapshot {path} is inconsistent: {shard.count} vectors, "
+                             f"{len(shard.case_of_vector)} ids, {shard.index_kind} index")
+        return shard
+
+
+def _last_occurrences(vector_ids: np.ndarray) -> np.ndarray:
+    """Rows of each id's last occurrence, in row order (a later row replaces an earlier one).
+
+    >>> _last_occurrences(np.array([5, 3, 5, 9])).tolist()
+    [1, 2, 3]
+    """
+    _, first_from_end = np.unique(vector_ids[::-1], return_index=True)
+    return np.sort(len(vector_ids) - 1 - first_from_end)

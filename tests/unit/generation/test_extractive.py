@@ -1,0 +1,212 @@
+import doctest
+import re
+from pathlib import Path
+
+import pytest
+
+from generation import extractive, rouge
+from generation.extractive import (
+    METHODS,
+    focus_factor,
+    focus_keywords,
+    header_indexes,
+    split_sentences,
+    stemmed_words,
+    summarize,
+)
+from lexray.errors import LexRayError
+from lexray.summary_options import FOCUS_AREAS, LENGTH_WORDS, SUPPORTED_LENGTHS, SummaryOptionError, word_budget
+from pipelines.clean import join_pages, pages_in_range
+
+TEXTS_DIR = Path(__file__).resolve().parents[2] / "data" / "texts"
+
+
+@pytest.mark.parametrize("module", [extractive, rouge])
+def test_doctests_hold(module):
+    assert doctest.testmod(module).failed == 0
+
+
+def sentence_texts(text):
+    return [sentence.text for sentence in split_sentences(text)]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The accused was convicted under s. 302 of the Indian Penal Code.",
+    "The order offends Art. 14 of the Constitution.",
+    "In State of Madras v. Champakam Dorairajan the Court struck down the order.",
+    "Criminal Appeal No. 8 of 1951 arose out of a conviction.",
+    "Per Mahajan J. the section applies to the case.",
+    "He relied on ss. 3 and 4 and on Arts. 19 and 21 of the Constitution.",
+    "The rule in O. 41 r. 27 of the Code permits additional evidence.",
+    "The firm of M/s. Daulatram Rameshwarlal claimed an exemption.",
+    "The words of section 6(1)(c) of the Act are plain.",
+])
+def test_legal_abbreviations_do_not_end_a_sentence(sentence):
+    assert sentence_texts(f"{sentence} The appeal fails.") == [sentence, "The appeal fails."]
+
+
+def test_sentences_still_split_at_real_ends_and_paragraphs():
+    text = "The appeal is allowed. Costs follow.\nThe order is set aside! Was it right? It was."
+    assert sentence_texts(text) == [
+        "The appeal is allowed.", "Costs follow.", "The order is set aside!", "Was it right?", "It was.",
+    ]
+
+
+def test_a_break_pysbd_makes_before_a_number_after_an_abbreviation_is_repaired():
+    # Pre-split corpora put a line break after "s." or "sec."; the number continues the sentence.
+    assert sentence_texts("He was charged under sec.\n19 of the Act. It failed.") == [
+        "He was charged under sec.\n19 of the Act.", "It failed.",
+    ]
+
+
+def test_sentence_spans_slice_the_original_text_exactly():
+    text = "  Criminal Appeal No. 8 of 1951.\n\nThe appellant, W.H. King, paid Rs. 500.  \n  He left. "
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "Criminal Appeal No. 8 of 1951.", "The appellant, W.H. King, paid Rs. 500.", "He left.",
+    ]
+    for sentence in sentences:
+        assert text[sentence.char_start:sentence.char_end] == sentence.text
+
+
+def test_splitting_leaves_the_regex_cache_limit_as_it_was():
+    before = re._MAXCACHE
+    split_sentences("Under s. 302 it is so. It is.")
+    assert re._MAXCACHE == before
+
+
+def test_length_presets():
+    assert SUPPORTED_LENGTHS == ("short", "medium", "long")
+    assert [word_budget(length) for length in SUPPORTED_LENGTHS] == [LENGTH_WORDS[name] for name in SUPPORTED_LENGTHS]
+    assert word_budget("short") < word_budget("medium") < word_budget("long")
+    assert word_budget(80) == 80 and word_budget("80") == 80
+
+
+@pytest.mark.parametrize("length", ["huge", 0, -5, True, 2.5])
+def test_bad_length_is_a_validation_error(length):
+    with pytest.raises(SummaryOptionError) as caught:
+        summarize("Some text here.", length=length)
+    assert isinstance(caught.value, LexRayError) and caught.value.code == "validation_error"
+
+
+def test_unknown_focus_area_or_method_is_a_validation_error():
+    with pytest.raises(SummaryOptionError, match="unknown focus area"):
+        summarize("Some text here.", focus_areas=["gossip"])
+    with pytest.raises(SummaryOptionError, match="unknown method"):
+        summarize("Some text here.", method="magic")
+
+
+@pytest.fixture(scope="module")
+def opinion_text():
+    return (TEXTS_DIR / "ca5_st_pierre.txt").read_text()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("length", [*SUPPORTED_LENGTHS, 150])
+def test_word_budget_is_honoured_within_half_a_sentence(opinion_text, method, length):
+    budget = word_budget(length)
+    longest = max(len(sentence.text.split()) for sentence in split_sentences(opinion_text))
+    summary = summarize(opinion_text, length=length, method=method)
+    assert summary.target_words == budget
+    assert abs(summary.word_count - budget) <= longest / 2
+    assert summary.text == " ".join(sentence.text for sentence in summary.sentences)
+
+
+def test_sentences_come_in_document_order_and_slice_the_text(opinion_text):
+    summary = summarize(opinion_text, length="long")
+    starts = [sentence.char_start for sentence in summary.sentences]
+    assert starts == sorted(starts)
+    for sentence in summary.sentences:
+        assert opinion_text[sentence.char_start:sentence.char_end] == sentence.text
+
+
+HOLDING_TEXT = " ".join([
+    "The appellant owned a shop in the market and sold cloth there for many years.",
+    "The shop stood next to a temple and a school on the main road of the town.",
+    "The municipality built a new drain along the road in front of the shop.",
+    "The drain flooded the shop in the rains of the year and spoiled the cloth.",
+    "The appellant sued the municipality for the loss of the cloth in the shop.",
+    "The trial court decreed the suit and the municipality appealed to the High Court.",
+    "We hold that the municipality owed a duty of care to the owners of the shops.",
+    "The cloth in the shop was worth a great deal of money.",
+])
+
+
+def test_focus_areas_pull_the_selection_toward_their_keywords():
+    holding_words = focus_keywords(["holding"])
+
+    def holding_sentences(summary):
+        return sum(1 for s in summary.sentences if focus_factor(set(stemmed_words(s.text)), holding_words) > 1)
+
+    plain = summarize(HOLDING_TEXT, length=30)
+    focused = summarize(HOLDING_TEXT, length=30, focus_areas=["holding"])
+    assert holding_sentences(focused) > holding_sentences(plain)
+    assert any("We hold" in sentence.text for sentence in focused.sentences)
+    assert not any("We hold" in sentence.text for sentence in plain.sentences)
+
+
+def test_every_focus_area_has_keywords():
+    assert {"facts", "issues", "arguments", "holding", "reasoning", "statutes", "precedents"} <= set(FOCUS_AREAS)
+    for area in FOCUS_AREAS:
+        assert focus_keywords([area]) and all(focus_keywords([area]))
+
+
+def test_summary_reports_the_pages_it_drew_on():
+    pages = [
+        "The appellant was a tenant of a flat in the city. He paid the rent every month.",
+        "The landlord sued the appellant for eviction of the flat. The trial court decreed the suit.",
+        "The eviction of a tenant who paid the rent every month was bad. The decree is set aside.",
+    ]
+    text, spans = join_pages(pages)
+    summary = summarize(text, length=30, page_spans=spans)
+    assert summary.sentences
+    for sentence in summary.sentences:
+        assert text[sentence.char_start:sentence.char_end] == sentence.text
+        assert list(sentence.pages) == pages_in_range(spans, sentence.char_start, sentence.char_end)
+    assert summary.pages == sorted({page for sentence in summary.sentences for page in sentence.pages})
+    assert set(summary.pages) <= {1, 2, 3}
+
+
+def test_a_sentence_across_a_page_break_lists_both_pages():
+    text, spans = join_pages(["The appellant paid the rent for the flat", "every month until 1950."])
+    summary = summarize(text, length=50, page_spans=spans)
+    assert [sentence.pages for sentence in summary.sentences] == [(1, 2)]
+
+
+def test_without_page_spans_sentences_have_no_pages():
+    summary = summarize("The appeal is dismissed with costs.", length=5)
+    assert summary.pages == [] and summary.sentences[0].pages == ()
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  ", "...", "\n"])
+def test_empty_text_gives_an_empty_summary(text):
+    summary = summarize(text)
+    assert summary.sentences == () and summary.text == "" and summary.word_count == 0
+
+
+def test_short_texts_come_back_whole():
+    assert summarize("Dismissed.").text == "Dismissed."
+    one = "The appeal is dismissed with costs."
+    assert summarize(one, length="short").text == one
+    two = "The appeal is allowed. The order of the High Court is set aside."
+    assert summarize(two, length=3).text in {"The appeal is allowed.", "The order of the High Court is set aside."}
+
+
+def test_header_lines_are_left_out_but_argument_is_kept():
+    text = (
+        "Criminal Appeal No. 8 of 1951.\n"
+        "Appeal by special leave from the judgment of the High Court of Bombay.\n"
+        "K. T. Desai and R. Nath, for the appellants.\n"
+        "The Judgment of the Court was delivered by Das J.\n"
+        "The appellant was a tenant of a flat and received money for leaving it.\n"
+        "He was convicted of receiving money for the relinquishment of his tenancy.\n"
+        "Learned counsel for the appellants contended that he had assigned the tenancy.\n"
+        "An assignment of a tenancy is not a relinquishment of the tenancy.\n"
+        "The conviction is set aside."
+    )
+    sentences = split_sentences(text)
+    assert sorted(header_indexes(sentences)) == [0, 1, 2, 3]
+    summary = summarize(text, length=60)
+    assert all(sentence.char_start >= sentences[4].char_start for sentence in summary.sentences)
+    kept = summarize(text, length=60, skip_header=False)
+    assert kept.sentences != summary.sentences or kept.word_count == summary.word_count

@@ -1,0 +1,206 @@
+"""Map-reduce planning, prompts, clean-up and the summarizer's model calls, on a scripted model."""
+
+import asyncio
+import doctest
+import random
+
+import pytest
+
+from generation import prompts, summaries
+from lexray.summary_options import MAX_SUMMARY_WORDS, SummaryOptionError
+from generation.summaries import (
+    MAX_MAP_PARTS,
+    MapReduceSummarizer,
+    Part,
+    SummaryGenerationError,
+    clean_generated,
+    plan_parts,
+    prepare_parts,
+    reduce_groups,
+    text_segments,
+)
+from lexray.models import CaseSection, PageSpan
+from pipelines.clean import join_pages
+
+
+def test_doctests_hold():
+    assert doctest.testmod(summaries).failed == 0
+    assert doctest.testmod(prompts).failed == 0
+
+
+VOCABULARY = ("appeal court tenant landlord rent flat lease premises conviction sentence section act "
+              "complainant accused evidence witness payment sum furniture possession order judgment "
+              "statute penalty fine custody agreement transfer property deed contract breach damages "
+              "respondent appellant magistrate tribunal petition notice hearing counsel argument").split()
+
+
+def paragraphs(count: int, words: int = 40, tag: str = "p") -> list[str]:
+    """``count`` one-sentence paragraphs of ``words`` real words each (``tag`` seeds the choice)."""
+    rng = random.Random(tag)
+    return [" ".join(rng.choice(VOCABULARY) for _ in range(words)).capitalize() + "." for _ in range(count)]
+
+
+def section(name: str, start: int, end: int) -> CaseSection:
+    return CaseSection(name=name, heading=name.title(), char_start=start, char_end=end, page_start=1, page_end=1)
+
+
+def test_segments_cover_the_text_with_caption_sections_and_gaps():
+    text = "CAPTION line.\n\nFacts\n\nThe facts.\n\nAnalysis\n\nThe law."
+    facts, analysis = text.index("Facts"), text.index("Analysis")
+    segments = text_segments(text, [section("facts", facts, analysis), section("analysis", analysis, len(text))])
+    assert [name for name, _, _ in segments] == ["caption", "facts", "analysis"]
+    assert [text[start:end] for _, start, end in segments] == [
+        "CAPTION line.", "Facts\n\nThe facts.", "Analysis\n\nThe law."]
+    # Stored sections arrive as dicts; one past the text's end is clipped.
+    as_dicts = [section("facts", facts, len(text) + 50).model_dump()]
+    assert [name for name, _, _ in text_segments(text, as_dicts)] == ["caption", "facts"]
+    assert text_segments("   ", []) == []
+
+
+def test_parts_fit_the_budget_follow_sections_and_carry_pages():
+    pages = ["\n\n".join(paragraphs(6, tag=f"a{page}")) for page in range(1, 5)]
+    text, spans = join_pages(pages)
+    middle = spans[2].char_start
+    sections = [section("facts", 0, middle), section("analysis", middle, len(text))]
+    budget = 1500
+    parts = plan_parts(text, part_chars=budget, sections=sections, page_spans=spans)
+    assert len(parts) > 2
+    assert all(part.char_end - part.char_start <= budget for part in parts)
+    assert [part.char_start for part in parts] == sorted(part.char_start for part in parts)
+    # No part straddles the section boundary unless merged whole; each knows its pages.
+    assert all(part.sections in (("facts",), ("analysis",), ("facts", "analysis")) for part in parts)
+    assert parts[0].pages[0] == 1 and parts[-1].pages[-1] == 4
+    covered = " ".join(text[part.char_start:part.char_end] for part in parts).split()
+    assert covered == text.split()  # every word of the text is in exactly one part
+
+
+def test_too_many_parts_are_merged_into_runs():
+    text = "\n\n".join(paragraphs(200, words=30))
+    parts = plan_parts(text, part_chars=400)
+    assert len(parts) == MAX_MAP_PARTS
+    assert parts[0].char_start == 0 and parts[-1].char_end == len(text)
+
+
+def test_map_input_is_the_parts_central_sentences_with_their_pages():
+    pages = ["\n".join(paragraphs(30, words=12, tag=f"b{page}")) for page in (1, 2)]
+    text, spans = join_pages(pages)
+    inputs = prepare_parts(text, part_chars=100_000, page_spans=spans)
+    assert len(inputs) == 1
+    part_input = inputs[0]
+    assert len(part_input.text.split()) <= summaries.MAP_INPUT_WORDS + 12
+    assert part_input.part.pages and set(part_input.part.pages) <= {1, 2}
+    short = prepare_parts("A short text of five words.", part_chars=1000)
+    assert short[0].text == "A short text of five words." and short[0].part.pages == ()
+
+
+def test_clean_up_drops_repeats_unfinished_endings_and_markdown():
+    raw = ("**Summary:**\n1. The appellant was convicted under section 19.\n"
+           "2. The appellant was convicted under section 19 of the Act.\n"
+           "- The High Court dismissed the appeal.\nThe Supreme Court allowed the")
+    assert clean_generated(raw) == ("The appellant was convicted under section 19. "
+                                    "The High Court dismissed the appeal.")
+    assert clean_generated("") == "" and clean_generated("and then the") == ""
+
+
+def test_reduce_groups_keep_order_within_budget():
+    groups = reduce_groups(["x" * 10] * 5, 30)
+    assert groups == [[0, 1], [2, 3], [4]]
+    assert [index for group in groups for index in group] == list(range(5))
+
+
+class ScriptedModel:
+    """A stand-in for the LLM deployment's ``chat``: records prompts, answers from a script."""
+
+    def __init__(self, answer=None):
+        self.calls: list[tuple[str, dict]] = []
+        self.answer = answer or (lambda prompt, params: f"Summary sentence number {len(self.calls)} here.")
+
+    async def __call__(self, messages, params):
+        prompt = messages[-1]["content"]
+        self.calls.append((prompt, params))
+        return {"text": self.answer(prompt, params), "finish_reason": "stop"}
+
+
+def long_case() -> tuple[str, list[PageSpan], list[CaseSection]]:
+    pages = ["\n\n".join(paragraphs(8, words=45, tag=f"c{page}")) for page in range(1, 7)]
+    text, spans = join_pages(pages)
+    middle = spans[3].char_start
+    return text, spans, [section("facts", 0, middle), section("holding", middle, len(text))]
+
+
+def test_map_then_join_when_the_part_summaries_fit():
+    text, spans, sections = long_case()
+    model = ScriptedModel()
+    summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0)
+    summary = asyncio.run(summarizer.summarize(text, length=2000, sections=sections, page_spans=spans))
+    map_calls = [prompt for prompt, _ in model.calls if prompt.startswith("Sentences from part")]
+    assert len(map_calls) == len(model.calls) == len(summary.parts_used) > 1  # no reduce pass
+    assert summary.text.count("Summary sentence number") == len(map_calls)
+    assert summary.pages == sorted({page for part in summary.parts_used for page in part.pages})
+    assert summary.pages[0] == 1 and summary.pages[-1] == 6
+    params = model.calls[0][1]
+    assert params["temperature"] == 0.0 and params["repetition_penalty"] > 1 and params["max_tokens"] > 0
+
+
+def test_reduce_when_the_part_summaries_are_too_long_for_the_length():
+    text, spans, sections = long_case()
+    model = ScriptedModel(lambda prompt, params: (
+        "The final combined summary." if prompt.startswith("Summaries of consecutive")
+        else " ".join(paragraphs(12, words=10, tag=prompt))))
+    summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0)
+    summary = asyncio.run(summarizer.summarize(text, length="short", sections=sections, page_spans=spans))
+    reduce_calls = [prompt for prompt, _ in model.calls if prompt.startswith("Summaries of consecutive")]
+    assert reduce_calls and summary.text == "The final combined summary."
+    assert "about 100 words" in reduce_calls[-1]
+    assert summary.parts_used and summary.pages
+
+
+def test_focus_areas_reach_the_prompts_and_bad_options_are_refused():
+    model = ScriptedModel()
+    summarizer = MapReduceSummarizer(model)
+    asyncio.run(summarizer.summarize("The appeal is dismissed with costs.", length=50, focus_areas=["holding"]))
+    assert "Focus on the holding." in model.calls[0][0]
+    for bad in ({"length": 0}, {"length": MAX_SUMMARY_WORDS + 1}, {"length": "huge"},
+                {"focus_areas": ["gossip"]}):
+        with pytest.raises(SummaryOptionError):
+            asyncio.run(summarizer.summarize("Some text here.", **bad))
+    with pytest.raises(SummaryOptionError, match="no words"):
+        asyncio.run(summarizer.summarize("... 123 ..."))
+
+
+def test_an_empty_reply_is_retried_then_refused():
+    replies = iter(["", "The retried summary."])
+    model = ScriptedModel(lambda prompt, params: next(replies))
+    summary = asyncio.run(MapReduceSummarizer(model).summarize("The appeal is dismissed with costs."))
+    assert summary.text == "The retried summary."
+    assert model.calls[1][1]["temperature"] > 0  # the retry samples
+    silent = MapReduceSummarizer(ScriptedModel(lambda prompt, params: "and the"))
+    with pytest.raises(SummaryGenerationError):
+        asyncio.run(silent.summarize("The appeal is dismissed with costs."))
+
+
+def test_comparison_fits_every_case_into_one_prompt():
+    model = ScriptedModel(lambda prompt, params: "Case 1 was dismissed while case 2 was allowed.")
+    summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0)
+    cases = [(f"Case title {index}", " ".join(paragraphs(40, words=20, tag=f"d{index}"))) for index in range(10)]
+    text = asyncio.run(summarizer.compare(cases, length="short"))
+    assert text == "Case 1 was dismissed while case 2 was allowed."
+    prompt, params = model.calls[0]
+    assert all(f"Case {index} (Case title {index - 1})" in prompt for index in range(1, 11))
+    prompt_chars = len(prompt) + len(prompts.SUMMARY_SYSTEM)
+    assert prompt_chars / 4.0 + params["max_tokens"] < 2048
+
+
+def test_part_as_dict_is_what_the_api_shows():
+    assert Part(("facts",), 3, 9, (1, 2)).as_dict() == {
+        "sections": ["facts"], "char_start": 3, "char_end": 9, "pages": [1, 2]}
+
+
+def test_the_bench_starts_the_engine_only_for_the_abstractive_method(capsys):
+    from bench import summaries as bench
+    from tests.unit.bench.test_summaries import TOY_DATASET
+
+    abstractive = bench.SUMMARIZERS["abstractive"]
+    assert isinstance(abstractive, bench.InProcessAbstractive)
+    assert bench.main(["--dataset", str(TOY_DATASET), "--methods", "lexrank", "--limit", "1"]) == 0
+    assert abstractive.engine is None and "abstractive" not in capsys.readouterr().out

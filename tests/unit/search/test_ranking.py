@@ -1,0 +1,126 @@
+"""search.ranking: case scores, fusion, and rank_cases (the ranking the API serves and
+bench.retrieval measures) on a real in-process index, without Ray or MongoDB."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lexray.ids import vector_id_for
+from lexray.settings import Settings
+from search.query import query_passages
+from search.ranking import blend_case_scores, case_scores_from_passages, min_max, rank_cases, top_chunks_of_cases
+from search.sharded_index import IndexService, TenantView
+
+
+def test_case_score_is_the_mean_over_passages_of_its_best_chunk():
+    scores = case_scores_from_passages([
+        [("a", 0.9), ("a", 0.7), ("b", 0.5)],   # a: best 0.9, b: 0.5
+        [("b", 0.8)],                           # a: 0, b: 0.8
+    ])
+    assert scores == {"a": pytest.approx(0.45), "b": pytest.approx(0.65)}
+
+
+def test_normalise_puts_each_passage_on_one_scale():
+    scores = case_scores_from_passages([[("a", 10.0), ("b", 5.0)], [("b", 2.0)]], normalise=True)
+    # passage 1: a 1.0, b 0.5; passage 2: b 1.0 -> a 0.5, b 0.75
+    assert scores == {"a": pytest.approx(0.5), "b": pytest.approx(0.75)}
+
+
+def test_no_passages_or_no_hits():
+    assert case_scores_from_passages([]) == {}
+    assert case_scores_from_passages([[], [("a", 1.0)]]) == {"a": pytest.approx(0.5)}
+
+
+def test_blend_endpoints_reproduce_each_input_ranking():
+    dense = {"a": 0.9, "b": 0.8, "c": 0.1}
+    lexical = {"c": 30.0, "b": 20.0, "d": 5.0}
+
+    def order(scores):
+        return sorted(scores, key=lambda case: (-scores[case], case))
+
+    assert order(blend_case_scores(dense, lexical, 1.0))[:3] == ["a", "b", "c"]
+    assert order(blend_case_scores(dense, lexical, 0.0))[:2] == ["c", "b"]
+    middle = blend_case_scores(dense, lexical, 0.5)
+    assert order(middle)[0] == "b"  # strong in both beats strong in one
+
+
+def test_min_max_handles_constant_scores():
+    assert min_max({"a": 3.0, "b": 3.0}) == {"a": 1.0, "b": 1.0}
+    assert min_max({}) == {}
+
+
+# rank_cases: the served ranking, on a real in-process index (FAISS + BM25 shards, no Ray)
+
+TENANT = "t"
+WORDS = ["contract", "negligence", "habeas", "appeal", "tax", "custody", "patent", "lease"]
+
+
+def unit(vector) -> np.ndarray:
+    vector = np.asarray(vector, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def topic_vector(word: str) -> np.ndarray:
+    return unit([1.0 if w == word else 0.05 for w in WORDS])
+
+
+@pytest.fixture
+def index(tmp_path):
+    """One long case about contracts (40 chunks) and eight one-chunk cases, one per topic,
+    plus another tenant's contract case."""
+    settings = Settings(data_dir=tmp_path, index={"snapshot_interval_s": 1e9, "candidate_chunks": 5,
+                                                  "chunks_per_case": 2, "candidate_growth": 4})
+    service = IndexService(settings)
+    rows = [(f"long:{n}", "long", TENANT, "contract", f"contract breach damages clause {n}") for n in range(40)]
+    rows += [(f"{word}:0", word, TENANT, word, f"{word} dispute before the court") for word in WORDS]
+    rows += [("other:0", "other", "someone-else", "contract", "contract breach damages clause")]
+    service.add([vector_id_for(chunk_id) for chunk_id, *_ in rows], [row[1] for row in rows],
+                [row[2] for row in rows], np.vstack([topic_vector(row[3]) for row in rows]),
+                [row[4] for row in rows])
+    return settings, service
+
+
+def rank(index, query: str, *, mode: str = "hybrid", limit: int = 3, showable=None, exclude=None, weight=None):
+    settings, service = index
+    passages = query_passages(query, settings.chunk)
+    vectors = np.vstack([topic_vector(query.split()[0])]) if mode != "bm25" else None
+    return rank_cases(TenantView(service, TENANT), passages, vectors, mode=mode, limit=limit,
+                      settings=settings.index, showable=showable or (lambda ids: dict.fromkeys(ids)),
+                      weight=weight, exclude_case_id=exclude)
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_candidates_grow_until_enough_cases_when_one_long_case_fills_them(index, mode):
+    # The long case's 40 chunks fill the first 5 candidates (limit 3 x 2 < 5): without growth
+    # the search would return one case.
+    ranked = rank(index, "contract breach damages court", mode=mode, limit=3)
+    assert len(ranked.best) == 3
+    assert ranked.best[0][0] in {"long", "contract"}
+    assert "other" not in {case_id for case_id, _ in ranked.best}  # another tenant's case never
+
+
+def test_only_showable_cases_are_returned_and_the_next_best_take_their_place(index):
+    hidden = {"long", "contract"}
+    ranked = rank(index, "contract breach damages court", mode="bm25", limit=2,
+                  showable=lambda ids: {i: f"stored {i}" for i in ids if i not in hidden})
+    assert len(ranked.best) == 2 and not hidden & {case_id for case_id, _ in ranked.best}
+    assert ranked.shown == {case_id: f"stored {case_id}" for case_id, _ in ranked.best}
+
+
+def test_the_excluded_case_never_ranks(index):
+    ranked = rank(index, "contract breach damages", limit=5, exclude="long")
+    assert "long" not in {case_id for case_id, _ in ranked.best} and len(ranked.best) == 5
+
+
+def test_hybrid_weight_one_and_zero_reproduce_dense_and_bm25(index):
+    query = "habeas appeal"
+    for weight, alone in ((1.0, "dense"), (0.0, "bm25")):
+        hybrid = [case_id for case_id, _ in rank(index, query, limit=4, weight=weight).best]
+        assert hybrid[0] == [case_id for case_id, _ in rank(index, query, mode=alone, limit=4).best][0]
+
+
+def test_each_case_keeps_its_best_chunks_for_the_hit(index):
+    ranked = rank(index, "contract breach damages", mode="dense", limit=2)
+    chosen = top_chunks_of_cases(ranked.chunk_hits, [case_id for case_id, _ in ranked.best], per_case=2)
+    assert [ranked.chunk_hits[vector_id][0] for vector_id in chosen].count("long") == 2
