@@ -70,8 +70,10 @@ class SchedulerState:
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class UploadProcessor:
-    """``num_cpus=0``: it only schedules; each worker of its pool reserves its own CPUs. The
-    workers are its children: they end with it (a restarted scheduler starts a new pool)."""
+    """``num_cpus=0``: it only schedules. Its workers reserve ``uploads.worker_cpus`` each (none
+    by default: an idle warm pool must not starve a batch job; the OCR page tasks a worker starts
+    reserve their own). The workers are its children: they end with it (a restarted scheduler
+    starts a new pool)."""
 
     def __init__(self, settings_json: str) -> None:
         from actors.upload_worker import UploadWorker

@@ -232,8 +232,9 @@ class UploadSettings(BaseModel):
         0, ge=0, description="Of those, at most this many of one tenant; 0 = max_concurrent - 1 "
         "(at least 1), so a slot is always free for another tenant's upload.")
     worker_cpus: float = Field(
-        0.25, gt=0, description="CPUs each upload worker actor reserves (a fraction keeps it "
-        "schedulable beside the Serve replicas; max_concurrent bounds real parallelism).")
+        0.0, ge=0, description="CPUs each upload worker actor reserves. 0: a warm but idle pool "
+        "holds no CPU, so it never starves a batch job or an OCR page task (which reserves its "
+        "own); max_concurrent bounds how many documents run at once.")
     max_worker_crashes: int = Field(
         2, ge=1, description="A document whose worker died this many times (crash, OOM kill, "
         "lost node) is quarantined as failed with worker_crashed instead of being retried.")

@@ -257,28 +257,35 @@ class CaseStore:
     def set_status(
         self, case_id: str, status: ProcessingStatus, message: str, **fields: Any
     ) -> bool:
-        """Record a status change; False when the case is not stored (erased meanwhile): an
-        update, never an upsert, so a late worker cannot bring an erased case back."""
+        """Record a status change; False when the case is not stored (erased meanwhile) or is
+        already indexed. An update, never an upsert, so a late worker cannot bring an erased case
+        back; and only ``indexed`` is written over ``indexed``, so a late duplicate run of a stage
+        (a Ray task retried after its node died, whose first run had finished) cannot move a
+        finished case back to an earlier status or to failed."""
         entry = ProcessingLogEntry(status=status, message=message)
         now = utcnow()
         update_fields = {"processing_status": status.value, "updated_at": now, **fields}
+        query: dict[str, Any] = {"case_id": case_id}
         if status is ProcessingStatus.INDEXED:
             update_fields["processed_at"] = now
+        else:
+            query["processing_status"] = {"$ne": ProcessingStatus.INDEXED.value}
         return self.cases.update_one(
-            {"case_id": case_id},
+            query,
             {"$set": to_bson(update_fields), "$push": {"processing_log": entry.model_dump(mode="python")}},
         ).matched_count == 1
 
     def mark_failed(self, case_id: str, reason_code: str, message: str) -> None:
-        """Record a failure with its machine-readable reason; drops any partial chunks."""
-        self.chunks.delete_many({"case_id": case_id})
-        self.set_status(
+        """Record a failure with its machine-readable reason and drop any partial chunks; an
+        indexed case (a late duplicate run failing) keeps its status and chunks."""
+        if self.set_status(
             case_id,
             ProcessingStatus.FAILED,
             f"{reason_code}: {message}",
             failure_reason=reason_code,
             chunk_count=0,
-        )
+        ):
+            self.chunks.delete_many({"case_id": case_id})
 
     # Content
 

@@ -41,6 +41,23 @@ def test_failed_case_is_duplicate_unless_retry_requested(store):
     assert [entry["status"] for entry in case["processing_log"]] == ["uploaded", "failed"]
 
 
+def test_a_late_stage_run_never_moves_an_indexed_case_back(store):
+    # A Ray task retried after its node died may finish after the first run indexed the case.
+    case_id = _register(store).case_id
+    chunk = Chunk(chunk_id=f"{case_id}:0", vector_id=7, case_id=case_id, chunk_index=0, text="t",
+                  page_numbers=[1], char_start=0, char_end=1)
+    store.replace_chunks([chunk], np.ones((1, 4), dtype=np.float32), case_id=case_id)
+    assert store.set_status(case_id, ProcessingStatus.INDEXED, "1 chunks indexed")
+    assert not store.set_status(case_id, ProcessingStatus.EMBEDDING_COMPLETE, "late embed")
+    store.mark_failed(case_id, "internal_error", "late failure")
+    case = store.get_case(case_id)
+    assert case["processing_status"] == "indexed" and case.get("failure_reason") is None
+    assert [entry["status"] for entry in case["processing_log"]] == ["uploaded", "indexed"]
+    assert store.count_chunks() == 1
+    # Indexed again (the same chunks stored again) is still recorded.
+    assert store.set_status(case_id, ProcessingStatus.INDEXED, "1 chunks indexed")
+
+
 def test_unique_indexes_are_real(store):
     from pymongo.errors import DuplicateKeyError
 
