@@ -3,6 +3,8 @@ dates bounding the decision date or, without one, the filing date."""
 
 from datetime import date, datetime, timezone
 
+import pytest
+
 from lexray.models import CaseFilters
 from lexray.store.cases import filter_query
 
@@ -27,3 +29,10 @@ def test_dates_bound_the_decision_date_else_the_filing_date():
                             {"metadata.date_decided": None, "metadata.date_filed": bounds}]
     only_from = filter_query(CaseFilters(date_from=date(2020, 1, 1)), None)
     assert only_from["$or"][0] == {"metadata.date_decided": {"$gte": datetime(2020, 1, 1, tzinfo=timezone.utc)}}
+
+
+def test_case_filters_reject_unknown_keys_and_reversed_dates():
+    with pytest.raises(ValueError):
+        CaseFilters(courts="x")
+    with pytest.raises(ValueError):
+        CaseFilters(date_from=date(2020, 2, 1), date_to=date(2020, 1, 1))
