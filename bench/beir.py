@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from bench.tables import Column, text_table
 from search.evaluation import Qrels
 
 QRELS_HEADER = ("query-id", "corpus-id", "score")
@@ -188,12 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset_dirs", nargs="+", type=Path)
     args = parser.parse_args(argv)
-    columns = ["corpus", "queries", "qrels pairs", "relevant pairs", "judged docs missing"]
-    print(f"{'dataset':<28} {'split':<8} " + " ".join(f"{column:>19}" for column in columns))
+    counted = ["corpus", "queries", "qrels pairs", "relevant pairs", "judged docs missing"]
+    columns = [Column("dataset", 28, "<"), Column("split", 8, "<", gap=" "),
+               *(Column(name, 19, gap=" ") for name in counted)]
+    rows = []
     for dataset_dir in args.dataset_dirs:
         for split in available_splits(dataset_dir):
             counts = split_counts(load_beir(dataset_dir, split))
-            print(f"{dataset_dir.name:<28} {split:<8} " + " ".join(f"{counts[column]:>19}" for column in columns))
+            rows.append((dataset_dir.name, split, *(counts[name] for name in counted)))
+    print(text_table(columns, rows))
     return 0
 
 

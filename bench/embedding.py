@@ -40,6 +40,8 @@ from ray.data import ActorPoolStrategy, DataContext
 
 from bench.extraction import DEFAULT_PDFS_DIR, start_ray
 from bench.results import add_json_option, emit_figures
+from bench.stats import rate
+from bench.tables import Column, text_table
 from lexray.errors import LexRayError
 from lexray.settings import EmbeddingSettings, Settings
 from pipelines.chunk import chunk_text
@@ -70,11 +72,11 @@ class Throughput:
 
     @property
     def chunks_per_s(self) -> float:
-        return self.chunks / self.seconds if self.seconds > 0 else 0.0
+        return rate(self.chunks, self.seconds)
 
     @property
     def cores_busy(self) -> float:
-        return self.cpu_seconds / self.seconds if self.seconds > 0 else 0.0
+        return rate(self.cpu_seconds, self.seconds)
 
 
 @dataclass(frozen=True)
@@ -229,18 +231,12 @@ def time_ray_data(
 
 
 def format_table(rows: list[Throughput], baseline: Throughput) -> str:
-    lines = [
-        f"{'measure':<34}{'chunks':>8}{'seconds':>9}{'chunks/s':>10}{'vs 2 threads':>14}"
-        f"{'cores busy':>12}{'start-up s':>12}"
-    ]
-    for row in rows:
-        startup = f"{row.startup_seconds:.1f}" if row.startup_seconds is not None else "-"
-        lines.append(
-            f"{row.label:<34}{row.chunks:>8}{row.seconds:>9.2f}{row.chunks_per_s:>10.2f}"
-            f"{row.chunks_per_s / baseline.chunks_per_s:>13.2f}x{row.cores_busy:>12.2f}"
-            f"{startup:>12}"
-        )
-    return "\n".join(lines)
+    columns = [Column("measure", 34, "<"), Column("chunks", 8), Column("seconds", 9, spec=".2f"),
+               Column("chunks/s", 10, spec=".2f"), Column("vs 2 threads", 14, spec=".2f", suffix="x"),
+               Column("cores busy", 12, spec=".2f"), Column("start-up s", 12, spec=".1f")]
+    return text_table(columns, [(row.label, row.chunks, row.seconds, row.chunks_per_s,
+                                 row.chunks_per_s / baseline.chunks_per_s, row.cores_busy, row.startup_seconds)
+                                for row in rows])
 
 
 def main(argv: list[str] | None = None) -> int:

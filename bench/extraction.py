@@ -22,6 +22,8 @@ import pymupdf
 import ray
 
 from bench.results import add_json_option, emit_figures
+from bench.stats import rate
+from bench.tables import Column, text_table
 from lexray.errors import LexRayError
 from lexray.settings import LimitSettings, OcrSettings
 from pipelines.extract import locate_pdf, pages_needing_ocr, read_text_layer
@@ -44,7 +46,7 @@ class Throughput:
 
     @property
     def pages_per_s(self) -> float:
-        return self.pages / self.seconds if self.seconds > 0 else 0.0
+        return rate(self.pages, self.seconds)
 
 
 @dataclass(frozen=True)
@@ -159,13 +161,12 @@ def start_ray(address: str | None) -> None:
 
 
 def format_table(rows: list[Throughput], baseline: Throughput) -> str:
-    lines = [f"{'measure':<44}{'pages':>7}{'seconds':>10}{'pages/s':>10}{'vs Ray 1':>10}"]
-    for row in rows:
-        ratio = f"{baseline.seconds / row.seconds:.2f}x" if row.label.startswith("OCR") else ""
-        lines.append(
-            f"{row.label:<44}{row.pages:>7}{row.seconds:>10.2f}{row.pages_per_s:>10.2f}{ratio:>10}"
-        )
-    return "\n".join(lines)
+    columns = [Column("measure", 44, "<"), Column("pages", 7), Column("seconds", 10, spec=".2f"),
+               Column("pages/s", 10, spec=".2f"), Column("vs Ray 1", 10, spec=".2f", suffix="x")]
+    # Only the OCR rows have a ratio, and the others leave it blank.
+    return text_table(columns, [(row.label, row.pages, row.seconds, row.pages_per_s,
+                                 baseline.seconds / row.seconds if row.label.startswith("OCR") else "")
+                                for row in rows])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,6 +63,7 @@ from bench.hf_generate import (  # noqa: E402
     time_forward_loop,
     time_generate,
 )
+from bench.tables import Column, text_table  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "gpu_assets"
 EMBEDDING_ASSETS = ASSETS / "all-MiniLM-L6-v2"
@@ -128,14 +129,12 @@ def row(section: str, device: str, name: str, batch: int, items: int, seconds: f
 
 
 def format_table(rows: list[dict]) -> str:
-    lines = [f"{'section':<11}{'device':<7}{'what':<58}{'batch':>6}{'items':>7}{'seconds':>9}"
-             f"{'rate':>10}  {'unit':<9}{'vs':>9}"]
-    for entry in rows:
-        versus = entry.get("vs")
-        lines.append(f"{entry['section']:<11}{entry['device']:<7}{entry['name']:<58}{entry['batch']:>6}"
-                     f"{entry['items']:>7}{entry['seconds']:>9.2f}{entry['rate']:>10.1f}  {entry['unit']:<9}"
-                     f"{'-' if versus is None else f'{versus:.2f}x':>9}")
-    return "\n".join(lines)
+    columns = [Column("section", 11, "<"), Column("device", 7, "<"), Column("what", 58, "<"), Column("batch", 6),
+               Column("items", 7), Column("seconds", 9, spec=".2f"), Column("rate", 10, spec=".1f"),
+               Column("unit", 9, "<", gap="  "), Column("vs", 9, spec=".2f", suffix="x")]
+    return text_table(columns, [(entry["section"], entry["device"], entry["name"], entry["batch"], entry["items"],
+                                 entry["seconds"], entry["rate"], entry["unit"], entry.get("vs"))
+                                for entry in rows])
 
 
 # Random-weight models

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import pymupdf
 
+from bench.tables import Column, text_table
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = PROJECT_ROOT / "samples" / "pdfs"
 DEFAULT_SEED = 20240606
@@ -718,23 +720,29 @@ def measure(files: list[HostileFile], folder: Path, *, timeout_s: float, uncappe
     return results
 
 
-def table(results: list[Measured]) -> list[str]:
+def table(results: list[Measured]) -> str:
+    """One row per hostile class and one for all files: the worst seconds and memory growth,
+    how many ended in an outcome they were not expected to, and the outcomes (per class)."""
     by_class: dict[str, list[Measured]] = defaultdict(list)
     for result in results:
         by_class[result.file.hostile_class].append(result)
-    rows = [f"{'class':<20} {'files':>5}  {'max s':>7}  {'max RSS+ MiB':>12}  {'unexpected':>10}  outcomes"]
+
+    def figures(measured: list[Measured]) -> tuple:
+        return (len(measured), max(r.seconds for r in measured), max(r.rss_growth for r in measured) / MIB,
+                sum(r.outcome not in r.file.expected for r in measured))
+
+    rows = []
     for hostile_class, measured in by_class.items():
         outcomes: dict[str, int] = defaultdict(int)
         for result in measured:
             outcomes[result.outcome] += 1
-        unexpected = sum(result.outcome not in result.file.expected for result in measured)
-        rows.append(f"{hostile_class:<20} {len(measured):>5}  {max(r.seconds for r in measured):>7.2f}  "
-                    f"{max(r.rss_growth for r in measured) / MIB:>12.1f}  {unexpected:>10}  "
-                    + ", ".join(f"{code} {count}" for code, count in sorted(outcomes.items())))
-    rows.append(f"{'all':<20} {len(results):>5}  {max(r.seconds for r in results):>7.2f}  "
-                f"{max(r.rss_growth for r in results) / MIB:>12.1f}  "
-                f"{sum(r.outcome not in r.file.expected for r in results):>10}")
-    return rows
+        rows.append((hostile_class, *figures(measured),
+                     ", ".join(f"{code} {count}" for code, count in sorted(outcomes.items()))))
+    rows.append(("all", *figures(results)))
+    columns = [Column("class", 20, "<"), Column("files", 5, gap=" "), Column("max s", 7, spec=".2f", gap="  "),
+               Column("max RSS+ MiB", 12, spec=".1f", gap="  "), Column("unexpected", 10, gap="  "),
+               Column("outcomes", align="<", gap="  ")]
+    return text_table(columns, rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -769,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{label}:", flush=True)
         results = measure(files, folder, timeout_s=args.timeout_s, uncapped=uncapped, verbose=args.verbose)
         print(f"{sum(r.seconds for r in results):.1f} s in all")
-        print("\n".join(table(results)))
+        print(table(results))
         key = "uncapped" if uncapped else "capped"
         figures[key] = {
             "max_seconds": round(max(r.seconds for r in results), 2),

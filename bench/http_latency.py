@@ -56,7 +56,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import math
 import os
 import socket
 import sys
@@ -74,6 +73,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from bench.results import add_json_option, emit_figures
+from bench.stats import percentile, rate
+from bench.tables import Column, text_table
 from serve_app.client import CASE_DONE_STATUSES, LexRayAPIError
 from serve_app.schemas import CaseStatusResponse, UploadResponse
 
@@ -103,22 +104,6 @@ def loopback_base_url(base_url: str) -> str:
     if url.scheme not in ("http", "https") or url.host not in LOOPBACK_HOSTS:
         raise ValueError(f"refusing {base_url}: only 127.0.0.1, localhost or ::1")
     return base_url.rstrip("/")
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (0..100), linear between closest ranks; ``None`` for no values.
-
-    >>> percentile([1.0, 2.0, 3.0, 4.0], 50), percentile([5.0], 99), percentile([], 50)
-    (2.5, 5.0, None)
-    >>> round(percentile(list(range(1, 101)), 99), 2)
-    99.01
-    """
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def unique_pdf_bytes(pdf_bytes: bytes, tag: str) -> bytes:
@@ -187,7 +172,7 @@ class PhaseStats:
 
     @property
     def requests_per_s(self) -> float:
-        return self.requests / self.seconds if self.seconds > 0 else 0.0
+        return rate(self.requests, self.seconds)
 
     @property
     def p50_ms(self) -> float | None:
@@ -526,23 +511,11 @@ def http_client(
 
 
 def format_table(rows: list[PhaseStats], baseline: PhaseStats) -> str:
-    lines = [
-        f"{'phase':<34}{'requests':>9}{'ok':>7}{'429':>6}{'errors':>7}{'req/s':>9}"
-        f"{'p50 ms':>10}{'p99 ms':>10}{'vs bare':>9}"
-    ]
-    for row in rows:
-        p50, p99 = row.p50_ms, row.p99_ms
-        ratio = row.vs_bare(baseline)
-        lines.append(
-            f"{row.label:<34}{row.requests:>9}{row.ok:>7}{row.rate_limited:>6}{row.errors:>7}"
-            f"{row.requests_per_s:>9.1f}"
-            f"{_cell(p50, '.2f'):>10}{_cell(p99, '.2f'):>10}{_cell(ratio, '.2f', 'x'):>9}"
-        )
-    return "\n".join(lines)
-
-
-def _cell(value: float | None, spec: str, suffix: str = "") -> str:
-    return "-" if value is None else f"{value:{spec}}{suffix}"
+    columns = [Column("phase", 34, "<"), Column("requests", 9), Column("ok", 7), Column("429", 6),
+               Column("errors", 7), Column("req/s", 9, spec=".1f"), Column("p50 ms", 10, spec=".2f"),
+               Column("p99 ms", 10, spec=".2f"), Column("vs bare", 9, spec=".2f", suffix="x")]
+    return text_table(columns, [(row.label, row.requests, row.ok, row.rate_limited, row.errors, row.requests_per_s,
+                                 row.p50_ms, row.p99_ms, row.vs_bare(baseline)) for row in rows])
 
 
 class ServerUnavailable(Exception):

@@ -63,11 +63,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bench.hf_generate import LEGAL_QUESTIONS as QUESTIONS, chat_prompts, load_causal_lm, time_generate
 from bench.deploy import deployed_stack, exit_on_sigterm
 from bench.results import add_json_option, emit_figures
+from bench.stats import percentiles_ms, rate
+from bench.tables import Column, text_table
 from lexray.settings import Settings, get_settings
 
 CHAT_PATH = "/v1/chat/completions"
@@ -79,7 +79,7 @@ AUTOSCALE_OVERRIDE = {"min_replicas": 1, "max_replicas": 2, "target_ongoing_requ
                       "upscale_delay_s": 5, "downscale_delay_s": 20, "look_back_period_s": 10}
 
 
-# Pure parts: requests, server-sent events, percentiles, Serve status
+# Pure parts: requests, server-sent events, Serve status
 
 
 def level_questions(requests: int, concurrency: int) -> list[str]:
@@ -152,18 +152,6 @@ class StreamAccumulator:
             raise StreamError("the stream ended without a usage chunk")
         return StreamResult(self.first_content_s, seconds, int(self.usage["completion_tokens"]),
                             self.finish_reason)
-
-
-def percentiles_ms(seconds: list[float]) -> dict[str, float | None]:
-    """p50 and p95 in milliseconds, linearly interpolated (numpy's default).
-
-    >>> percentiles_ms([0.1, 0.2, 0.3, 0.4])
-    {'p50_ms': 250.0, 'p95_ms': 385.0}
-    """
-    if not seconds:
-        return {"p50_ms": None, "p95_ms": None}
-    p50, p95 = np.percentile(np.asarray(seconds) * 1000.0, [50, 95])
-    return {"p50_ms": round(float(p50), 1), "p95_ms": round(float(p95), 1)}
 
 
 @dataclass(frozen=True)
@@ -272,11 +260,11 @@ class LevelFigures:
 
     @property
     def tokens_per_s(self) -> float:
-        return self.tokens / self.seconds if self.seconds else 0.0
+        return rate(self.tokens, self.seconds)
 
     def figures(self) -> dict[str, Any]:
         answered = self.requests - len(self.errors)
-        return {**percentiles_ms(self.ttft_s), "tokens_per_s": round(self.tokens_per_s, 1),
+        return {**percentiles_ms(self.ttft_s, (50, 95), digits=1), "tokens_per_s": round(self.tokens_per_s, 1),
                 "tokens": self.tokens, "seconds": round(self.seconds, 2), "requests": self.requests,
                 "tokens_per_request": round(self.tokens / answered, 1) if answered else None,
                 "errors": len(self.errors)}
@@ -456,31 +444,26 @@ def deployed(base: Settings, mongodb_uri: str | None, cleanup: ExitStack,
 
 
 def format_table(transformers: list[LevelFigures], vllm: list[LevelFigures]) -> str:
-    def cell(value: float | None, spec: str) -> str:
-        return "-" if value is None else format(value, spec)
-
-    lines = [f"{'concurrency':>11}  {'engine':<31}{'TTFT p50 ms':>12}{'TTFT p95 ms':>12}{'tokens/s':>10}"
-             f"{'tok/req':>9}{'errors':>8}{'ratio':>8}"]
     baseline = {row.concurrency: row for row in transformers}
     labels = {"transformers": "transformers generate (batch)", "vllm_http": "vLLM, HTTP stream"}
+    rows = []
     for row in sorted(transformers + vllm, key=lambda row: (row.concurrency, row.engine != "transformers")):
         figures = row.figures()
         base = baseline.get(row.concurrency)
         ratio = row.tokens_per_s / base.tokens_per_s if base and base.tokens_per_s else None
-        lines.append(
-            f"{row.concurrency:>11}  {labels[row.engine]:<31}{cell(figures['p50_ms'], '.0f'):>12}"
-            f"{cell(figures['p95_ms'], '.0f'):>12}{figures['tokens_per_s']:>10.1f}"
-            f"{cell(figures['tokens_per_request'], '.0f'):>9}{figures['errors']:>8}"
-            f"{cell(ratio, '.2f') + ('x' if ratio else ''):>8}")
-    return "\n".join(lines)
+        rows.append((row.concurrency, labels[row.engine], figures["p50_ms"], figures["p95_ms"],
+                     figures["tokens_per_s"], figures["tokens_per_request"], figures["errors"], ratio))
+    columns = [Column("concurrency", 11), Column("engine", 31, "<", gap="  "), Column("TTFT p50 ms", 12, spec=".0f"),
+               Column("TTFT p95 ms", 12, spec=".0f"), Column("tokens/s", 10, spec=".1f"),
+               Column("tok/req", 9, spec=".0f"), Column("errors", 8), Column("ratio", 8, spec=".2f", suffix="x")]
+    return text_table(columns, rows)
 
 
 def format_timeline(samples: list[Sample]) -> str:
-    lines = [f"{'t s':>7}{'running':>9}{'starting':>10}{'stopping':>10}{'target':>8}{'in flight':>11}  status"]
-    for sample in changed_samples(samples):
-        lines.append(f"{sample.t_s:>7.1f}{sample.running:>9}{sample.starting:>10}{sample.stopping:>10}"
-                     f"{'-' if sample.target is None else sample.target:>8}{sample.in_flight:>11}  {sample.status}")
-    return "\n".join(lines)
+    columns = [Column("t s", 7, spec=".1f"), Column("running", 9), Column("starting", 10), Column("stopping", 10),
+               Column("target", 8), Column("in flight", 11), Column("status", align="<", gap="  ")]
+    return text_table(columns, [(sample.t_s, sample.running, sample.starting, sample.stopping, sample.target,
+                                 sample.in_flight, sample.status) for sample in changed_samples(samples)])
 
 
 def ratio_of(value: float | None, reference: float | None) -> float | None:

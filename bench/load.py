@@ -41,10 +41,10 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-import numpy as np
-
 from bench.deploy import deployed_stack
 from bench.results import add_json_option, emit_figures
+from bench.stats import percentiles_ms
+from bench.tables import Column, text_table
 from lexray.settings import PROJECT_ROOT, get_settings
 
 SAMPLES = PROJECT_ROOT / "samples" / "pdfs"
@@ -117,34 +117,29 @@ def summarize(outcomes: list[Outcome], seconds: float, baseline_p50_ms: float | 
     figures: dict[str, dict] = {}
     for route in sorted({outcome.route for outcome in outcomes}):
         mine = [outcome for outcome in outcomes if outcome.route == route]
-        ok_ms = np.asarray([outcome.seconds * 1000 for outcome in mine if 200 <= outcome.status < 300])
+        ok_seconds = [outcome.seconds for outcome in mine if 200 <= outcome.status < 300]
         errors = Counter(str(outcome.status) for outcome in mine
                          if not 200 <= outcome.status < 300 and outcome.status != 429)
-        p50, p95, p99 = (np.percentile(ok_ms, [50, 95, 99]) if ok_ms.size else (None, None, None))
+        latency_ms = percentiles_ms(ok_seconds, (50, 95, 99))
+        p50 = latency_ms["p50_ms"]
         figures[route] = {
-            "requests": len(mine), "ok": int(ok_ms.size), "errors": dict(sorted(errors.items())),
+            "requests": len(mine), "ok": len(ok_seconds), "errors": dict(sorted(errors.items())),
             "rate_limited": sum(outcome.status == 429 for outcome in mine),
             "per_s": round(len(mine) / seconds, 2) if seconds > 0 else None,
-            "p50_ms": None if p50 is None else round(float(p50), 1),
-            "p95_ms": None if p95 is None else round(float(p95), 1),
-            "p99_ms": None if p99 is None else round(float(p99), 1),
-            "p50_vs_baseline": (round(float(p50) / baseline_p50_ms, 2)
-                                if p50 is not None and baseline_p50_ms else None),
+            **{name: None if value is None else round(value, 1) for name, value in latency_ms.items()},
+            "p50_vs_baseline": round(p50 / baseline_p50_ms, 2) if p50 is not None and baseline_p50_ms else None,
         }
     return figures
 
 
 def format_table(baseline: dict[str, dict], load: dict[str, dict]) -> str:
-    lines = [f"{'phase':<9}{'route':<8}{'requests':>9}{'errors':>8}{'429':>6}{'req/s':>9}"
-             f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'p50 vs base':>13}"]
-    for phase, figures in (("baseline", baseline), ("load", load)):
-        for route, row in figures.items():
-            cells = [row[key] for key in ("p50_ms", "p95_ms", "p99_ms")]
-            versus = "-" if row["p50_vs_baseline"] is None else f"{row['p50_vs_baseline']:.1f}x"
-            lines.append(f"{phase:<9}{route:<8}{row['requests']:>9}{sum(row['errors'].values()):>8}"
-                         f"{row['rate_limited']:>6}{row['per_s']:>9}"
-                         + "".join(f"{'-' if cell is None else cell:>9}" for cell in cells) + f"{versus:>13}")
-    return "\n".join(lines)
+    columns = [Column("phase", 9, "<"), Column("route", 8, "<"), Column("requests", 9), Column("errors", 8),
+               Column("429", 6), Column("req/s", 9), Column("p50 ms", 9), Column("p95 ms", 9), Column("p99 ms", 9),
+               Column("p50 vs base", 13, spec=".1f", suffix="x")]
+    return text_table(columns, [(phase, route, row["requests"], sum(row["errors"].values()), row["rate_limited"],
+                                 row["per_s"], row["p50_ms"], row["p95_ms"], row["p99_ms"], row["p50_vs_baseline"])
+                                for phase, figures in (("baseline", baseline), ("load", load))
+                                for route, row in figures.items()])
 
 
 class Workload:

@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.results import read_figures
+from bench.tables import Column, markdown_table
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Relative to the repository, as the README gives it.
@@ -365,24 +366,14 @@ def failed(outcome: BenchOutcome) -> bool:
     return any(line.measurement.startswith("FAILED") for line in outcome_lines(outcome)[0])
 
 
-HEADERS = TableLine("area", "measurement", "LexRay", "baseline (same run)", "ratio", "command")
+COLUMNS = [Column("area", align="<"), Column("measurement", align="<"), Column("LexRay"),
+           Column("baseline (same run)"), Column("ratio"), Column("command", align="<")]
 
 
 def render_table(lines: Sequence[TableLine]) -> str:
     """A Markdown table, columns padded so it also reads as plain text."""
-    rows = [[HEADERS.area, HEADERS.measurement, HEADERS.value, HEADERS.baseline, HEADERS.ratio, HEADERS.command]]
-    rows += [[line.area, line.measurement, line.value, line.baseline, line.ratio,
-              f"`{line.command}`" if line.command else ""] for line in lines]
-    widths = [max(len(row[column]) for row in rows) for column in range(6)]
-    right = {2, 3, 4}
-
-    def render(cells: list[str]) -> str:
-        return "| " + " | ".join(cell.rjust(width) if column in right else cell.ljust(width)
-                                 for column, (cell, width) in enumerate(zip(cells, widths))) + " |"
-
-    separator = "|" + "|".join(("-" * (width + 1) + ":") if column in right else "-" * (width + 2)
-                               for column, width in enumerate(widths)) + "|"
-    return "\n".join([render(rows[0]), separator, *(render(row) for row in rows[1:])])
+    return markdown_table(COLUMNS, [(line.area, line.measurement, line.value, line.baseline, line.ratio,
+                                     f"`{line.command}`" if line.command else "") for line in lines])
 
 
 def report_text(outcomes: Sequence[BenchOutcome], quick: bool, finished: datetime,

@@ -35,10 +35,12 @@ import numpy as np
 
 from bench.beir import load_beir
 from bench.results import add_json_option, emit_figures
+from bench.stats import percentiles_ms
+from bench.tables import Column, text_table
 from lexray.ids import vector_id_for
 from lexray.settings import Settings, get_settings
 from pipelines.chunk import text_passages
-from search.evaluation import evaluate, latency_percentiles
+from search.evaluation import evaluate
 from search.query import QueryPassages, search_passages
 from search.ranking import blend_case_scores, rank_cases, score_candidates
 from search.sharded_index import IndexService, TenantView
@@ -206,14 +208,20 @@ def resolve_weight(choice: str, settings: Settings, tuning, index: TenantView, q
     return tune_weight(per_query, tuning.qrels)
 
 
-def print_per_query(runs: dict[str, dict], qrels: dict) -> None:
+def per_query_table(runs: dict[str, dict], qrels: dict) -> str:
     """Each query's nDCG@10 per mode, one line per query."""
-    modes = list(runs)
-    print(f"{'query':<12}" + "".join(f"{mode:>10}" for mode in modes))
-    for query_id in qrels:
-        print(f"{query_id:<12}" + "".join(
-            f"{evaluate({query_id: runs[mode][query_id]}, {query_id: qrels[query_id]})['ndcg@10']:>10.4f}"
-            for mode in modes))
+    columns = [Column("query", 12, "<"), *(Column(mode, 10, spec=".4f") for mode in runs)]
+    rows = [(query_id, *(evaluate({query_id: run[query_id]}, {query_id: qrels[query_id]})["ndcg@10"]
+                         for run in runs.values()))
+            for query_id in qrels]
+    return text_table(columns, rows)
+
+
+def results_table(results: dict[str, dict[str, float]]) -> str:
+    """One line per mode: its figures (quality metrics, then latency), in the order it holds them."""
+    names = list(next(iter(results.values())))
+    columns = [Column("mode", 8, "<"), *(Column(name, 11, spec=".4f") for name in names)]
+    return text_table(columns, [(mode, *figures.values()) for mode, figures in results.items()])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,16 +287,13 @@ def main(argv: list[str] | None = None) -> int:
                 seconds[mode].append(search_seconds + (embed_seconds if mode != "bm25" else 0.0))
 
     results = {mode: {**{k: round(v, 4) for k, v in evaluate(runs[mode], evaluation.qrels).items()},
-                      **latency_percentiles(seconds[mode])} for mode in modes}
+                      **percentiles_ms(seconds[mode])} for mode in modes}
     if args.per_query:
-        print_per_query(runs, evaluation.qrels)
+        print(per_query_table(runs, evaluation.qrels))
     print(f"\n{args.dataset.name} split={args.split}: {len(evaluation.qrels)} queries, "
           f"{len(evaluation.corpus)} documents; hybrid dense weight {weight} ({args.weight}"
           f"{f' on {args.tune_split}' if args.weight == 'tuned' else ''})")
-    header = f"{'mode':<8}" + "".join(f"{key:>11}" for key in next(iter(results.values())))
-    print(header)
-    for mode, metrics in results.items():
-        print(f"{mode:<8}" + "".join(f"{value:>11.4f}" for value in metrics.values()))
+    print(results_table(results))
     emit_figures(results, args.json)
     return 0
 

@@ -85,7 +85,6 @@ import faiss
 import numpy as np
 
 from search.vector_shard import VectorShard, planned_kind
-from search.evaluation import latency_percentiles
 from lexray.local_stack import free_port, wait_for
 from lexray.models import CaseMetadata, Chunk, LegalCaseDocument, ProcessingStatus
 from lexray.settings import IndexSettings, Settings, get_settings
@@ -93,6 +92,8 @@ from lexray.store import CaseStore, to_bson, vector_to_bytes
 
 from bench.deploy import app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
 from bench.results import add_json_option, emit_figures
+from bench.stats import percentiles_ms, rate
+from bench.tables import Column, text_table
 
 DIMENSION = 384
 CHUNKS_PER_CASE = 20
@@ -215,12 +216,12 @@ class Row:
     kind: str | None = None
 
     @property
-    def percentiles(self) -> dict[str, float]:
-        return latency_percentiles(self.seconds)
+    def percentiles(self) -> dict[str, float | None]:
+        return percentiles_ms(self.seconds)
 
     @property
     def qps(self) -> float:
-        return len(self.seconds) / sum(self.seconds)
+        return rate(len(self.seconds), sum(self.seconds))
 
     def figures(self, baseline: Row) -> dict:
         return {
@@ -491,18 +492,16 @@ def http_breakdown(rows: list[Row], size: int) -> str | None:
 
 
 def format_table(rows: list[Row], baselines: dict[int, Row], k: int) -> str:
-    lines = [f"{'size':>8}  {'measure':<34}{'kind':>6}{'p50 ms':>9}{'p99 ms':>9}{'QPS':>9}"
-             f"{'vs FAISS':>10}{f'recall@{k}':>11}{'build s':>9}"]
+    columns = [Column("size", 8), Column("measure", 34, "<", gap="  "), Column("kind", 6),
+               Column("p50 ms", 9, spec=".3f"), Column("p99 ms", 9, spec=".3f"), Column("QPS", 9, spec=".1f"),
+               Column("vs FAISS", 10, spec=".2f", suffix="x"), Column(f"recall@{k}", 11, spec=".3f"),
+               Column("build s", 9, spec=".1f")]
+    cells = []
     for row in sorted(rows, key=lambda row: row.size):  # stable: each size's rows in run order
         figures = row.figures(baselines.get(row.size, row))
-        lines.append(
-            f"{row.size:>8}  {row.label:<34}{row.kind or '-':>6}{figures['p50_ms']:>9.3f}"
-            f"{figures['p99_ms']:>9.3f}{figures['qps']:>9.1f}"
-            f"{figures['p50_vs_faiss']:>9.2f}x"
-            f"{'-' if row.recall is None else f'{row.recall:.3f}':>11}"
-            f"{'-' if row.build_s is None else f'{row.build_s:.1f}':>9}"
-        )
-    return "\n".join(lines)
+        cells.append((row.size, row.label, row.kind or None, figures["p50_ms"], figures["p99_ms"], figures["qps"],
+                      figures["p50_vs_faiss"], row.recall, row.build_s))
+    return text_table(columns, cells)
 
 
 def main(argv: list[str] | None = None) -> int:

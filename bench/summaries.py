@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bench.results import add_json_option, emit_figures
+from bench.tables import Column, text_table
 from generation.extractive import DEFAULT_METHOD, summarize
 from generation.rouge import ROUGE_TYPES, mean_scores, rouge_f1
 from generation.summaries import MapReduceSummarizer, SummaryGenerationError
@@ -187,19 +188,15 @@ def score_methods(
     return scores, seconds
 
 
-def format_table(scores: dict[str, dict[str, float]], seconds: dict[str, float]) -> list[str]:
+def format_table(scores: dict[str, dict[str, float]], seconds: dict[str, float]) -> str:
     """One row per method: ROUGE F1, the gain over lead-N in ROUGE-2 and -L, seconds/record."""
     baseline = scores[BASELINE]
-    lines = [f"{'method':<22}" + "".join(f"{name:>9}" for name in ROUGE_TYPES)
-             + f"{'dR-2':>9}{'dR-L':>9}{'s/record':>10}"]
-    for name, method_scores in scores.items():
-        lines.append(
-            f"{name:<22}" + "".join(f"{method_scores[rouge_type]:>9.4f}" for rouge_type in ROUGE_TYPES)
-            + f"{method_scores['rouge2'] - baseline['rouge2']:>+9.4f}"
-            + f"{method_scores['rougeL'] - baseline['rougeL']:>+9.4f}"
-            + f"{seconds[name]:>10.3f}"
-        )
-    return lines
+    columns = [Column("method", 22, "<"), *(Column(name, 9, spec=".4f") for name in ROUGE_TYPES),
+               Column("dR-2", 9, spec="+.4f"), Column("dR-L", 9, spec="+.4f"), Column("s/record", 10, spec=".3f")]
+    return text_table(columns, [(name, *(method_scores[rouge_type] for rouge_type in ROUGE_TYPES),
+                                 method_scores["rouge2"] - baseline["rouge2"],
+                                 method_scores["rougeL"] - baseline["rougeL"], seconds[name])
+                                for name, method_scores in scores.items()])
 
 
 def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | None = None) -> int:
@@ -235,7 +232,7 @@ def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | 
     print(f"{args.dataset.name}: {len(records)} records, budget = reference length "
           f"(mean {sum(record.n_words for record in records) / len(records):.0f} words); "
           f"ROUGE F1, stemmed; extractive default: {DEFAULT_METHOD}")
-    print("\n".join(format_table(scores, seconds)))
+    print(format_table(scores, seconds))
     emit_figures(scores, args.json)
     return 0
 

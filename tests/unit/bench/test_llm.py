@@ -17,6 +17,7 @@ from bench.hf_generate import chat_prompts, load_causal_lm, time_generate
 from bench.llm import (
     AUTOSCALE_OVERRIDE,
     QUESTIONS,
+    LevelFigures,
     Sample,
     StreamAccumulator,
     StreamError,
@@ -27,7 +28,6 @@ from bench.llm import (
     level_questions,
     measure_transformers,
     parse_sse_line,
-    percentiles_ms,
     replica_counts,
     scaling_summary,
     window_rates,
@@ -89,10 +89,15 @@ def test_stream_errors_and_missing_usage_are_reported():
     assert parse_sse_line('data:{"a":1}') == {"a": 1}
 
 
-def test_percentiles():
-    assert percentiles_ms([]) == {"p50_ms": None, "p95_ms": None}
-    assert percentiles_ms([0.5]) == {"p50_ms": 500.0, "p95_ms": 500.0}
-    assert percentiles_ms([i / 100 for i in range(1, 101)]) == {"p50_ms": 505.0, "p95_ms": 950.5}
+def test_ttft_percentiles():
+    def ttft(seconds: list[float]) -> tuple:
+        figures = LevelFigures(1, "vllm_http", seconds, 0, 1.0, len(seconds)).figures()
+        return figures["p50_ms"], figures["p95_ms"]
+
+    assert ttft([]) == (None, None)
+    assert ttft([0.5]) == (500.0, 500.0)
+    assert ttft([i / 100 for i in range(1, 101)]) == (505.0, 950.5)
+    assert ttft([0.01234, 0.02]) == (16.2, 19.6)
 
 
 def serve_status(replica_states: dict, status: str = "HEALTHY", app_name: str = "bench"):
