@@ -123,18 +123,6 @@ def evaluate(run: Run, qrels: Qrels) -> dict[str, float]:
     }
 
 
-def latency_percentiles(seconds: list[float]) -> dict[str, float]:
-    """Median and 99th percentile in milliseconds, linearly interpolated (numpy's default).
-
-    >>> latency_percentiles([0.010, 0.020, 0.030])
-    {'p50_ms': 20.0, 'p99_ms': 29.8}
-    """
-    if not seconds:
-        raise ValueError("latency_percentiles needs at least one measurement")
-    sorted_ms = sorted(value * 1000.0 for value in seconds)
-    return {"p50_ms": _percentile(sorted_ms, 0.50), "p99_ms": _percentile(sorted_ms, 0.99)}
-
-
 def _mean_over_judged(run: Run, qrels: Qrels, query_metric: QueryMetric) -> float:
     query_ids = judged_query_ids(qrels)
     if not query_ids:
@@ -186,14 +174,6 @@ def _reciprocal_rank(ranking: list[str], grades: dict[str, int]) -> float:
         if _is_relevant(grades.get(doc_id, 0)):
             return 1.0 / rank
     return 0.0
-
-
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    position = fraction * (len(sorted_values) - 1)
-    lower = math.floor(position)
-    upper = min(lower + 1, len(sorted_values) - 1)
-    weight = position - lower
-    return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * weight
 
 
 def _check_cutoff(k: int) -> None:

@@ -10,7 +10,6 @@ import random
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bench.beir import BeirDataset, load_beir
@@ -19,7 +18,6 @@ from search.evaluation import (
     average_precision,
     evaluate,
     judged_query_ids,
-    latency_percentiles,
     ndcg_at_k,
     precision_at_k,
     rank_documents,
@@ -161,25 +159,6 @@ def test_evaluate_matches_trec_eval_through_ir_measures(seed):
     figures = evaluate(run, qrels)
     for measure, key in measure_keys.items():
         assert figures[key] == pytest.approx(reference[measure], abs=1e-12), key
-
-
-def test_latency_percentiles_by_hand():
-    # 10, 20, 30, 40 ms: p50 at position 1.5 -> 25; p99 at position 2.97 -> 30 + 0.97 * 10.
-    assert latency_percentiles([0.010, 0.020, 0.040, 0.030]) == pytest.approx({"p50_ms": 25.0, "p99_ms": 39.7})
-    assert latency_percentiles([0.005]) == {"p50_ms": 5.0, "p99_ms": 5.0}
-
-
-def test_latency_percentiles_match_numpy():
-    seconds = [random.Random(7).expovariate(20) for _ in range(101)]
-    seconds_ms = np.array(seconds) * 1000
-    assert latency_percentiles(seconds) == pytest.approx(
-        {"p50_ms": np.percentile(seconds_ms, 50), "p99_ms": np.percentile(seconds_ms, 99)}
-    )
-
-
-def test_latency_percentiles_needs_a_measurement():
-    with pytest.raises(ValueError):
-        latency_percentiles([])
 
 
 def assert_is_toy_test_split(dataset: BeirDataset) -> None:
