@@ -126,3 +126,12 @@ def get_index_actor(settings: Settings):
         lifetime="detached",
         get_if_exists=True,
     ).remote(settings.model_dump_json())
+
+
+def find_index_actor(settings: Settings) -> ray.actor.ActorHandle | None:
+    """The running index actor, or None while there is none: for callers that answer without
+    it (health, stats, erasure) instead of starting it (``get_index_actor``)."""
+    try:
+        return ray.get_actor(settings.index.actor_name, namespace=settings.ray.namespace)
+    except ValueError:  # no such actor (not started yet, or gone)
+        return None

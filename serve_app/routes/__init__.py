@@ -1,0 +1,1 @@
+"""The gateway's routes, one ``APIRouter`` per concern; ``serve_app.gateway`` includes them."""
