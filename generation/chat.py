@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from generation.citations import MARKER_GROUP, tidy, with_markers
-from generation.extractive import content_words, split_sentences
+from generation.sentences import split_sentences
+from generation.words import content_words
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from generation.extractive import content_words, split_sentences
+from generation.sentences import split_sentences
+from generation.words import content_words
 
 # "[2]", "[1, 3]", "[1][2]", "[Source 2]", "[source 1, 2]"; anything else in brackets is text.
 MARKER_GROUP = re.compile(r"\[\s*(?:sources?\s*)?(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]", re.IGNORECASE)

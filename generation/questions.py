@@ -47,23 +47,15 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from generation.extractive import (
-    FOCUS_AREAS,
-    Sentence,
-    candidate_indexes,
-    content_words,
-    focus_factor,
-    focus_keywords,
-    lexrank_graph,
-    pagerank,
-    split_sentences,
-    stemmed_words,
-)
+from generation.extractive import candidate_indexes, focus_factor, focus_keywords, lexrank_graph, pagerank
 from generation.prompts import question_messages
+from generation.sentences import Sentence, split_sentences
 from generation.structured import Chat, StructuredOutputError, generate_structured, guided_schema
+from generation.words import content_words, stemmed_words
 from lexray.errors import LexRayError
 from lexray.models import PageSpan
 from lexray.settings import QuestionSettings
+from lexray.summary_options import FOCUS_AREAS
 from pipelines.clean import pages_in_range
 
 QuestionType = Literal["common", "rare", "unexpected"]

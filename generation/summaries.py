@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generation import extractive
-from generation.extractive import ExtractiveSummary, content_words, split_sentences
+from generation.extractive import ExtractiveSummary
 from generation.prompts import compare_messages, map_messages, reduce_messages
+from generation.sentences import split_sentences
+from generation.words import content_words
 from lexray.errors import LexRayError
 from lexray.models import CaseSection, PageSpan
 from lexray.summary_options import DEFAULT_LENGTH, SummaryOptionError, validate_options
