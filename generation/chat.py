@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from generation.citations import MARKER_GROUP, tidy, with_markers
 from generation.sentences import split_sentences
 from generation.words import content_words
+from lexray.settings import ChatSettings
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,6 @@ INTENTS: dict[str, Intent] = {intent.name: intent for intent in (
            ("What did the court hold about the premium?", "Which statute was applied?"), True, None),
 )}
 DEFAULT_INTENT = "legal_question"
-MAX_REWRITE_CHARS = 300
 REWRITE_PREFIX = re.compile(r"^\s*((standalone\s+)?(search\s+)?query|rewritten|search|answer)\s*:\s*", re.IGNORECASE)
 
 
@@ -77,9 +77,11 @@ def without_markers(text: str) -> str:
     return tidy(MARKER_GROUP.sub("", text))
 
 
-def clean_rewrite(reply: str, message: str, history: Sequence[dict[str, str]]) -> str | None:
-    """The model's standalone query, or None when it is unusable: empty, too long, or sharing
-    no content word with the conversation (the small model sometimes answers instead).
+def clean_rewrite(reply: str, message: str, history: Sequence[dict[str, str]], *,
+                  max_chars: int = ChatSettings().max_rewrite_chars) -> str | None:
+    """The model's standalone query, or None when it is unusable: empty, longer than
+    ``max_chars`` (settings ``chat.max_rewrite_chars``), or sharing no content word with the
+    conversation (the small model sometimes answers instead).
 
     >>> history = [{"role": "user", "content": "Was the tenant fined under section 19?"}]
     >>> clean_rewrite('Query: "tenant fine section 19 appeal"', "Was it upheld?", history)
@@ -91,7 +93,7 @@ def clean_rewrite(reply: str, message: str, history: Sequence[dict[str, str]]) -
     if not lines:
         return None
     query = REWRITE_PREFIX.sub("", lines[0]).strip().strip("\"'`").strip()
-    if not query or len(query) > MAX_REWRITE_CHARS:
+    if not query or len(query) > max_chars:
         return None
     known = set(content_words(message))
     for turn in history:

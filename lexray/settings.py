@@ -451,6 +451,10 @@ class ChatSettings(BaseModel):
     )
     answer_max_tokens: int = Field(200, ge=16, description="Completion tokens of an answer.")
     rewrite_max_tokens: int = Field(48, ge=8, description="Completion tokens of a rewritten query.")
+    max_rewrite_chars: int = Field(
+        300, ge=1, description="A rewritten query longer than this is not used (the small model "
+        "sometimes answers instead); the follow-up and the previous question are searched together.",
+    )
     attribution_min_overlap: float = Field(
         0.5, gt=0, le=1,
         description="Share of an answer sentence's content words a cited chunk must contain to "

@@ -9,6 +9,7 @@ from generation import chat, citations
 from generation.chat import clean_rewrite, detect_intent, evidence_answer, fallback_query, trim_history
 from generation.citations import MarkerFilter, ground_answer
 from generation.prompts import chat_answer_messages
+from lexray.settings import ChatSettings
 
 SOURCES = [
     "The appellant pleaded guilty to two counts of statutory sodomy after plea negotiations.",
@@ -87,6 +88,14 @@ def test_rewrites_are_used_only_when_they_name_something_said():
     assert clean_rewrite("x" * 400 + " counsel", "Why not?", history) is None
     assert fallback_query("Why not?", history) == "Did the court find plea counsel ineffective? Why not?"
     assert fallback_query("Why not?", []) == "Why not?"
+
+
+def test_rewrite_length_limit_comes_from_the_chat_settings():
+    history = [{"role": "user", "content": "Did the court find plea counsel ineffective?"}]
+    rewrite = "plea counsel " * 25  # 325 characters
+    assert ChatSettings().max_rewrite_chars == 300
+    assert clean_rewrite(rewrite, "Why not?", history) is None
+    assert clean_rewrite(rewrite, "Why not?", history, max_chars=400) == rewrite.strip()
 
 
 def test_history_keeps_the_newest_whole_turns_within_the_budget():
