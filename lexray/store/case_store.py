@@ -30,7 +30,9 @@ CASE_ID_RECORDS = {AUDIT_LOG, ERASURES}
 
 class CaseStore(UploadQueue, CaseRecords, ChunkRecords, GeneratedRecords, ChatSessions, ErasureReceipts,
                 UploadFiles, JobRecords, AuditLog):
-    """Cases, chunks and processing status in MongoDB."""
+    """Cases, chunks, processing status and what was made of them, in MongoDB. Each base holds one
+    collection's queries; a part that uses another derives from it (the upload queue marks cases
+    failed, a failed case drops its chunks, chunk writers check the erasure receipts)."""
 
     def ensure_indexes_once(self) -> CaseStore:
         """``ensure_indexes`` on this store's first use (deployments start before MongoDB may be
