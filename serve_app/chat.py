@@ -46,7 +46,15 @@ from lexray.settings import settings_from_json
 from serve_app.errors import ApiError, reraised
 from serve_app.llm_client import LLMClient
 from serve_app.logs import replica_logger
-from serve_app.schemas import ChatAskRequest, ChatMessageRequest
+from serve_app.schemas import (
+    ChatAskRequest,
+    ChatMessageRequest,
+    DeletedSessionResponse,
+    IntentItem,
+    IntentsResponse,
+    NewSessionResponse,
+    SuggestionsResponse,
+)
 
 logger = replica_logger(__name__)
 
@@ -132,30 +140,31 @@ class Chat:
 
     # Sessions
 
-    async def new_session(self, tenant_id: str) -> dict:
+    async def new_session(self, tenant_id: str) -> NewSessionResponse:
         now = utcnow()
         session = {"session_id": uuid.uuid4().hex, "tenant_id": tenant_id, "title": None,
                    "created_at": now, "updated_at": now, "message_count": 0, "messages": []}
         await self._db(self.store.create_session, session)
-        return {"session_id": session["session_id"], "created_at": now}
+        return NewSessionResponse(session_id=session["session_id"], created_at=now)
 
     async def conversation(self, session_id: str, tenant_id: str) -> dict:
         return await self._stored_session(session_id, tenant_id)
 
-    async def delete_conversation(self, session_id: str, tenant_id: str) -> dict:
+    async def delete_conversation(self, session_id: str, tenant_id: str) -> DeletedSessionResponse:
         if not await self._db(self.store.delete_session, session_id, tenant_id=tenant_id):
             raise ApiError("not_found", f"no chat session {session_id!r}")
-        return {"session_id": session_id, "deleted": True}
+        return DeletedSessionResponse(session_id=session_id, deleted=True)
 
     # What to ask
 
-    def intents(self) -> dict:
-        return {"intents": [{"name": intent.name, "description": intent.description,
-                             "examples": list(intent.examples), "retrieves": intent.retrieves}
-                            for intent in INTENTS.values()],
-                "default": DEFAULT_INTENT}
+    def intents(self) -> IntentsResponse:
+        return IntentsResponse(
+            intents=[IntentItem(name=intent.name, description=intent.description,
+                                examples=list(intent.examples), retrieves=intent.retrieves)
+                     for intent in INTENTS.values()],
+            default=DEFAULT_INTENT)
 
-    async def suggestions(self, session_id: str | None, tenant_id: str) -> dict:
+    async def suggestions(self, session_id: str | None, tenant_id: str) -> SuggestionsResponse:
         """Follow-ups on the cases a session's last answer cited, else questions about the
         tenant's latest cases, else starters."""
         if session_id is not None:
@@ -165,17 +174,17 @@ class Chat:
             titles = list(dict.fromkeys(citation["title"] or citation["case_id"] for citation in cited
                                         if not citation.get("erased")))
             if titles:
-                return {"suggestions": [question for title in titles[:SUGGESTION_CASES] for question in (
+                return SuggestionsResponse(suggestions=[question for title in titles[:SUGGESTION_CASES] for question in (
                     f"What did the court decide in {title}?",
                     f"Which statutes or precedents does {title} rely on?",
-                    f"Summarise {title}.")], "based_on": "session"}
+                    f"Summarise {title}.")], based_on="session")
         cases = await self._db(self.store.list_cases, CaseFilters(), tenant_id=tenant_id, limit=SUGGESTION_CASES)
         if cases:
             titles = [case.get("title") or case["case_id"] for case in cases]
-            return {"suggestions": [question for title in titles for question in (
+            return SuggestionsResponse(suggestions=[question for title in titles for question in (
                 f"What did the court decide in {title}?", f"Summarise {title}.")]
-                + [f"Find cases similar to {titles[0]}."], "based_on": "corpus"}
-        return {"suggestions": ["What can you do?"], "based_on": "starter"}
+                + [f"Find cases similar to {titles[0]}."], based_on="corpus")
+        return SuggestionsResponse(suggestions=["What can you do?"], based_on="starter")
 
     # Steps
 

@@ -28,6 +28,7 @@ from pipelines.progress import stage_report
 from serve_app.deployment_helpers import validate_pdf
 from serve_app.errors import ApiError
 from serve_app.logs import replica_logger
+from serve_app.schemas import IngestionStatsResponse
 
 logger = replica_logger(__name__)
 
@@ -206,23 +207,25 @@ class Ingestion:
         self.upload_processor.submit.remote(case_id)
         return self.status(case_id, tenant_id)
 
-    def stats(self, tenant_id: str) -> dict:
+    def stats(self, tenant_id: str) -> IngestionStatsResponse:
         import ray
+
+        from actors.index_actor import find_index_actor
 
         store = self._store()
         by_status = store.status_counts(tenant_id=tenant_id)
         try:
-            actor = ray.get_actor(self.settings.index.actor_name, namespace=self.settings.ray.namespace)
-            indexed_vectors = ray.get(actor.count.remote(), timeout=5)
-        except Exception:  # noqa: BLE001 - the index may not exist yet; stats still answer
+            actor = find_index_actor(self.settings)  # None: not started yet; stats still answer
+            indexed_vectors = ray.get(actor.count.remote(), timeout=5) if actor is not None else None
+        except Exception:  # noqa: BLE001 - the index is restarting or slow; stats still answer
             indexed_vectors = None
-        return {
-            "tenant_id": tenant_id,
-            "total_cases": sum(by_status.values()),
-            "by_status": by_status,
-            "total_chunks": store.count_chunks(tenant_id=tenant_id),
-            "indexed_vectors": indexed_vectors,
-        }
+        return IngestionStatsResponse(
+            tenant_id=tenant_id,
+            total_cases=sum(by_status.values()),
+            by_status=by_status,
+            total_chunks=store.count_chunks(tenant_id=tenant_id),
+            indexed_vectors=indexed_vectors,
+        )
 
     def start_batch(self, folder: str, tenant_id: str, retry_failed: bool) -> dict:
         from ray.job_submission import JobSubmissionClient

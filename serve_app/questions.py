@@ -40,7 +40,14 @@ from serve_app.errors import ApiError
 from serve_app.generated_records import GeneratedRecords
 from serve_app.deployment_helpers import case_with_text, focus_areas_listing, validate_pdf
 from serve_app.llm_client import LLMClient
-from serve_app.schemas import QuestionOptions, QuestionRequest, QuestionUploadForm
+from serve_app.schemas import (
+    FocusAreasResponse,
+    NamedOption,
+    QuestionOptions,
+    QuestionRequest,
+    QuestionTypesResponse,
+    QuestionUploadForm,
+)
 
 
 @serve.deployment
@@ -94,13 +101,14 @@ class Questions:
             raise ApiError("not_found", f"no stored questions about {case_id!r}")
         return {"case_id": case_id, "question_sets": rows}
 
-    def types(self) -> dict:
-        return {"question_types": [{"name": name, "description": text} for name, text in QUESTION_TYPES.items()],
-                "difficulties": [{"name": name, "description": text} for name, text in DIFFICULTIES.items()],
-                "default_type": "common", "default_difficulty": "medium",
-                "max_questions": self.settings.questions.max_questions}
+    def types(self) -> QuestionTypesResponse:
+        return QuestionTypesResponse(
+            question_types=[NamedOption(name=name, description=text) for name, text in QUESTION_TYPES.items()],
+            difficulties=[NamedOption(name=name, description=text) for name, text in DIFFICULTIES.items()],
+            default_type="common", default_difficulty="medium",
+            max_questions=self.settings.questions.max_questions)
 
-    def focus_areas(self) -> dict:
+    def focus_areas(self) -> FocusAreasResponse:
         return focus_areas_listing()
 
     # Helpers

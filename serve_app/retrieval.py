@@ -16,7 +16,7 @@ import numpy as np
 import ray
 from ray import serve
 
-from actors.index_actor import get_index_actor
+from actors.index_actor import find_index_actor, get_index_actor
 from lexray.metrics import record_search
 from lexray.models import CaseFilters, ProcessingStatus
 from search.ranking import RankedCases, blend_case_scores, rank_cases, top_chunks_of_cases
@@ -29,7 +29,7 @@ from pipelines.embed import Embedder
 from pipelines.ocr_tasks import ray_ocr_runner
 from serve_app.errors import ApiError
 from serve_app.deployment_helpers import case_with_text, validate_pdf
-from serve_app.schemas import SearchOptions
+from serve_app.schemas import MetadataValuesResponse, RetrievalStatsResponse, SearchOptions, ValueCount
 
 QUERY_ECHO_CHARS = 500
 INDEX_STATS_TIMEOUT_S = 5
@@ -287,29 +287,32 @@ class Retrieval:
         return {"total": self.store.count_matching(filters, tenant_id=tenant_id), "skip": skip,
                 "limit": limit, "filters": filters, "cases": cases}
 
-    def stats(self, tenant_id: str) -> dict:
+    def stats(self, tenant_id: str) -> RetrievalStatsResponse:
         by_status = self.store.status_counts(tenant_id=tenant_id)
         try:
-            index_actor = ray.get_actor(self.settings.index.actor_name, namespace=self.settings.ray.namespace)
-            index = ray.get(index_actor.stats.remote(), timeout=INDEX_STATS_TIMEOUT_S)
-            index_stats = {"vectors": index["count"], "shard_vectors": index["shards"],
-                           "shards": len(index["shards"]), "dimension": index["dimension"]}
-        except Exception:  # noqa: BLE001 - the index may not exist yet; the counts still answer
+            index_actor = find_index_actor(self.settings)  # None: not started yet; the counts still answer
+            index = (ray.get(index_actor.stats.remote(), timeout=INDEX_STATS_TIMEOUT_S)
+                     if index_actor is not None else None)
+            index_stats = None if index is None else {
+                "vectors": index["count"], "shard_vectors": index["shards"],
+                "shards": len(index["shards"]), "dimension": index["dimension"]}
+        except Exception:  # noqa: BLE001 - the index is restarting or slow; the counts still answer
             index_stats = None
-        return {
-            "tenant_id": tenant_id,
-            "total_cases": sum(by_status.values()),
-            "cases_by_status": by_status,
-            "indexed_cases": by_status.get("indexed", 0),
-            "total_chunks": self.store.count_chunks(tenant_id=tenant_id),
-            "index": index_stats,
-        }
+        return RetrievalStatsResponse(
+            tenant_id=tenant_id,
+            total_cases=sum(by_status.values()),
+            cases_by_status=by_status,
+            indexed_cases=by_status.get("indexed", 0),
+            total_chunks=self.store.count_chunks(tenant_id=tenant_id),
+            index=index_stats,
+        )
 
-    def metadata_values(self, field: str, tenant_id: str) -> dict:
+    def metadata_values(self, field: str, tenant_id: str) -> MetadataValuesResponse:
         if field not in METADATA_FIELDS:
             raise ApiError("validation_error", f"field must be one of {', '.join(METADATA_FIELDS)}")
         counts = self.store.metadata_value_counts(field, tenant_id=tenant_id)
-        return {"field": field, "values": [{"value": value, "count": count} for value, count in counts]}
+        return MetadataValuesResponse(field=field, values=[ValueCount(value=value, count=count)
+                                                           for value, count in counts])
 
 
 def is_indexed(case: dict | None) -> bool:

@@ -40,11 +40,14 @@ from serve_app.generated_records import GeneratedRecords
 from serve_app.deployment_helpers import case_with_text, focus_areas_listing, validate_pdf
 from serve_app.llm_client import LLMClient
 from serve_app.schemas import (
+    FocusAreasResponse,
+    LengthPreset,
     SummarizeCaseRequest,
     SummarizeManyRequest,
     SummarizeTextRequest,
     SummarizeUploadForm,
     SummaryOptions,
+    SupportedLengthsResponse,
 )
 
 # The tokenizer's characters per token are measured on this much of each text.
@@ -125,11 +128,12 @@ class Summarization:
             raise ApiError("not_found", f"no stored summaries of {case_id!r}")
         return {"case_id": case_id, "summaries": rows}
 
-    def supported_lengths(self) -> dict:
-        return {"lengths": [{"name": name, "words": words} for name, words in LENGTH_WORDS.items()],
-                "default": DEFAULT_LENGTH, "min_words": 1, "max_words": MAX_SUMMARY_WORDS}
+    def supported_lengths(self) -> SupportedLengthsResponse:
+        return SupportedLengthsResponse(
+            lengths=[LengthPreset(name=name, words=words) for name, words in LENGTH_WORDS.items()],
+            default=DEFAULT_LENGTH, min_words=1, max_words=MAX_SUMMARY_WORDS)
 
-    def focus_areas(self) -> dict:
+    def focus_areas(self) -> FocusAreasResponse:
         return focus_areas_listing()
 
     # Helpers

@@ -46,20 +46,20 @@ async def conversation(session_id: SessionId, tenant: Tenant, gateway: Gateway) 
 
 
 @router.delete("/conversation/{session_id}", response_model=DeletedSessionResponse, responses=ERRORS)
-async def delete_conversation(session_id: SessionId, tenant: Tenant, gateway: Gateway) -> dict:
+async def delete_conversation(session_id: SessionId, tenant: Tenant, gateway: Gateway) -> DeletedSessionResponse:
     return await gateway.chat.delete_conversation.remote(session_id, tenant)
 
 
 @router.get("/session/new", response_model=NewSessionResponse, responses=ERRORS)
-async def new_session(tenant: Tenant, gateway: Gateway) -> dict:
+async def new_session(tenant: Tenant, gateway: Gateway) -> NewSessionResponse:
     return await gateway.chat.new_session.remote(tenant)
 
 
 @router.get("/intents", response_model=IntentsResponse, responses=ERRORS)
-async def intents(gateway: Gateway) -> dict:
+async def intents(gateway: Gateway) -> IntentsResponse:
     return await gateway.chat.intents.remote()
 
 
 @router.get("/suggestions", response_model=SuggestionsResponse, responses=ERRORS)
-async def suggestions(params: Annotated[SuggestionsQuery, Query()], tenant: Tenant, gateway: Gateway) -> dict:
+async def suggestions(params: Annotated[SuggestionsQuery, Query()], tenant: Tenant, gateway: Gateway) -> SuggestionsResponse:
     return await gateway.chat.suggestions.remote(params.session_id, tenant)

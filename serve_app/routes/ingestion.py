@@ -52,7 +52,7 @@ async def retry(case_id: str, tenant: Tenant, gateway: Gateway) -> dict:
 
 
 @router.get("/stats", response_model=IngestionStatsResponse, responses=ERRORS)
-async def stats(tenant: Tenant, gateway: Gateway) -> dict:
+async def stats(tenant: Tenant, gateway: Gateway) -> IngestionStatsResponse:
     return await gateway.ingestion.stats.remote(tenant)
 
 

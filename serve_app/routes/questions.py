@@ -68,10 +68,10 @@ async def stored_questions(case_id: str, tenant: Tenant, gateway: Gateway) -> di
 
 
 @router.get("/types", response_model=QuestionTypesResponse, responses=ERRORS)
-async def question_types(gateway: Gateway) -> dict:
+async def question_types(gateway: Gateway) -> QuestionTypesResponse:
     return await gateway.questions.types.remote()
 
 
 @router.get("/focus-areas", response_model=FocusAreasResponse, responses=ERRORS)
-async def question_focus_areas(gateway: Gateway) -> dict:
+async def question_focus_areas(gateway: Gateway) -> FocusAreasResponse:
     return await gateway.questions.focus_areas.remote()

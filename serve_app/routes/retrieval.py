@@ -77,15 +77,15 @@ async def filter_cases(params: Annotated[CaseListQuery, Query()], tenant: Tenant
 
 
 @router.get("/stats", response_model=RetrievalStatsResponse, responses=ERRORS)
-async def retrieval_stats(tenant: Tenant, gateway: Gateway) -> dict:
+async def retrieval_stats(tenant: Tenant, gateway: Gateway) -> RetrievalStatsResponse:
     return await gateway.retrieval.stats.remote(tenant)
 
 
 @router.get("/metadata/courts", response_model=MetadataValuesResponse, responses=ERRORS)
-async def courts(tenant: Tenant, gateway: Gateway) -> dict:
+async def courts(tenant: Tenant, gateway: Gateway) -> MetadataValuesResponse:
     return await gateway.retrieval.metadata_values.remote("court", tenant)
 
 
 @router.get("/metadata/case-types", response_model=MetadataValuesResponse, responses=ERRORS)
-async def case_types(tenant: Tenant, gateway: Gateway) -> dict:
+async def case_types(tenant: Tenant, gateway: Gateway) -> MetadataValuesResponse:
     return await gateway.retrieval.metadata_values.remote("case_type", tenant)

@@ -57,10 +57,10 @@ async def stored_summaries(case_id: str, tenant: Tenant, gateway: Gateway) -> di
 
 
 @router.get("/supported-lengths", response_model=SupportedLengthsResponse, responses=ERRORS)
-async def supported_lengths(gateway: Gateway) -> dict:
+async def supported_lengths(gateway: Gateway) -> SupportedLengthsResponse:
     return await gateway.summarization.supported_lengths.remote()
 
 
 @router.get("/focus-areas", response_model=FocusAreasResponse, responses=ERRORS)
-async def summary_focus_areas(gateway: Gateway) -> dict:
+async def summary_focus_areas(gateway: Gateway) -> FocusAreasResponse:
     return await gateway.summarization.focus_areas.remote()
