@@ -105,7 +105,7 @@ class Gateway:
     # the caller names the tenant.
 
     async def ingest_pdf(self, data: bytes, filename: str, tenant_id: str, **options) -> dict:
-        return await self.ingestion.upload.remote(data, filename, tenant_id, options)
+        return (await self.ingestion.upload.remote(data, filename, tenant_id, options)).model_dump()
 
     async def case_status(self, case_id: str, tenant_id: str) -> dict:
         return await self.ingestion.status.remote(case_id, tenant_id)

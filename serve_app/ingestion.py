@@ -28,7 +28,7 @@ from pipelines.progress import stage_report
 from serve_app.deployment_helpers import validate_pdf
 from serve_app.errors import ApiError
 from serve_app.logs import replica_logger
-from serve_app.schemas import IngestionStatsResponse
+from serve_app.schemas import IngestionStatsResponse, UploadResponse
 
 logger = replica_logger(__name__)
 
@@ -145,7 +145,7 @@ class Ingestion:
     def _store(self) -> CaseStore:
         return self.store.ensure_indexes_once()  # raises (503) while MongoDB is down
 
-    def upload(self, data: bytes, filename: str, tenant_id: str, options: dict) -> dict:
+    def upload(self, data: bytes, filename: str, tenant_id: str, options: dict) -> UploadResponse:
         validate_pdf(data, self.settings)
         store = self._store()
         name = display_name(filename)
@@ -165,12 +165,12 @@ class Ingestion:
                 # Fire and forget: the case is queued in MongoDB already; the sweep would find it.
                 self.upload_processor.submit.remote(registration.case_id)
         case = store.get_case(registration.case_id, tenant_id=tenant_id, with_content=False)
-        return {
-            "case_id": registration.case_id,
-            "duplicate": registration.duplicate,
-            "processing_status": case["processing_status"],
-            "original_filename": case.get("original_filename") or name,
-        }
+        return UploadResponse(
+            case_id=registration.case_id,
+            duplicate=registration.duplicate,
+            processing_status=case["processing_status"],
+            original_filename=case.get("original_filename") or name,
+        )
 
     def status(self, case_id: str, tenant_id: str) -> dict:
         case = self._store().get_case(case_id, tenant_id=tenant_id, with_content=False)

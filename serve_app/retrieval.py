@@ -29,7 +29,15 @@ from pipelines.embed import Embedder
 from pipelines.ocr_tasks import ray_ocr_runner
 from serve_app.errors import ApiError
 from serve_app.deployment_helpers import case_with_text, validate_pdf
-from serve_app.schemas import MetadataValuesResponse, RetrievalStatsResponse, SearchOptions, ValueCount
+from serve_app.schemas import (
+    CaseListResponse,
+    CaseResponse,
+    CaseSummary,
+    MetadataValuesResponse,
+    RetrievalStatsResponse,
+    SearchOptions,
+    ValueCount,
+)
 
 QUERY_ECHO_CHARS = 500
 INDEX_STATS_TIMEOUT_S = 5
@@ -250,42 +258,42 @@ class Retrieval:
 
     # Reads
 
-    def case(self, case_id: str, tenant_id: str, include_content: bool = False) -> dict:
+    def case(self, case_id: str, tenant_id: str, include_content: bool = False) -> CaseResponse:
         case = self.store.get_case(case_id, tenant_id=tenant_id, with_content=include_content)
         if case is None:
             # Another tenant's case answers exactly like a missing one: existence must not leak.
             raise ApiError("not_found", f"no case {case_id!r}")
         metadata = case.get("metadata") or {}
-        return {
-            "case_id": case["case_id"],
-            "title": case.get("title"),
-            "original_filename": case.get("original_filename"),
-            "processing_status": case["processing_status"],
-            "failure_reason": case.get("failure_reason"),
-            "page_count": metadata.get("page_count", 0),
-            "chunk_count": case.get("chunk_count", 0),
-            "metadata": metadata,
-            "sections": case.get("sections") or [],
-            "created_at": case.get("created_at"),
-            "updated_at": case.get("updated_at"),
-            "processed_at": case.get("processed_at"),
-            "content": case.get("content") if include_content else None,
-            "cleaned_content": case.get("cleaned_content") if include_content else None,
-        }
+        return CaseResponse(
+            case_id=case["case_id"],
+            title=case.get("title"),
+            original_filename=case.get("original_filename"),
+            processing_status=case["processing_status"],
+            failure_reason=case.get("failure_reason"),
+            page_count=metadata.get("page_count", 0),
+            chunk_count=case.get("chunk_count", 0),
+            metadata=metadata,
+            sections=case.get("sections") or [],
+            created_at=case.get("created_at"),
+            updated_at=case.get("updated_at"),
+            processed_at=case.get("processed_at"),
+            content=case.get("content") if include_content else None,
+            cleaned_content=case.get("cleaned_content") if include_content else None,
+        )
 
-    def list_cases(self, filters: CaseFilters, tenant_id: str, skip: int = 0, limit: int = 20) -> dict:
+    def list_cases(self, filters: CaseFilters, tenant_id: str, skip: int = 0, limit: int = 20) -> CaseListResponse:
         rows = self.store.list_cases(filters, tenant_id=tenant_id, skip=skip, limit=limit)
         cases = []
         for row in rows:
             metadata = row.get("metadata") or {}
-            cases.append({
-                "case_id": row["case_id"], "title": row.get("title"), "court": metadata.get("court"),
-                "case_type": metadata.get("case_type"), "jurisdiction": metadata.get("jurisdiction"),
-                "date": decision_date(metadata), "original_filename": row.get("original_filename"),
-                "chunk_count": row.get("chunk_count", 0), "metadata": metadata,
-            })
-        return {"total": self.store.count_matching(filters, tenant_id=tenant_id), "skip": skip,
-                "limit": limit, "filters": filters, "cases": cases}
+            cases.append(CaseSummary(
+                case_id=row["case_id"], title=row.get("title"), court=metadata.get("court"),
+                case_type=metadata.get("case_type"), jurisdiction=metadata.get("jurisdiction"),
+                date=decision_date(metadata), original_filename=row.get("original_filename"),
+                chunk_count=row.get("chunk_count", 0), metadata=metadata,
+            ))
+        return CaseListResponse(total=self.store.count_matching(filters, tenant_id=tenant_id), skip=skip,
+                                limit=limit, filters=filters, cases=cases)
 
     def stats(self, tenant_id: str) -> RetrievalStatsResponse:
         by_status = self.store.status_counts(tenant_id=tenant_id)

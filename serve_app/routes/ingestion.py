@@ -31,7 +31,7 @@ async def upload(
     process_immediately: bool = Form(True),
     extract_metadata: bool = Form(True),
     generate_summary: bool = Form(False),
-) -> dict:
+) -> UploadResponse:
     data = await read_capped(file, gateway.settings.api.max_upload_bytes)
     options = {"title": title, "case_type": case_type, "court": court, "jurisdiction": jurisdiction,
                "process_immediately": process_immediately, "extract_metadata": extract_metadata,

@@ -67,12 +67,12 @@ async def _similar_from_form(request: Request, tenant: str, gateway: GatewayCont
 
 
 @router.get("/case/{case_id}", response_model=CaseResponse, responses=ERRORS)
-async def case(case_id: str, tenant: Tenant, gateway: Gateway, include_content: bool = False) -> dict:
+async def case(case_id: str, tenant: Tenant, gateway: Gateway, include_content: bool = False) -> CaseResponse:
     return await gateway.retrieval.case.remote(case_id, tenant, include_content)
 
 
 @router.get("/filter", response_model=CaseListResponse, responses=ERRORS)
-async def filter_cases(params: Annotated[CaseListQuery, Query()], tenant: Tenant, gateway: Gateway) -> dict:
+async def filter_cases(params: Annotated[CaseListQuery, Query()], tenant: Tenant, gateway: Gateway) -> CaseListResponse:
     return await gateway.retrieval.list_cases.remote(params.case_filters(), tenant, params.skip, params.limit)
 
 
