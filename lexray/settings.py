@@ -417,8 +417,11 @@ class QuestionSettings(BaseModel):
 
 
 class SummarySettings(BaseModel):
-    """Extractive summaries (``generation.extractive``): bounds on the sentence graph."""
+    """Summaries: the longest text a request may send, and bounds on the extractive summariser's
+    sentence graph (``generation.extractive``)."""
 
+    max_text_chars: int = Field(
+        300_000, ge=1, description="Longest plain text `POST /summarize-text` may send (longer: 422).")
     max_graph_sentences: int = Field(
         1500, ge=2,
         description="TextRank ranks at most this many sentences in one graph; a longer text is ranked "
@@ -463,6 +466,16 @@ class ChatSettings(BaseModel):
     max_stored_messages: int = Field(
         1000, ge=2, description="Messages a session keeps (oldest dropped), bounding its document."
     )
+    rewrite_history_messages: int = Field(
+        4, ge=0, description="Latest messages of the conversation the query rewriter sees.")
+    rewrite_message_chars: int = Field(
+        400, ge=1, description="Each of those messages, clipped to this many characters.")
+    history_window_messages: int = Field(
+        40, ge=1, description="Latest messages whose tokens are counted when the history is trimmed "
+        "to history_token_budget (bounds the work per turn of a long session).")
+    title_chars: int = Field(80, ge=1, description="A new session's title: its first message, clipped.")
+    suggestion_cases: int = Field(
+        3, ge=1, description="Latest indexed cases that GET /api/v1/chat/suggestions asks about.")
 
 
 

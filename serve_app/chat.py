@@ -67,12 +67,6 @@ HELP_REPLY = ("I answer questions from your indexed court opinions and cite the 
               "topic or a case, compare decisions, or ask me to find cases about something. Follow-up "
               "questions use the conversation so far. GET /api/v1/chat/intents lists what I recognise.")
 FIXED_REPLIES = {"greeting": GREETING_REPLY, "help": HELP_REPLY}
-# Turns of the history the query rewriter sees (the latest ones).
-REWRITE_HISTORY_MESSAGES = 4
-# Messages whose tokens are counted when trimming the history to its budget.
-HISTORY_WINDOW_MESSAGES = 40
-TITLE_CHARS = 80
-SUGGESTION_CASES = 3
 
 
 @dataclass
@@ -174,11 +168,11 @@ class Chat:
             titles = list(dict.fromkeys(citation["title"] or citation["case_id"] for citation in cited
                                         if not citation.get("erased")))
             if titles:
-                return SuggestionsResponse(suggestions=[question for title in titles[:SUGGESTION_CASES] for question in (
+                return SuggestionsResponse(suggestions=[question for title in titles[:self.settings.chat.suggestion_cases] for question in (
                     f"What did the court decide in {title}?",
                     f"Which statutes or precedents does {title} rely on?",
                     f"Summarise {title}.")], based_on="session")
-        cases = await self._db(self.store.list_cases, CaseFilters(), tenant_id=tenant_id, limit=SUGGESTION_CASES)
+        cases = await self._db(self.store.list_cases, CaseFilters(), tenant_id=tenant_id, limit=self.settings.chat.suggestion_cases)
         if cases:
             titles = [case.get("title") or case["case_id"] for case in cases]
             return SuggestionsResponse(suggestions=[question for title in titles for question in (
@@ -199,7 +193,7 @@ class Chat:
         if not INTENTS[turn.intent].retrieves:
             turn.fixed_answer = FIXED_REPLIES[turn.intent]
             return turn
-        recent = [{"role": m["role"], "content": m["content"]} for m in history[-HISTORY_WINDOW_MESSAGES:]]
+        recent = [{"role": m["role"], "content": m["content"]} for m in history[-self.settings.chat.history_window_messages:]]
         turn.query = await self._search_query(message, recent)
         turn.passages = await self._relevant_passages(turn.query, tenant_id, request.filters)
         turn.found_relevant = bool(turn.passages)
@@ -226,11 +220,14 @@ class Chat:
         (the previous question plus the message when its rewrite is unusable)."""
         if not history:
             return message
-        recent = history[-REWRITE_HISTORY_MESSAGES:]
+        chat = self.settings.chat
+        recent = history[-chat.rewrite_history_messages:] if chat.rewrite_history_messages else []
         reply = await self.llm.chat(
-            rewrite_messages([{**m, "content": clip(m["content"], 400)} for m in recent], message),
-            {"max_tokens": self.settings.chat.rewrite_max_tokens, "temperature": 0.0})
-        return clean_rewrite(reply["text"], message, recent) or fallback_query(message, recent)
+            rewrite_messages([{**m, "content": clip(m["content"], chat.rewrite_message_chars)} for m in recent],
+                             message),
+            {"max_tokens": chat.rewrite_max_tokens, "temperature": 0.0})
+        return (clean_rewrite(reply["text"], message, recent, max_chars=chat.max_rewrite_chars)
+                or fallback_query(message, recent))
 
     async def _trimmed(self, history: list[dict]) -> list[dict]:
         """The history that fits the token budget (tokens counted by the served model's tokenizer)."""
@@ -303,7 +300,7 @@ class Chat:
         assistant = {"role": "assistant", "content": response["answer"], "timestamp": response["created_at"],
                      "intent": turn.intent, "query": turn.query, "citations": response["citations"]}
         identity = {key: session[key] for key in ("session_id", "tenant_id", "created_at")}
-        identity["title"] = session.get("title") or clip(turn.message, TITLE_CHARS)
+        identity["title"] = session.get("title") or clip(turn.message, self.settings.chat.title_chars)
         # Only a session no client knows yet is created here: a stored one deleted while this
         # message was answered stays deleted (the turn is dropped).
         stored = await self._db(self.store.append_turn, identity, [user, assistant],

@@ -22,7 +22,7 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from generation import extractive
-from generation.extractive import content_words
+from generation.words import content_words
 from generation.summaries import (
     MapReduceSummarizer,
     extractive_result,
@@ -90,6 +90,9 @@ class Summarization:
 
     async def summarize_text(self, request: SummarizeTextRequest, tenant_id: str) -> dict:
         """Summaries of plain text (no pages); never stored."""
+        limit = self.settings.summaries.max_text_chars
+        if len(request.text) > limit:
+            raise ApiError("validation_error", f"text: at most {limit:,} characters, not {len(request.text):,}")
         sections = await asyncio.to_thread(detect_sections, request.text, [])
         return await self._summarize(request.text, request, sections=sections, page_spans=[], source="text")
 

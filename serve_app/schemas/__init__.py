@@ -67,7 +67,6 @@ from serve_app.schemas.completions import (
 )
 from serve_app.schemas.summaries import (
     MAX_COMPARED_CASES,
-    MAX_SUMMARY_TEXT_CHARS,
     AbstractiveSummaryResult,
     ComparedCase,
     ComparisonResponse,
@@ -185,7 +184,6 @@ __all__ = [
     "ModelCard",
     "ModelList",
     "SummaryMode",
-    "MAX_SUMMARY_TEXT_CHARS",
     "MAX_COMPARED_CASES",
     "SummaryScope",
     "SummaryOptions",

@@ -12,7 +12,6 @@ from serve_app.schemas.common import comma_separated, not_blank
 
 
 SummaryMode = Literal["extractive", "abstractive", "both"]
-MAX_SUMMARY_TEXT_CHARS = 300_000
 MAX_COMPARED_CASES = 10
 
 
@@ -63,8 +62,8 @@ class SummarizeCaseRequest(SummaryOptions):
 
 
 class SummarizeTextRequest(SummaryOptions):
-    text: str = Field(min_length=1, max_length=MAX_SUMMARY_TEXT_CHARS,
-                      description=f"Plain text, up to {MAX_SUMMARY_TEXT_CHARS:,} characters (longer: 422).")
+    text: str = Field(min_length=1, description="Plain text (no pages; never stored), up to the "
+                      "server's summaries.max_text_chars (default 300,000; longer: 422).")
 
     _text_not_blank = field_validator("text")(not_blank)
 

@@ -16,7 +16,8 @@ import ray
 from ray import serve
 from ray.util.state import list_actors
 
-from generation.extractive import content_words, split_sentences
+from generation.sentences import split_sentences
+from generation.words import content_words
 from lexray.models import CaseFilters
 from serve_app.chat import GREETING_REPLY, NOTHING_RELEVANT
 from serve_app.client import LexRayAPIError, LexRayClient

@@ -207,6 +207,9 @@ def test_bad_input_gets_4xx_and_never_loses_a_stored_summary(api, corpus):
         for text in ("", "   \n "):
             assert_error(client.post(f"{API}/summarize-text", json={"text": text}), 422, "validation_error")
         assert_error(client.post(f"{API}/summarize-text", json={"text": "... 12 34 ..."}), 422, "validation_error")
+        limit = api["settings"].summaries.max_text_chars
+        over = ("The appeal fails. " * (limit // 18 + 1))[:limit + 1]
+        assert_error(client.post(f"{API}/summarize-text", json={"text": over}), 422, "validation_error")
         huge = client.post(f"{API}/summarize-text", json={"text": "The appeal fails. " * 60_000})  # ~1 MB
         assert huge.status_code in (413, 422), huge.text
         assert_error(huge, huge.status_code)
