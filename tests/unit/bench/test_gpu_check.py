@@ -5,7 +5,6 @@ lexray.settings encodes exactly like the Embedder."""
 
 from __future__ import annotations
 
-import doctest
 import json
 import subprocess
 import sys
@@ -14,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import bench.gpu_check
 from lexray.settings import EmbeddingSettings
 from bench.gpu_check import (
     EMBEDDING_ASSETS,
@@ -27,10 +25,6 @@ from bench.gpu_check import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-
-
-def test_doctests():
-    assert doctest.testmod(bench.gpu_check).failed == 0
 
 
 def test_assets_are_small_and_hold_no_weights():

@@ -5,14 +5,10 @@ by running the bench (and by tests/integration/api/test_llm.py)."""
 
 from __future__ import annotations
 
-import doctest
 import json
 
 import pytest
 
-import bench.deploy
-import bench.hf_generate
-import bench.llm
 from bench.hf_generate import chat_prompts, load_causal_lm, time_generate
 from bench.llm import (
     AUTOSCALE_OVERRIDE,
@@ -36,11 +32,6 @@ from generation.model_files import resolve_llm_model_path
 from generation.openai_format import SSE_DONE, StreamFramer, sse
 from lexray.settings import Settings
 from serve_app.schemas import ChatCompletionRequest
-
-
-def test_doctests():
-    for module in (bench.llm, bench.hf_generate, bench.deploy):
-        assert doctest.testmod(module).failed == 0
 
 
 def test_chat_request_is_a_valid_streaming_greedy_request():

@@ -1,18 +1,12 @@
 """The load bench's pure parts: the route mix, unique upload bytes, the per-route figures."""
 
-import doctest
 import io
 
 import pypdf
 import pytest
 
-import bench.load
 from bench.load import SAMPLES, UPLOAD_SAMPLE, Outcome, format_table, parse_mix, summarize, unique_pdf
 from lexray.ids import sha256_hex
-
-
-def test_doctests():
-    assert doctest.testmod(bench.load).failed == 0
 
 
 def test_mix_is_normalised_and_checked():

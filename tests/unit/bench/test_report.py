@@ -3,7 +3,6 @@ subprocess runner on tiny stand-in benches; one real quick run of the cheapest b
 
 from __future__ import annotations
 
-import doctest
 import json
 import sys
 from datetime import datetime, timezone
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import report, results
+from bench import report
 from bench.report import (
     AILA_SUBSET,
     PROJECT_ROOT,
@@ -75,11 +74,6 @@ def spec_named(name: str) -> BenchSpec:
 def outcome(name: str, figures: dict | None, exit_code: int = 0, **extra) -> BenchOutcome:
     spec = spec_named(name)
     return BenchOutcome(spec, spec.command(False), exit_code, 12.0, figures, **extra)
-
-
-def test_doctests():
-    assert doctest.testmod(report).failed == 0
-    assert doctest.testmod(results).failed == 0
 
 
 def test_full_preset_is_the_readme_commands():

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 import random
 
 import numpy as np
 import pytest
 
-import bench.stats
 from bench.stats import percentile, percentiles_ms, rate
-
-
-def test_doctests():
-    assert doctest.testmod(bench.stats).failed == 0
 
 
 @pytest.mark.parametrize("seed", range(5))

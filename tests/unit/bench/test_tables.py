@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import doctest
 
-import bench.tables
 from bench.tables import Column, markdown_table, text_table
-
-
-def test_doctests():
-    assert doctest.testmod(bench.tables).failed == 0
 
 
 def test_text_table_pads_each_column_and_keeps_a_wide_cell_whole():

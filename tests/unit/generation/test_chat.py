@@ -1,11 +1,9 @@
 """Chat's pure parts: citation markers (filtered, attributed, renumbered, streamed), intents,
 query rewriting, history trimming."""
 
-import doctest
 
 import pytest
 
-from generation import chat, citations
 from generation.chat import clean_rewrite, detect_intent, evidence_answer, fallback_query, trim_history
 from generation.citations import MarkerFilter, ground_answer
 from generation.prompts import chat_answer_messages
@@ -16,11 +14,6 @@ SOURCES = [
     "The motion court found that plea counsel did not coerce the appellant into pleading guilty.",
     "A clerical error in the written judgment requires a remand for an order nunc pro tunc.",
 ]
-
-
-@pytest.mark.parametrize("module", [chat, citations])
-def test_doctests(module):
-    assert doctest.testmod(module).failed == 0
 
 
 def test_sentences_keep_only_markers_of_sources_that_support_them():

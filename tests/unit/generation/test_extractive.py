@@ -1,9 +1,7 @@
-import doctest
 from pathlib import Path
 
 import pytest
 
-from generation import extractive, rouge
 from generation.extractive import (
     METHODS,
     focus_factor,
@@ -18,11 +16,6 @@ from lexray.summary_options import FOCUS_AREAS, LENGTH_WORDS, SUPPORTED_LENGTHS,
 from pipelines.clean import join_pages, pages_in_range
 
 TEXTS_DIR = Path(__file__).resolve().parents[2] / "data" / "texts"
-
-
-@pytest.mark.parametrize("module", [extractive, rouge])
-def test_doctests_hold(module):
-    assert doctest.testmod(module).failed == 0
 
 
 def test_length_presets():

@@ -8,14 +8,12 @@ pp. 1-4; ca5_st_pierre = ca5_00516242060 pp. 1-3, 10; nc_gift_surplus = broken-m
 
 from __future__ import annotations
 
-import doctest
 import re
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-from pipelines import clean
 from pipelines.clean import (
     clean_pages,
     is_page_number_line,
@@ -37,10 +35,6 @@ def fixture_pages(name: str) -> tuple[str, ...]:
 @lru_cache(maxsize=None)
 def cleaned_fixture(name: str) -> tuple[str, ...]:
     return tuple(clean_pages(list(fixture_pages(name))))
-
-
-def test_doctests_hold():
-    assert doctest.testmod(clean).failed == 0
 
 
 def test_word_broken_at_line_end_is_joined():

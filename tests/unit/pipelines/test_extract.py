@@ -5,7 +5,6 @@ Real sample PDFs (samples/pdfs) and real tesseract; broken inputs come from test
 
 from __future__ import annotations
 
-import doctest
 import pickle
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from lexray.errors import (
 )
 from lexray.models import PageText
 from lexray.settings import LimitSettings, OcrSettings
-from pipelines import extract, ocr
 from pipelines.extract import (
     extract_pages,
     locate_pdf,
@@ -318,7 +316,3 @@ class TestBadInput:
         assert_error(raised, NoTextError, "no_text")
 
 
-@pytest.mark.parametrize("module", [extract, ocr, pdf_factory], ids=lambda module: module.__name__)
-def test_docstring_examples_hold(module):
-    failed_count, _ = doctest.testmod(module)
-    assert failed_count == 0

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
 from datetime import datetime, timedelta, timezone
 
-import pipelines.progress as progress
 from pipelines.progress import STAGES, format_progress, stage_report
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
-
-
-def test_doctests():
-    assert doctest.testmod(progress).failed == 0
 
 
 def test_a_job_not_started_has_no_rate_or_eta():

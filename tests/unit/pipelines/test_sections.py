@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from lexray.models import CaseSection, PageSpan
-from pipelines import sections as sections_module
 from pipelines.clean import clean_pages, join_pages
 from pipelines.sections import classify_heading, detect_sections
 
@@ -30,10 +28,6 @@ def sections_of(name: str) -> list[CaseSection]:
 
 def outline(name: str) -> list[tuple[str, str, int, int]]:
     return [(section.name, section.heading, section.page_start, section.page_end) for section in sections_of(name)]
-
-
-def test_doctests_hold():
-    assert doctest.testmod(sections_module).failed == 0
 
 
 def test_scotus_syllabus_holding_opinion_order():

@@ -1,8 +1,6 @@
-import doctest
 
 import pytest
 
-from search import tokens as lexical_tokens
 from search.tokens import legal_tokens
 
 
@@ -120,10 +118,6 @@ def test_stemming_only_strips_plurals():
 @pytest.mark.parametrize("text", ["", "   ", "the of and", "—"])
 def test_empty_and_stopword_only_text_has_no_tokens(text):
     assert legal_tokens(text) == []
-
-
-def test_doctests_hold():
-    assert doctest.testmod(lexical_tokens).failed == 0
 
 
 def test_long_lists_of_numbers_are_tokenised_without_backtracking_blowup():

@@ -1,45 +1,18 @@
-"""Tests for pipelines.enrich.metadata on real opinions, and every enrich module's doctests."""
+"""Tests for pipelines.enrich.metadata on real opinions (the modules' doctests run with
+--doctest-modules)."""
 
 from __future__ import annotations
 
-import doctest
 from datetime import date
 from functools import lru_cache
 
-import pytest
-
 from lexray.models import CaseMetadata
-from pipelines import enrich
-from pipelines.enrich import (
-    attorneys,
-    caption,
-    case_numbers,
-    case_type,
-    citations,
-    courts,
-    dates,
-    issues,
-    judges,
-    language,
-    metadata,
-    parties,
-    statutes,
-)
 from pipelines.enrich.metadata import extract_metadata
 from tests.unit.pipelines.enrich.conftest import case_text
-
-MODULES = [enrich, attorneys, caption, case_numbers, case_type, citations, courts, dates, issues, judges,
-           language, metadata, parties, statutes]
-
 
 @lru_cache(maxsize=None)
 def opinion_metadata(name: str) -> CaseMetadata:
     return extract_metadata(case_text(name), page_count=8, ocr_confidence=91.5)
-
-
-@pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__)
-def test_doctests_hold(module):
-    assert doctest.testmod(module).failed == 0
 
 
 def test_scotus_slip_opinion():
