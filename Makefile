@@ -59,9 +59,10 @@ test: setup
 	$(PY) -m pytest
 
 # The fast loop: every test that needs no Ray head or MongoDB-protocol server (tests marked
-# `integration`, automatically by tests/conftest.py, are left out). CI runs `make test`.
+# `integration`, automatically by tests/conftest.py, are left out) and loads no model weights
+# (marked `models`). CI runs `make test`, which runs them all.
 test-unit: setup
-	$(PY) -m pytest -m "not integration"
+	$(PY) -m pytest -m "not integration and not models"
 
 # Every benchmark in turn, then one table: each figure, its baseline measured in the same run, the
 # ratio and the command (bench/report.py). BENCH_ARGS="--quick" for a smoke run, "--only llm,load"

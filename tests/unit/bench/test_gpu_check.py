@@ -36,6 +36,7 @@ def test_assets_are_small_and_hold_no_weights():
     assert (EMBEDDING_ASSETS / "modules.json").exists() and (EMBEDDING_ASSETS / "1_Pooling" / "config.json").exists()
 
 
+@pytest.mark.models
 def test_cpu_run_skips_cuda_embeds_384_dims_and_generates():
     completed = subprocess.run(
         [sys.executable, "bench/gpu_check.py", "--cpu-texts", "4", "--cpu-batches", "1,2",
@@ -62,6 +63,7 @@ def random_embedding_model(tmp_path_factory) -> Path:
     return random_model_folder(EMBEDDING_ASSETS, tmp_path_factory.mktemp("gpu-check"), causal=False)
 
 
+@pytest.mark.models
 def test_fallback_without_lexray_settings_encodes_like_the_embedder(random_embedding_model, monkeypatch):
     texts = synthetic_chunks(3)
     make, code_path, _, _ = embedder_factory([])

@@ -155,6 +155,7 @@ def test_build_app_overrides_change_only_the_named_deployment_option():
         merged_options({"LLM": {"num_gpus": 1}})
 
 
+@pytest.mark.models
 def test_transformers_baseline_on_the_real_model():
     model_dir = resolve_llm_model_path(Settings())
     model, tokenizer = load_causal_lm(model_dir, "cpu", "bfloat16")

@@ -24,6 +24,7 @@ def run_harness(tmp_path, *args: str, dataset=PROJECT_ROOT / "tests/data/beir_to
     )
 
 
+@pytest.mark.models
 def test_harness_prints_every_mode_as_one_json_last_line(tmp_path):
     done = run_harness(tmp_path, "--split", "test")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -41,6 +42,7 @@ def test_harness_prints_every_mode_as_one_json_last_line(tmp_path):
     assert set(json.loads(again.stdout.strip().splitlines()[-1])) == {"bm25"}
 
 
+@pytest.mark.models
 def test_a_set_with_only_a_test_split_runs_the_configured_weight_and_prints_each_query(tmp_path):
     only_test = tmp_path / "only_test"
     shutil.copytree(PROJECT_ROOT / "tests/data/beir_toy", only_test)
@@ -55,6 +57,7 @@ def test_a_set_with_only_a_test_split_runs_the_configured_weight_and_prints_each
     assert tuned.returncode != 0 and "train" in tuned.stderr
 
 
+@pytest.mark.models
 def test_a_given_weight_is_used_and_one_out_of_range_is_refused(tmp_path):
     done = run_harness(tmp_path, "--split", "test", "--modes", "hybrid", "--weight", "0.5")
     assert done.returncode == 0, done.stderr[-2000:]

@@ -52,6 +52,7 @@ def test_own_data_dir_falls_back_to_the_setup_folder(tmp_path):
                                              PROJECT_ROOT / "data" / "models" / MODEL_FOLDER]
 
 
+@pytest.mark.models
 def test_prepare_converts_once_atomically(tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     folder = prepare(settings)
