@@ -15,11 +15,8 @@ from lexray.errors import DocumentTooLargeError
 from lexray.settings import Settings
 from serve_app.errors import install_error_handlers
 from serve_app.http import BodySizeLimit, body_limit, upload_paths
+from tests.openapi_routes import PDF_ROUTES, routes_taking_a_file
 from tests.pdf_factory import text_pdf
-
-PDF_ROUTES = {"/api/v1/ingestion/upload", "/api/v1/retrieval/similar",
-              "/api/v1/summarization/summarize-uploaded", "/api/v1/questions/generate-from-upload"}
-
 
 class Query(BaseModel):
     query: str
@@ -94,22 +91,6 @@ def test_a_chunked_body_within_the_limit_passes():
     app = BodySizeLimit(_bare_app(), limit_of=lambda _: 10_000)
     chunks = [b'{"query": "', b"z" * 5000, b'"}']
     assert _call(app, "/json", chunks, "application/json")[:2] == (200, {"chars": 5000})
-
-
-def routes_taking_a_file(spec: dict) -> set[str]:
-    """Paths of an OpenAPI spec with an operation whose request body has a binary field."""
-    found = set()
-    for path, operations in spec["paths"].items():
-        for operation in operations.values():
-            for media in operation.get("requestBody", {}).get("content", {}).values():
-                schema = media.get("schema", {})
-                if "$ref" in schema:
-                    schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-                # A file field: "format: binary" (OpenAPI 3.0 style), or a content media type (3.1).
-                if any(field.get("format") == "binary" or "contentMediaType" in field
-                       for field in schema.get("properties", {}).values()):
-                    found.add(path)
-    return found
 
 
 def test_every_route_taking_a_pdf_is_an_upload_route():
