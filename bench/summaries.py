@@ -39,6 +39,7 @@ from bench.tables import Column, text_table
 from generation.extractive import DEFAULT_METHOD, summarize
 from generation.rouge import ROUGE_TYPES, mean_scores, rouge_f1
 from generation.summaries import MapReduceSummarizer, SummaryGenerationError
+from lexray.settings import get_settings
 from lexray.summary_options import MAX_SUMMARY_WORDS
 from pipelines.sections import detect_sections
 
@@ -72,7 +73,9 @@ def lead_n(record: SummaryRecord, n_words: int) -> str:
 
 
 def extractive(record: SummaryRecord, n_words: int, **options) -> str:
-    return summarize(record.judgement, length=n_words, **options).text
+    settings = get_settings()  # the ranking as configured: extractive.*, summaries.max_graph_sentences
+    return summarize(record.judgement, length=n_words, max_graph_sentences=settings.summaries.max_graph_sentences,
+                     settings=settings.extractive, **options).text
 
 
 class InProcessAbstractive:
@@ -92,7 +95,6 @@ class InProcessAbstractive:
             return
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # its INFO lines go to stdout
         from generation.engine import GenerationEngine
-        from lexray.settings import get_settings
 
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, name="bench-llm", daemon=True).start()
@@ -106,9 +108,11 @@ class InProcessAbstractive:
     def __call__(self, record: SummaryRecord, n_words: int) -> str:
         self.prepare()
         sample = record.judgement[:20_000]
+        settings = get_settings()
         summarizer = MapReduceSummarizer(
             self._generate, context_tokens=self.engine.llm.max_model_len,
-            chars_per_token=len(sample) / max(self.engine.count_tokens(sample), 1))
+            chars_per_token=len(sample) / max(self.engine.count_tokens(sample), 1),
+            settings=settings.summaries, extractive_settings=settings.extractive)
         sections = detect_sections(record.judgement, [])
         try:
             summary = self._run(summarizer.summarize(

@@ -34,23 +34,14 @@ from generation.sentences import Sentence, split_sentences
 from generation.words import WORD, content_words, stemmed_words
 from lexray.models import PageSpan
 from lexray.summary_options import DEFAULT_LENGTH, FOCUS_AREAS, SummaryOptionError, word_budget
-from lexray.settings import SummarySettings
+from lexray.settings import ExtractiveSettings, SummarySettings
 from pipelines.clean import pages_in_range
-
-# Each focus keyword a sentence holds (two at most) multiplies its centrality by this much.
-FOCUS_BOOST = 2.0
 
 METHODS: tuple[str, ...] = ("textrank", "lexrank")
 # Of the two rankers in their published form, the one with the higher mean ROUGE-2 and ROUGE-L
 # on the IN-Abs dev set (bench/summaries.py; README has the table): 0.384/0.328 against
 # TextRank's 0.365/0.314 and lead-N's 0.283/0.256. It won on 14 of 20 judgements on each.
 DEFAULT_METHOD = "lexrank"
-DAMPING = 0.85
-# Sentences with fewer words ("February 1.", "M/s.") are never picked; they carry no content.
-MIN_SENTENCE_WORDS = 4
-# The header (case number, counsel, coram) ends where this many sentences in a row are neither
-# header lines nor short; later "counsel for the appellant contended ..." is content.
-BODY_RUN = 3
 
 # Lines of a judgement's caption and appearance block, not of its reasoning.
 HEADER_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
@@ -146,15 +137,17 @@ def summarize(
     skip_header: bool = True,
     position_bias: float = 0.0,
     max_graph_sentences: int = SummarySettings().max_graph_sentences,
+    settings: ExtractiveSettings = ExtractiveSettings(),
 ) -> ExtractiveSummary:
     """The most central sentences of ``text`` within ``length`` words, in document order.
 
     The word count lands within half the longest sentence of the budget, unless the text is
     shorter than that (then all of it comes back). ``focus_areas`` multiply the centrality of a
-    sentence by ``FOCUS_BOOST`` per keyword of theirs it holds, twice at most; ``position_bias``
-    is passed to ``rank_sentences`` (0 by default: where a corpus's reference summaries draw
-    from is a property of that corpus, not of judgements), and so is ``max_graph_sentences``
-    (settings ``summaries.max_graph_sentences``).
+    sentence by ``settings.focus_boost`` per keyword of theirs it holds, twice at most;
+    ``position_bias`` is passed to ``rank_sentences`` (0 by default: where a corpus's reference
+    summaries draw from is a property of that corpus, not of judgements), and so is
+    ``max_graph_sentences`` (settings ``summaries.max_graph_sentences``). ``settings`` (the
+    ``extractive`` group) also says how sentences are split and which are candidates.
 
     >>> summarize("").sentences, summarize("Only one sentence here.").text
     ((), 'Only one sentence here.')
@@ -166,18 +159,21 @@ def summarize(
     if method not in METHODS:
         raise SummaryOptionError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     keyword_sets = focus_keywords(focus_areas)
-    sentences = split_sentences(text)
-    candidates = candidate_indexes(sentences, skip_header=skip_header)
+    sentences = split_sentences(text, max_segment_chars=settings.max_segment_chars,
+                                max_segment_periods=settings.max_segment_periods)
+    candidates = candidate_indexes(sentences, skip_header=skip_header, min_words=settings.min_sentence_words,
+                                   body_run=settings.body_run)
     if sum(len(sentences[index].text.split()) for index in candidates) <= budget:
         chosen = candidates
         scores = np.ones(len(sentences))
     else:
         sentence_words = [content_words(sentences[index].text) for index in candidates]
         centrality = rank_sentences(sentence_words, method=method, position_bias=position_bias,
-                                    max_graph_sentences=max_graph_sentences)
+                                    max_graph_sentences=max_graph_sentences, damping=settings.damping)
         scores = np.zeros(len(sentences))
         for position, index in enumerate(candidates):
-            boost = focus_factor(set(stemmed_words(sentences[index].text)), keyword_sets) if keyword_sets else 1.0
+            boost = (focus_factor(set(stemmed_words(sentences[index].text)), keyword_sets, boost=settings.focus_boost)
+                     if keyword_sets else 1.0)
             scores[index] = centrality[position] * boost
         word_counts = [len(sentence.text.split()) for sentence in sentences]
         chosen = select_within_budget(candidates, scores, word_counts, budget)
@@ -196,24 +192,38 @@ def summarize(
     )
 
 
-def candidate_indexes(sentences: Sequence[Sentence], *, skip_header: bool = True) -> list[int]:
-    """Sentences worth picking: long enough, and (with ``skip_header``) not in the header.
+def candidate_indexes(
+    sentences: Sequence[Sentence],
+    *,
+    skip_header: bool = True,
+    min_words: int = ExtractiveSettings().min_sentence_words,
+    body_run: int = ExtractiveSettings().body_run,
+) -> list[int]:
+    """Sentences worth picking: of ``min_words`` words or more (settings
+    ``extractive.min_sentence_words``), and (with ``skip_header``) not in the header
+    (``header_indexes`` with ``body_run``).
 
     When nothing qualifies every sentence with a word does, so a short text still gets a summary.
 
     >>> candidate_indexes(split_sentences("Appeal No. 5 of 1950. The appeal fails on the facts."))
     [1]
     """
-    header = header_indexes(sentences) if skip_header else set()
+    header = header_indexes(sentences, min_words=min_words, body_run=body_run) if skip_header else set()
     candidates = [
         index for index, sentence in enumerate(sentences)
-        if len(sentence.text.split()) >= MIN_SENTENCE_WORDS and index not in header
+        if len(sentence.text.split()) >= min_words and index not in header
     ]
     return candidates or [index for index, sentence in enumerate(sentences) if WORD.search(sentence.text)]
 
 
-def header_indexes(sentences: Sequence[Sentence]) -> set[int]:
-    """Header lines before the body, which starts at ``BODY_RUN`` content sentences in a row.
+def header_indexes(
+    sentences: Sequence[Sentence],
+    *,
+    min_words: int = ExtractiveSettings().min_sentence_words,
+    body_run: int = ExtractiveSettings().body_run,
+) -> set[int]:
+    """Header lines before the body, which starts at ``body_run`` content sentences (not header
+    lines, of ``min_words`` words or more) in a row (settings ``extractive.body_run``).
 
     >>> text = ("Criminal Appeal No. 8 of 1951. The facts are stated in the judgment.\\n"
     ...         "A. Rao, for the appellant. The Judgment of the Court was delivered by Das J.\\n"
@@ -227,9 +237,9 @@ def header_indexes(sentences: Sequence[Sentence]) -> set[int]:
         if is_header_line(sentence.text):
             header.add(index)
             run = 0
-        elif len(sentence.text.split()) >= MIN_SENTENCE_WORDS:
+        elif len(sentence.text.split()) >= min_words:
             run += 1
-            if run >= BODY_RUN:
+            if run >= body_run:
                 break
     return header
 
@@ -240,8 +250,10 @@ def rank_sentences(
     method: str = DEFAULT_METHOD,
     position_bias: float = 0.0,
     max_graph_sentences: int = SummarySettings().max_graph_sentences,
+    damping: float = ExtractiveSettings().damping,
 ) -> np.ndarray:
-    """PageRank centrality of each sentence (summing to 1) in its similarity graph.
+    """PageRank centrality of each sentence (summing to 1) in its similarity graph, with
+    ``damping`` (settings ``extractive.damping``).
 
     ``textrank`` (Mihalcea & Tarau 2004): shared words / (log len1 + log len2).
     ``lexrank`` (continuous LexRank, Erkan & Radev 2004): tf-idf cosine, no threshold.
@@ -267,16 +279,16 @@ def rank_sentences(
     relative_position = np.arange(len(sentence_words)) / max(len(sentence_words) - 1, 1)
     restart = np.exp(position_bias * relative_position)
     if method == "lexrank":
-        return pagerank(lexrank_graph(sentence_words), restart=restart)
+        return pagerank(lexrank_graph(sentence_words), restart=restart, damping=damping)
     windows = -(-len(sentence_words) // max_graph_sentences)
     if windows == 1:
-        return pagerank(textrank_similarity(sentence_words), restart=restart)
+        return pagerank(textrank_similarity(sentence_words), restart=restart, damping=damping)
     scores = np.zeros(len(sentence_words))
     for window in np.array_split(np.arange(len(sentence_words)), windows):
         start, stop = int(window[0]), int(window[-1]) + 1
         share = restart[start:stop].sum() / restart.sum()
         weights = textrank_similarity(sentence_words[start:stop])
-        scores[start:stop] = share * pagerank(weights, restart=restart[start:stop])
+        scores[start:stop] = share * pagerank(weights, restart=restart[start:stop], damping=damping)
     return scores
 
 
@@ -353,7 +365,7 @@ def pagerank(
     weights: np.ndarray | LexRankGraph,
     *,
     restart: np.ndarray | None = None,
-    damping: float = DAMPING,
+    damping: float = ExtractiveSettings().damping,
     tolerance: float = 1e-8,
 ) -> np.ndarray:
     """Stationary scores of a random walk over ``weights`` that restarts, with probability
@@ -389,17 +401,27 @@ def pagerank(
     return scores
 
 
-def focus_factor(words: set[str], keyword_sets: Sequence[frozenset[str]]) -> float:
-    """``FOCUS_BOOST`` to the power of the number of keywords (stemmed) the sentence holds,
-    capped at two.
+def focus_matches(words: set[str], keyword_sets: Sequence[frozenset[str]]) -> int:
+    """How many of the keywords (stemmed) the sentence's ``words`` hold.
+
+    >>> focus_matches({"held", "appeal"}, focus_keywords(["holding"])), focus_matches({"rain"}, focus_keywords(["holding"]))
+    (1, 0)
+    """
+    return sum(1 for keywords in keyword_sets if keywords and keywords <= words)
+
+
+def focus_factor(
+    words: set[str], keyword_sets: Sequence[frozenset[str]], *, boost: float = ExtractiveSettings().focus_boost
+) -> float:
+    """``boost`` (settings ``extractive.focus_boost``) to the power of the number of keywords
+    (stemmed) the sentence holds, capped at two.
 
     >>> focus_factor({"held", "appeal"}, focus_keywords(["holding"]))
     2.0
     >>> focus_factor({"rain"}, focus_keywords(["holding"]))
     1.0
     """
-    matches = sum(1 for keywords in keyword_sets if keywords and keywords <= words)
-    return FOCUS_BOOST ** min(matches, 2)
+    return boost ** min(focus_matches(words, keyword_sets), 2)
 
 
 def select_within_budget(

@@ -47,14 +47,14 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from generation.extractive import candidate_indexes, focus_factor, focus_keywords, lexrank_graph, pagerank
+from generation.extractive import candidate_indexes, focus_keywords, focus_matches, lexrank_graph, pagerank
 from generation.prompts import question_messages
 from generation.sentences import Sentence, split_sentences
 from generation.structured import Chat, StructuredOutputError, generate_structured, guided_schema
 from generation.words import content_words, stemmed_words
 from lexray.errors import LexRayError
 from lexray.models import PageSpan
-from lexray.settings import QuestionSettings
+from lexray.settings import ExtractiveSettings, QuestionSettings
 from lexray.summary_options import FOCUS_AREAS
 from pipelines.clean import pages_in_range
 
@@ -78,14 +78,10 @@ DIFFICULTIES: dict[str, str] = {
 MIN_CORE_CONTENT_WORDS = 3
 # A passage grows by the following sentences (same paragraph or not) up to these many words.
 PASSAGE_WORDS: dict[str, int] = {"easy": 12, "medium": 20, "hard": 40}
-# Longer sentences are usually tables or broken extraction: not passages.
-MAX_PASSAGE_WORDS = 150
 # Easy answers are a fact: at most this many words.
 MAX_EASY_ANSWER_WORDS = 12
 MAX_ANSWER_WORDS = 60
 MIN_QUESTION_WORDS, MAX_QUESTION_WORDS = 4, 30
-# Two questions whose content words overlap this much (Jaccard) ask the same thing.
-DUPLICATE_OVERLAP = 0.8
 
 NUMBER = re.compile(r"\d[\d,.:/\u2013-]*")
 TOKEN_NUMBER = re.compile(r"\d+")
@@ -173,20 +169,28 @@ def select_passages(
     difficulty: str,
     focus_areas: Iterable[str] = (),
     page_spans: Sequence[PageSpan] = (),
+    settings: QuestionSettings = QuestionSettings(),
+    extractive_settings: ExtractiveSettings = ExtractiveSettings(),
 ) -> list[Passage]:
-    """Every passage of ``text`` for questions of ``question_type``, best first (see the module doc).
+    """Every passage of ``text`` for questions of ``question_type``, best first (see the module
+    doc); none of more than ``settings.max_passage_words`` words. ``extractive_settings`` say how
+    sentences are split, which are candidates and how LexRank ranks them, as for summaries.
 
     >>> select_passages("Too short.", question_type="common", difficulty="easy")
     []
     """
     check_options(question_type, difficulty)
     keyword_sets = focus_keywords(focus_areas)
-    sentences = split_sentences(text)
-    cores = [index for index in candidate_indexes(sentences) if is_core(sentences[index].text)]
+    sentences = split_sentences(text, max_segment_chars=extractive_settings.max_segment_chars,
+                                max_segment_periods=extractive_settings.max_segment_periods)
+    candidates = candidate_indexes(sentences, min_words=extractive_settings.min_sentence_words,
+                                   body_run=extractive_settings.body_run)
+    cores = [index for index in candidates if is_core(sentences[index].text)]
     if not cores:
         return []
-    scores = type_scores(question_type, [sentences[index].text for index in cores])
-    focused = [bool(keyword_sets) and focus_factor(set(stemmed_words(sentences[index].text)), keyword_sets) > 1
+    scores = type_scores(question_type, [sentences[index].text for index in cores],
+                         damping=extractive_settings.damping)
+    focused = [bool(keyword_sets) and focus_matches(set(stemmed_words(sentences[index].text)), keyword_sets) > 0
                for index in cores]
     order = sorted(range(len(cores)), key=lambda k: (not focused[k], -scores[k], cores[k]))
     used: set[int] = set()
@@ -198,7 +202,7 @@ def select_passages(
         indexes = passage_indexes(sentences, cores[k], PASSAGE_WORDS[difficulty], used)
         first, last = sentences[indexes[0]], sentences[indexes[-1]]
         passage_text = text[first.char_start:last.char_end]
-        if len(passage_text.split()) > MAX_PASSAGE_WORDS:
+        if len(passage_text.split()) > settings.max_passage_words:
             continue
         used.update(indexes)
         pages = tuple(pages_in_range(list(page_spans), first.char_start, last.char_end)) if page_spans else ()
@@ -242,8 +246,11 @@ def is_core(sentence: str) -> bool:
     return len(lower) >= MIN_CORE_CONTENT_WORDS
 
 
-def type_scores(question_type: str, sentences: Sequence[str]) -> np.ndarray:
-    """Each sentence's score for ``question_type``; higher is picked first.
+def type_scores(
+    question_type: str, sentences: Sequence[str], *, damping: float = ExtractiveSettings().damping
+) -> np.ndarray:
+    """Each sentence's score for ``question_type``; higher is picked first. ``damping``: of
+    LexRank's PageRank (settings ``extractive.damping``).
 
     >>> scores = type_scores("rare", ["The court dismissed the appeal.",
     ...                               "The fine of 500 rupees under section 19 was paid on 3 May 1951."])
@@ -252,9 +259,9 @@ def type_scores(question_type: str, sentences: Sequence[str]) -> np.ndarray:
     """
     words = [content_words(sentence) for sentence in sentences]
     if question_type == "common":
-        return rank_sentences_lexrank(words)
+        return rank_sentences_lexrank(words, damping=damping)
     if question_type == "rare":
-        centrality = rank_sentences_lexrank(words)
+        centrality = rank_sentences_lexrank(words, damping=damping)
         # 0 for the most central sentence, 1 for the least.
         peripheral = np.argsort(np.argsort(-centrality)) / max(len(sentences) - 1, 1)
         return np.array([specificity(sentence) for sentence in sentences]) * (0.5 + peripheral)
@@ -263,11 +270,13 @@ def type_scores(question_type: str, sentences: Sequence[str]) -> np.ndarray:
     return distance * asides
 
 
-def rank_sentences_lexrank(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
+def rank_sentences_lexrank(
+    sentence_words: Sequence[Sequence[str]], *, damping: float = ExtractiveSettings().damping
+) -> np.ndarray:
     """LexRank centrality (PageRank over tf-idf cosine similarities; no n x n matrix is built)."""
     if not sentence_words:
         return np.zeros(0)
-    return pagerank(lexrank_graph(sentence_words))
+    return pagerank(lexrank_graph(sentence_words), damping=damping)
 
 
 def centroid_similarity(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
@@ -471,9 +480,12 @@ def normalized(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
-def is_duplicate(question: str, earlier: Sequence[str]) -> bool:
-    """Whether ``question`` asks what one of ``earlier`` asks (same words, or nearly the same
-    content words).
+def is_duplicate(
+    question: str, earlier: Sequence[str], *, min_overlap: float = QuestionSettings().duplicate_overlap
+) -> bool:
+    """Whether ``question`` asks what one of ``earlier`` asks: the same words, or content words
+    and numbers overlapping at least ``min_overlap`` (Jaccard; settings
+    ``questions.duplicate_overlap``).
 
     >>> is_duplicate("What did the court hold?", ["What did the Court hold ?"])
     True
@@ -485,7 +497,7 @@ def is_duplicate(question: str, earlier: Sequence[str]) -> bool:
         if normalized(question) == normalized(other):
             return True
         other_words = set(grounding_words(other))
-        if words and other_words and len(words & other_words) / len(words | other_words) >= DUPLICATE_OVERLAP:
+        if words and other_words and len(words & other_words) / len(words | other_words) >= min_overlap:
             return True
     return False
 
@@ -536,7 +548,8 @@ class QuestionGenerator:
                     _count(result.rejected, problem)
                 if outcome is None:
                     continue
-                if is_duplicate(outcome.question, [q.question for q in result.questions]):
+                if is_duplicate(outcome.question, [q.question for q in result.questions],
+                                min_overlap=self.settings.duplicate_overlap):
                     _count(result.rejected, "duplicate question")
                     continue
                 result.questions.append(GeneratedQuestion(outcome.question, outcome.answer, passage, calls))

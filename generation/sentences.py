@@ -19,6 +19,7 @@ from functools import lru_cache
 import pysbd
 
 from generation.words import WORD
+from lexray.settings import ExtractiveSettings
 
 # A sentence break after one of these is undone when the next part starts with a digit, "(" or
 # a lower-case letter: "s. 302", "Art. 14(1)", "No. 8 of 1951", "v. union", "pp. 10".
@@ -38,15 +39,8 @@ TERMINAL_MARKS = ".!?:;"
 TERMINAL_CLOSERS = "\"'\u201d\u2019)]"
 ABBREVIATION_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'/")
 DATE_PREFIX_END = re.compile(r"\b\d{1,2}\.\d{1,2}\.$")  # "On 1.5." + "1969, he was ..."
-# pysbd's time grows faster than linearly with the length of what it is given (a line of
-# 100,000 characters took minutes), so a longer line is cut first, at a sentence end where there
-# is one: after a word of two lower-case letters or more, not after "Cr. P." or "U. S.". Real
-# paragraphs are shorter (IN-Abs judgements: 1,626 characters at most; AILA case documents: one
-# line of 126,628 over 10,000).
-MAX_SEGMENT_CHARS = 10_000
-# pysbd rewrites the whole segment once per abbreviation-like period, so a segment also ends after
-# this many periods ("v. v. v. ..."; the densest AILA line has 520).
-MAX_SEGMENT_PERIODS = 600
+# Where a line too long for pysbd (settings extractive.max_segment_chars and _periods) is cut: a
+# sentence end after a word of two lower-case letters or more, not after "Cr. P." or "U. S.".
 SEGMENT_CUT = re.compile(r"(?<=[a-z][a-z][.?!])[\"'\u201d\u2019)\]]*\s+(?=[A-Z(\[\"\u201c])")
 LOWER_START = re.compile(r"^\W*[a-z]")
 CONTINUATION_START = re.compile(r"^\s*[\d(\[]")
@@ -61,8 +55,17 @@ class Sentence:
     char_end: int
 
 
-def split_sentences(text: str) -> list[Sentence]:
+def split_sentences(
+    text: str,
+    *,
+    max_segment_chars: int = ExtractiveSettings().max_segment_chars,
+    max_segment_periods: int = ExtractiveSettings().max_segment_periods,
+) -> list[Sentence]:
     """Sentences of ``text`` with their character spans; legal abbreviations do not split.
+
+    pysbd is given a line at a time, a line longer than ``max_segment_chars`` characters or
+    ``max_segment_periods`` periods in pieces (settings ``extractive.max_segment_chars`` and
+    ``extractive.max_segment_periods``): its time grows faster than linearly with its input.
 
     >>> for sentence in split_sentences("He was charged under s. 302 I.P.C. and Art. 14 applies. "
     ...                                 "See State v. Kumar, Criminal Appeal No. 8 of 1951. Das J. agreed."):
@@ -82,22 +85,21 @@ def split_sentences(text: str) -> list[Sentence]:
     with _roomy_regex_cache():
         for line in text.split("\n"):
             if line.strip():
-                for segment_start, segment in _line_segments(line):
+                for segment_start, segment in _line_segments(
+                        line, max_chars=max_segment_chars, max_periods=max_segment_periods):
                     pieces.extend(_locate(segmenter.segment(segment), segment, line_start + segment_start))
             line_start += len(line) + 1
     return _repair_breaks(pieces, text)
 
 
-def _line_segments(
-    line: str, max_chars: int = MAX_SEGMENT_CHARS, max_periods: int = MAX_SEGMENT_PERIODS
-) -> list[tuple[int, str]]:
+def _line_segments(line: str, *, max_chars: int, max_periods: int) -> list[tuple[int, str]]:
     """``line`` as (offset, piece) pieces of at most ``max_chars`` characters and about
     ``max_periods`` periods: cut after the last sentence end in the second half of each window,
     else at its last space, else hard.
 
-    >>> _line_segments("The first one. The second one is here. And the third.", max_chars=30)
+    >>> _line_segments("The first one. The second one is here. And the third.", max_chars=30, max_periods=600)
     [(0, 'The first one. The second one '), (30, 'is here. And the third.')]
-    >>> [len(segment) for _, segment in _line_segments("v. " * 10, max_periods=4)]
+    >>> [len(segment) for _, segment in _line_segments("v. " * 10, max_chars=10_000, max_periods=4)]
     [9, 9, 9, 3]
     """
     segments: list[tuple[int, str]] = []

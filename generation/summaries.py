@@ -34,6 +34,7 @@ from generation.sentences import split_sentences
 from generation.words import content_words
 from lexray.errors import LexRayError
 from lexray.models import CaseSection, PageSpan
+from lexray.settings import ExtractiveSettings, SummarySettings
 from lexray.summary_options import DEFAULT_LENGTH, SummaryOptionError, validate_options
 from pipelines.chunk import chunk_text
 from pipelines.clean import pages_in_range
@@ -51,11 +52,8 @@ CHARS_PER_WORD = 6.0
 # last sentence can end.
 OUTPUT_TOKENS_PER_WORD = 1.5
 OUTPUT_TOKENS_SLACK = 24
-# A part's summary is made from its most central sentences up to this many words: on a few
-# hundred words the 135M model stays on its input; on 1,500 tokens of raw judgement it drifts.
-MAP_INPUT_WORDS = 300
-# More parts than this are merged in runs (each run is condensed to MAP_INPUT_WORDS), which
-# bounds the model calls of a 200-page judgement or a 300,000-character text.
+# More parts than this are merged in runs (each run is condensed to summaries.map_input_words
+# like any part), which bounds the model calls of a 200-page judgement or a 300,000-character text.
 MAX_MAP_PARTS = 16
 MIN_PART_WORDS, MAX_PART_WORDS = 40, 150
 # Part summaries are joined without a reduce pass while they stay within this share of the length.
@@ -198,10 +196,12 @@ def plan_parts(
 
 def part_input(
     text: str, part: Part, *, page_spans: Sequence[PageSpan] = (), focus_areas: Sequence[str] = (),
-    words: int = MAP_INPUT_WORDS,
+    words: int = SummarySettings().map_input_words,
+    extractive_settings: ExtractiveSettings = ExtractiveSettings(),
 ) -> PartInput:
     """The part's text on one line, or its most central sentences (LexRank, focus-boosted)
-    within ``words`` when longer; the part's pages become those of the sentences kept.
+    within ``words`` (settings ``summaries.map_input_words``) when longer; the part's pages
+    become those of the sentences kept.
 
     >>> part_input("One. Two three.", Part(("text",), 0, 15, (1,))).text
     'One. Two three.'
@@ -209,7 +209,7 @@ def part_input(
     part_text = text[part.char_start:part.char_end]
     if len(part_text.split()) <= words:
         return PartInput(part, " ".join(part_text.split()))
-    chosen = extractive.summarize(part_text, length=words, focus_areas=focus_areas)
+    chosen = extractive.summarize(part_text, length=words, focus_areas=focus_areas, settings=extractive_settings)
     pages = part.pages
     if page_spans:
         pages = tuple(sorted({
@@ -224,10 +224,13 @@ def part_input(
 def prepare_parts(
     text: str, *, part_chars: int, sections: Sequence[CaseSection | Mapping] = (),
     page_spans: Sequence[PageSpan] = (), focus_areas: Sequence[str] = (),
+    map_input_words: int = SummarySettings().map_input_words,
+    extractive_settings: ExtractiveSettings = ExtractiveSettings(),
 ) -> list[PartInput]:
     """``plan_parts`` then ``part_input`` for each part (CPU work: run it off the event loop)."""
     parts = plan_parts(text, part_chars=part_chars, sections=sections, page_spans=page_spans)
-    return [part_input(text, part, page_spans=page_spans, focus_areas=focus_areas) for part in parts]
+    return [part_input(text, part, page_spans=page_spans, focus_areas=focus_areas, words=map_input_words,
+                       extractive_settings=extractive_settings) for part in parts]
 
 
 def output_tokens(words: int, context_tokens: int) -> int:
@@ -280,9 +283,10 @@ def reduce_groups(partials: Sequence[str], budget_chars: int) -> list[list[int]]
 # Clean-up of what the model wrote
 
 
-def clean_generated(text: str) -> str:
+def clean_generated(text: str, *, extractive_settings: ExtractiveSettings = ExtractiveSettings()) -> str:
     """The model's text as plain sentences: markdown and a preface line gone, repeated
     sentences (the content words of one nearly all in the other) dropped, an unfinished last sentence cut.
+    Sentences are split as ``extractive_settings`` say.
 
     >>> clean_generated("Here is a summary:\\n- The appeal was dismissed. The appeal was dismissed. "
     ...                 "Costs were awarded to the")
@@ -292,7 +296,8 @@ def clean_generated(text: str) -> str:
     joined = PREFACE.sub("", " ".join(line for line in lines if line)).strip()
     kept: list[str] = []
     seen: list[set[str]] = []
-    for sentence in split_sentences(joined):
+    for sentence in split_sentences(joined, max_segment_chars=extractive_settings.max_segment_chars,
+                                    max_segment_periods=extractive_settings.max_segment_periods):
         words = set(content_words(sentence.text))
         if not words or any(_overlap(words, earlier) >= REPEAT_OVERLAP for earlier in seen):
             continue
@@ -303,14 +308,16 @@ def clean_generated(text: str) -> str:
     return " ".join(kept)
 
 
-def trim_to_words(text: str, words: int) -> str:
-    """Whole sentences of ``text`` up to ``words`` words (the first one at least).
+def trim_to_words(text: str, words: int, *, extractive_settings: ExtractiveSettings = ExtractiveSettings()) -> str:
+    """Whole sentences of ``text`` (split as ``extractive_settings`` say) up to ``words`` words
+    (the first one at least).
 
     >>> trim_to_words("One two. Three four five. Six.", 4)
     'One two.'
     """
     kept, total = [], 0
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(text, max_segment_chars=extractive_settings.max_segment_chars,
+                                    max_segment_periods=extractive_settings.max_segment_periods):
         count = len(sentence.text.split())
         if kept and total + count > words:
             break
@@ -319,7 +326,7 @@ def trim_to_words(text: str, words: int) -> str:
     return " ".join(kept)
 
 
-def condense(text: str, words: int) -> str:
+def condense(text: str, words: int, *, extractive_settings: ExtractiveSettings = ExtractiveSettings()) -> str:
     """``text`` itself when within ``words`` words, else its most central sentences.
 
     >>> condense("The appeal fails. The court held the lease void. Costs follow.", 6)
@@ -327,7 +334,7 @@ def condense(text: str, words: int) -> str:
     """
     if len(text.split()) <= words:
         return text
-    chosen = extractive.summarize(text, length=words, skip_header=False).text
+    chosen = extractive.summarize(text, length=words, skip_header=False, settings=extractive_settings).text
     return first_words(chosen or text, round(words * OVERSHOOT))
 
 
@@ -359,12 +366,15 @@ def extractive_result(summary: ExtractiveSummary) -> dict[str, Any]:
 class MapReduceSummarizer:
     """Map-reduce summaries on ``generate`` (see the module doc), within ``context_tokens``.
 
-    ``chars_per_token`` is the tokenizer's ratio on the text at hand (the deployment measures it).
+    ``chars_per_token`` is the tokenizer's ratio on the text at hand (the deployment measures it);
+    ``settings`` and ``extractive_settings`` are the ``summaries`` and ``extractive`` groups.
     """
 
     generate: Generate
     context_tokens: int = 2048
     chars_per_token: float = DEFAULT_CHARS_PER_TOKEN
+    settings: SummarySettings = field(default_factory=SummarySettings)
+    extractive_settings: ExtractiveSettings = field(default_factory=ExtractiveSettings)
 
     def part_chars(self) -> int:
         return input_chars(self.context_tokens, output_tokens(MAX_PART_WORDS, self.context_tokens),
@@ -384,7 +394,8 @@ class MapReduceSummarizer:
             raise SummaryOptionError("the text has no words to summarise")
         inputs = await asyncio.to_thread(
             prepare_parts, text, part_chars=self.part_chars(), sections=sections,
-            page_spans=page_spans, focus_areas=focus_areas)
+            page_spans=page_spans, focus_areas=focus_areas, map_input_words=self.settings.map_input_words,
+            extractive_settings=self.extractive_settings)
         return await self.summarize_parts(inputs, target, focus_areas)
 
     async def summarize_parts(
@@ -410,7 +421,8 @@ class MapReduceSummarizer:
             groups = reduce_groups(partials, budget)
             if len(groups) == 1:
                 final = await self.generate_text(reduce_messages(partials, target_words, focus_areas), target_words)
-                return final or trim_to_words(" ".join(partials), target_words)
+                return final or trim_to_words(" ".join(partials), target_words,
+                                              extractive_settings=self.extractive_settings)
             partials = list(await asyncio.gather(*(
                 self._reduce_group([partials[index] for index in group], target_words, total, focus_areas)
                 for group in groups)))
@@ -422,7 +434,7 @@ class MapReduceSummarizer:
             return group[0]
         share = max(MIN_PART_WORDS, round(target_words * sum(len(p.split()) for p in group) / total_words))
         reduced = await self.generate_text(reduce_messages(group, share, focus_areas), share)
-        return reduced or trim_to_words(" ".join(group), share)
+        return reduced or trim_to_words(" ".join(group), share, extractive_settings=self.extractive_settings)
 
     async def compare(
         self, cases: Sequence[tuple[str, str]], *, length: str | int = DEFAULT_LENGTH,
@@ -433,7 +445,8 @@ class MapReduceSummarizer:
         budget = input_chars(self.context_tokens, output_tokens(target, self.context_tokens), self.chars_per_token)
         share = max(20, int((budget - len(cases) * (CASE_LABEL_CHARS + 16)) / CHARS_PER_WORD / len(cases)))
         condensed = await asyncio.to_thread(
-            lambda: [(label[:CASE_LABEL_CHARS], condense(summary, share)) for label, summary in cases])
+            lambda: [(label[:CASE_LABEL_CHARS], condense(summary, share, extractive_settings=self.extractive_settings))
+                     for label, summary in cases])
         text = await self.generate_text(compare_messages(condensed, target, focus_areas), target)
         if not text:
             raise SummaryGenerationError("the model produced no usable comparison")
@@ -444,7 +457,7 @@ class MapReduceSummarizer:
         params = {**SAMPLING, "max_tokens": output_tokens(words, self.context_tokens)}
         for attempt in (params, {**params, **RETRY_SAMPLING}):
             reply = await self.generate(messages, attempt)
-            cleaned = clean_generated(reply["text"])
+            cleaned = clean_generated(reply["text"], extractive_settings=self.extractive_settings)
             if cleaned:
                 return cleaned
         return ""

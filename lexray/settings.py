@@ -87,6 +87,20 @@ class LimitSettings(BaseModel):
     )
 
 
+class EnrichSettings(BaseModel):
+    """Legal metadata read from a case's cleaned text (``pipelines.enrich``)."""
+
+    head_chars: int = Field(
+        4000, ge=1, description="Caption fields (case number, court, parties, dates, judges, case "
+        "type) are read from this many first characters of the text, where opinions print them.")
+    counsel_head_chars: int = Field(
+        8000, ge=1, description="Counsel are read from this many first characters (an appellate "
+        "opinion's appearance list can run onto its second page).")
+    max_issues: int = Field(5, ge=1, description="Legal issues kept per case, in order of appearance.")
+    max_issue_chars: int = Field(
+        200, ge=1, description="A longer legal issue is cut at the last word that fits and ends in '…'.")
+
+
 class ChunkSettings(BaseModel):
     size_chars: int = Field(1200, ge=100, description="Target chunk length in characters.")
     overlap_chars: int = Field(200, ge=0, description="Characters shared by neighbouring chunks.")
@@ -167,6 +181,26 @@ class IndexSettings(BaseModel):
     max_similar_passages: int = Field(
         16, ge=1, le=1000, description="A case or PDF used as a query (similar cases) is "
         "represented by this many passages spread evenly over its text.")
+
+
+class RankingSettings(BaseModel):
+    """Priors ``search.priors`` applies to case scores (see there for why)."""
+
+    precedent_min_query_chars: int = Field(
+        1000, ge=1, description="A query at least this long is read as a fact description: "
+        "cases decided after the latest year it mentions lose score (the precedent prior).")
+    precedent_grace_years: int = Field(
+        0, ge=0, description="Years after a fact description's latest year before the precedent "
+        "prior starts to lower a case's score.")
+    precedent_decay_years: float = Field(
+        15.0, ge=0, description="A case decided this many years past the grace keeps 1/e of "
+        "its score; 0 turns the precedent prior off.")
+    citation_smoothing: float = Field(
+        0.3, ge=0, le=10, description="Share of a top candidate's (normalised) score that each "
+        "case it cites or is cited by gains; 0 turns citation smoothing off.")
+    citation_smoothing_cases: int = Field(
+        10, ge=0, le=1000, description="How many of the best candidates pass score on to the "
+        "cases linked to them by citation.")
 
 
 class RaySettings(BaseModel):
@@ -354,6 +388,11 @@ class AuditSettings(BaseModel):
         1024 * 1024, ge=0, description="Of a JSON response, the first bytes read for the case ids it "
         "names (search, similar, chat); 0 = path parameters only.")
     page_max: int = Field(200, ge=1, description="Most entries one `GET /api/v1/audit` returns.")
+    write_batch: int = Field(
+        500, ge=1, description="Entries the background writer inserts into MongoDB at once, at most.")
+    retry_wait_s: float = Field(
+        5.0, gt=0, description="Seconds the writer waits before retrying a batch MongoDB refused "
+        "(entries keep queueing meanwhile, up to queue_size).")
 
 
 class LLMSettings(BaseModel):
@@ -390,6 +429,37 @@ class LLMSettings(BaseModel):
     request_timeout_s: float = Field(120.0, gt=0, description="Longest time one generation may take.")
 
 
+# Extractive settings
+
+
+class ExtractiveSettings(BaseModel):
+    """How a text is split into sentences (``generation.sentences``) and how they are picked and
+    ranked (``generation.extractive``): shared by extractive summaries, the map step of
+    abstractive ones and the passages of questions."""
+
+    max_segment_chars: int = Field(
+        10_000, ge=1, description="pysbd's time grows faster than linearly with the length of what "
+        "it is given (a line of 100,000 characters took minutes), so a longer line is cut first, "
+        "at a sentence end where there is one. Real paragraphs are shorter (IN-Abs judgements: "
+        "1,626 characters at most; AILA case documents: one line of 126,628 over 10,000).")
+    max_segment_periods: int = Field(
+        600, ge=1, description="pysbd rewrites the whole segment once per abbreviation-like period, "
+        "so a segment also ends after this many periods ('v. v. v. ...'; the densest AILA line has 520).")
+    min_sentence_words: int = Field(
+        4, ge=1, description="Sentences with fewer words ('February 1.', 'M/s.') are never picked for "
+        "a summary or as a question's passage; they carry no content.")
+    body_run: int = Field(
+        3, ge=1, description="The header (case number, counsel, coram) ends where this many sentences "
+        "in a row are neither header lines nor short; later 'counsel for the appellant contended ...' "
+        "is content.")
+    focus_boost: float = Field(
+        2.0, ge=1, description="Each focus keyword a sentence holds (two at most) multiplies its "
+        "centrality in an extractive summary by this much (1: focus areas change nothing there).")
+    damping: float = Field(
+        0.85, ge=0, lt=1, description="PageRank damping of the sentence ranking (LexRank, TextRank): "
+        "the share of each step that follows the similarity graph rather than restarting.")
+
+
 # Questions settings
 
 
@@ -411,14 +481,21 @@ class QuestionSettings(BaseModel):
         0.6, ge=0, le=1, description="Share of an answer's content words (and numbers) that must "
         "occur in its passage.")
     max_text_chars: int = Field(300_000, ge=1, description="Longest plain text a request may send.")
+    max_passage_words: int = Field(
+        150, ge=1, description="A passage (its core sentence and those added to it) of more words "
+        "is not asked about: such sentences are usually tables or broken extraction.")
+    duplicate_overlap: float = Field(
+        0.8, gt=0, le=1, description="Two questions whose content words and numbers overlap this much "
+        "(Jaccard) ask the same thing: the later one is dropped.")
 
 
 # Summaries settings
 
 
 class SummarySettings(BaseModel):
-    """Summaries: the longest text a request may send, and bounds on the extractive summariser's
-    sentence graph (``generation.extractive``)."""
+    """Summaries: the longest text a request may send, bounds on the extractive summariser's
+    sentence graph (``generation.extractive``) and what the abstractive one's map step reads
+    (``generation.summaries``)."""
 
     max_text_chars: int = Field(
         300_000, ge=1, description="Longest plain text `POST /summarize-text` may send (longer: 422).")
@@ -430,6 +507,10 @@ class SummarySettings(BaseModel):
         "LexRank (the default method, and the one the API uses) builds no n x n matrix: its memory "
         "grows with the words, about 60 bytes a word (a 300,000-character text: under 15 MB).",
     )
+    map_input_words: int = Field(
+        300, ge=1, description="An abstractive summary's map step gives the model a part's most "
+        "central sentences up to this many words: on a few hundred words the 135M model stays on "
+        "its input; on 1,500 tokens of raw judgement it drifts.")
 
 
 # Chat settings
@@ -493,15 +574,18 @@ class Settings(BaseSettings):
     mongodb: MongoSettings = MongoSettings()
     ocr: OcrSettings = OcrSettings()
     limits: LimitSettings = LimitSettings()
+    enrich: EnrichSettings = EnrichSettings()
     chunk: ChunkSettings = ChunkSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     index: IndexSettings = IndexSettings()
+    ranking: RankingSettings = RankingSettings()
     ray: RaySettings = RaySettings()
     ingest: IngestSettings = IngestSettings()
     uploads: UploadSettings = UploadSettings()
     api: ApiSettings = ApiSettings()
     audit: AuditSettings = AuditSettings()
     llm: LLMSettings = LLMSettings()
+    extractive: ExtractiveSettings = ExtractiveSettings()
     questions: QuestionSettings = QuestionSettings()
     summaries: SummarySettings = SummarySettings()
     chat: ChatSettings = ChatSettings()

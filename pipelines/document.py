@@ -183,6 +183,7 @@ def enrich_case(case_id: str, case_text: CaseText, settings: Settings, *, tenant
         case_text.cleaned_content,
         page_count=len(case_text.pages),
         ocr_confidence=case_text.ocr_confidence,
+        settings=settings.enrich,
     )
     sections = detect_sections(case_text.cleaned_content, case_text.page_spans)
     text_chunks = chunk_text(

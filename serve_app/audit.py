@@ -36,8 +36,6 @@ AUDITED_PREFIXES = ("/api/", "/v1/")
 # Linear-time: a quoted key followed by a bounded quoted value without quotes or escapes.
 CASE_ID_FIELD = re.compile(rb'"case_id"\s*:\s*"([^"\\]{1,128})"')
 SCANNED_TYPES = (b"application/json", b"text/event-stream")
-WRITE_BATCH = 500
-RETRY_WAIT_S = 5.0
 
 
 def case_ids_in(body: bytes, limit: int) -> list[str]:
@@ -97,7 +95,7 @@ class AuditTrail:
     def _write_forever(self) -> None:
         while True:
             batch = [self.pending.get()]
-            while len(batch) < WRITE_BATCH:
+            while len(batch) < self.settings.write_batch:
                 try:
                     batch.append(self.pending.get_nowait())
                 except queue.Empty:
@@ -115,9 +113,9 @@ class AuditTrail:
                 self.store.record_audit(batch)
                 return
             except Exception as exc:  # noqa: BLE001 - never let the writer die
-                logger.warning("could not write %d audit entries (%s); retrying in %.0f s",
-                               len(batch), type(exc).__name__, RETRY_WAIT_S)
-                time.sleep(RETRY_WAIT_S)
+                logger.warning("could not write %d audit entries (%s); retrying in %g s",
+                               len(batch), type(exc).__name__, self.settings.retry_wait_s)
+                time.sleep(self.settings.retry_wait_s)
 
 
 class AuditMiddleware:

@@ -121,7 +121,8 @@ class Questions:
         spans = [PageSpan.model_validate(span) for span in page_spans]
         passages = await asyncio.to_thread(
             select_passages, text, question_type=question_type, difficulty=options.difficulty,
-            focus_areas=options.focus_areas, page_spans=spans)
+            focus_areas=options.focus_areas, page_spans=spans, settings=self.settings.questions,
+            extractive_settings=self.settings.extractive)
         question_set = await self.generator.generate(
             passages, num_questions=options.num_questions, question_type=question_type,
             difficulty=options.difficulty, focus_areas=options.focus_areas)

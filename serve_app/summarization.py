@@ -102,7 +102,8 @@ class Summarization:
         if request.mode == "extractive":
             summaries = await asyncio.gather(*(asyncio.to_thread(
                 extractive.summarize, case["cleaned_content"], length=request.length,
-                page_spans=_page_spans(case), focus_areas=request.focus_areas) for case in cases))
+                page_spans=_page_spans(case), focus_areas=request.focus_areas, settings=self.settings.extractive)
+                for case in cases))
         else:
             summaries = await asyncio.gather(*(self._abstractive(
                 case["cleaned_content"], request, sections=case.get("sections") or [],
@@ -153,7 +154,7 @@ class Summarization:
 
         async def run_extractive() -> None:
             summary = await asyncio.to_thread(extractive.summarize, text, length=options.length,
-                                              page_spans=spans, focus_areas=options.focus_areas)
+                                              page_spans=spans, focus_areas=options.focus_areas, settings=self.settings.extractive)
             summaries["extractive"] = extractive_result(summary)
 
         async def run_abstractive() -> None:
@@ -179,7 +180,8 @@ class Summarization:
         sample = text[:CALIBRATION_CHARS]
         tokens = await self.llm.count_tokens(sample)
         return MapReduceSummarizer(self.llm.chat, context_tokens=self.settings.llm.max_model_len,
-                                   chars_per_token=len(sample) / max(tokens, 1))
+                                   chars_per_token=len(sample) / max(tokens, 1), settings=self.settings.summaries,
+                                   extractive_settings=self.settings.extractive)
 
 
 def _page_spans(case: dict) -> list[PageSpan]:

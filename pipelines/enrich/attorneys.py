@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-# Counsel lists can run onto the second page of an appellate opinion.
-COUNSEL_HEAD_CHARS = 8000
+from lexray.settings import EnrichSettings
 
 PERSON_NAME = re.compile(
     r"^(?:[A-Z][a-z’'\-]+|[A-Z]\.)"
@@ -29,8 +28,10 @@ COUNSEL_PARAGRAPH = re.compile(
 COUNSEL_PART_END = re.compile(r"\s*,?\s*\b(?:were\s+|was\s+)?(?:on\s+(?:the\s+)?brief,?\s+)?(?:for|argued)\b")
 
 
-def find_attorneys(text: str) -> list[str]:
-    """Counsel named in the appearance paragraphs ("X, with whom Y was on brief, for appellant.").
+def find_attorneys(text: str, *, head_chars: int = EnrichSettings().counsel_head_chars) -> list[str]:
+    """Counsel named in the appearance paragraphs ("X, with whom Y was on brief, for appellant.")
+    of the first ``head_chars`` characters (settings ``enrich.counsel_head_chars``: counsel lists
+    can run onto the second page of an appellate opinion).
 
     Best effort: people only (firms and offices are skipped), in order of mention.
 
@@ -38,7 +39,7 @@ def find_attorneys(text: str) -> list[str]:
     ['Roger K. Gannam', 'Mathew D. Staver']
     """
     attorneys: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text[:COUNSEL_HEAD_CHARS]):
+    for paragraph in re.split(r"\n\s*\n", text[:head_chars]):
         if len(paragraph) > 2500 or not COUNSEL_PARAGRAPH.search(paragraph):
             continue
         for sentence in re.split(r"(?<=[a-z]{2}\.)\s+(?=[A-Z])", paragraph):

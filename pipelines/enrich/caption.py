@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import re
 
-# Caption fields are read from this many first characters of the text.
-HEAD_CHARS = 4000
-
 # A word's first letter, and any after an apostrophe or hyphen, but not after "." (".com").
 WORD_START = re.compile(r"(?:(?<![\w.])|(?<=['’\-]))[a-z]")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.enrich.caption import HEAD_CHARS
+from lexray.settings import EnrichSettings
 from pipelines.enrich.courts import STATE_PATTERN
 
 GOVERNMENT_PARTY = re.compile(
@@ -22,13 +22,17 @@ CRIMINAL_CUES = re.compile(
 )
 
 
-def find_case_type(text: str, plaintiffs: list[str], defendants: list[str]) -> str | None:
+def find_case_type(
+    text: str, plaintiffs: list[str], defendants: list[str], *, head_chars: int = EnrichSettings().head_chars
+) -> str | None:
     """``criminal``, ``habeas``, ``civil`` or ``appeal`` from plain evidence; None when unsure.
+    Docket numbers and labels are looked for in the first ``head_chars`` characters (settings
+    ``enrich.head_chars``).
 
     >>> find_case_type("appeals the denial of her motion for post-conviction relief", ["Jagels"], ["State of Missouri"])
     'criminal'
     """
-    head = text[:HEAD_CHARS]
+    head = text[:head_chars]
     if re.search(r"\b\d{1,2}:\d{2}-cr-\d", head, re.I):
         return "criminal"
     if re.search(r"\b\d{1,2}:\d{2}-cv-\d", head, re.I):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.enrich.caption import HEAD_CHARS
+from lexray.settings import EnrichSettings
 
 US_STATES = [
     "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut",
@@ -64,15 +64,16 @@ LOWER_COURT_CUE = re.compile(
 )
 
 
-def find_court(text: str) -> str | None:
-    """Full name of the deciding court, normalised; the court below is skipped.
+def find_court(text: str, *, head_chars: int = EnrichSettings().head_chars) -> str | None:
+    """Full name of the deciding court, normalised; the court below is skipped. Read from the
+    first ``head_chars`` characters (settings ``enrich.head_chars``).
 
     >>> find_court("In the Missouri Court of Appeals\\n\\nEastern District")
     'Missouri Court of Appeals, Eastern District'
     >>> find_court("United States Court of Appeals For the First Circuit. APPEAL FROM THE UNITED STATES DISTRICT COURT")
     'United States Court of Appeals for the First Circuit'
     """
-    head = text[:HEAD_CHARS]
+    head = text[:head_chars]
     found: list[tuple[int, str]] = []
     for pattern, kind in COURT_PATTERNS:
         for match in pattern.finditer(head):

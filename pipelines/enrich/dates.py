@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 from typing import NamedTuple
 
-from pipelines.enrich.caption import HEAD_CHARS
+from lexray.settings import EnrichSettings
 
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -43,8 +43,9 @@ class CaseDates(NamedTuple):
     decided: date | None
 
 
-def find_dates(text: str) -> CaseDates:
-    """Filing and decision dates from the caption ("Decided June 13, 2013", "Filed: 07/14/2021").
+def find_dates(text: str, *, head_chars: int = EnrichSettings().head_chars) -> CaseDates:
+    """Filing and decision dates from the caption ("Decided June 13, 2013", "Filed: 07/14/2021"),
+    read from the first ``head_chars`` characters (settings ``enrich.head_chars``).
 
     A caption line holding nothing but a date (as in First Circuit opinions) is the decision date.
 
@@ -53,7 +54,7 @@ def find_dates(text: str) -> CaseDates:
     >>> find_dates("Filed: January 19, 2021").filed
     datetime.date(2021, 1, 19)
     """
-    head = text[:HEAD_CHARS]
+    head = text[:head_chars]
     decided = _first_date(DECIDED_PATTERNS, head)
     filed = _first_date(FILED_PATTERNS, head)
     if decided is None:

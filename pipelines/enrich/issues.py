@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-MAX_ISSUES = 5
-MAX_ISSUE_CHARS = 200
+from lexray.settings import EnrichSettings
 
 # Each names the issue's first word "issue": the phrase kept starts there.
 ISSUE_PATTERNS = [
@@ -36,8 +35,12 @@ SENTENCE_ABBREVIATIONS = {
 }
 
 
-def find_legal_issues(text: str) -> list[str]:
-    """Questions the court decides, as short phrases ("Whether ..."), at most five.
+def find_legal_issues(
+    text: str, *, max_issues: int = EnrichSettings().max_issues, max_chars: int = EnrichSettings().max_issue_chars
+) -> list[str]:
+    """Questions the court decides, as short phrases ("Whether ..."): at most ``max_issues``
+    (settings ``enrich.max_issues``, five by default), each cut to ``max_chars`` characters
+    (``enrich.max_issue_chars``).
 
     >>> find_legal_issues("The question presented is whether a compact pre-empts state law. We hold it does not.")
     ['Whether a compact pre-empts state law.']
@@ -45,45 +48,46 @@ def find_legal_issues(text: str) -> list[str]:
     found: list[tuple[int, str]] = []
     for pattern in ISSUE_PATTERNS:
         for match in pattern.finditer(text):
-            found.append((match.start(), _sentence_from(text, match.start("issue"))))
+            found.append((match.start(), _sentence_from(text, match.start("issue"), max_chars)))
     for match in HELD_BLOCK.finditer(text):
-        found += _holdings(text, match.start("rest"))
+        found += _holdings(text, match.start("rest"), max_chars)
     issues: list[str] = []
     for _, issue in sorted(found):
-        issue = _shorten(issue)
+        issue = _shorten(issue, max_chars)
         if issue and issue not in issues:
             issues.append(issue)
-    return issues[:MAX_ISSUES]
+    return issues[:max_issues]
 
 
-def _holdings(text: str, start: int) -> list[tuple[int, str]]:
+def _holdings(text: str, start: int, max_chars: int) -> list[tuple[int, str]]:
     """The numbered holdings of a syllabus "Held:" part (or its first sentence)."""
     end = re.search(r"\n\n(?:[A-Z][A-Z’'\-]+, (?:C\. )?J\., delivered|JUSTICE )", text[start:])
     block = text[start:start + end.start()] if end else text[start:start + 6000]
     holdings = [
-        (start + match.start("holding"), _sentence_from(block, match.start("holding")))
+        (start + match.start("holding"), _sentence_from(block, match.start("holding"), max_chars))
         for match in re.finditer(r"(?m)^\d{1,2}\.\s+(?P<holding>[A-Z])", block)
     ]
     if not holdings and block.strip():
-        holdings = [(start, _sentence_from(block, len(block) - len(block.lstrip())))]
+        holdings = [(start, _sentence_from(block, len(block) - len(block.lstrip()), max_chars))]
     return holdings
 
 
-def _sentence_from(text: str, start: int) -> str:
-    """The sentence beginning at ``start`` (periods of abbreviations and initials do not end it)."""
+def _sentence_from(text: str, start: int, max_chars: int) -> str:
+    """The sentence beginning at ``start`` (periods of abbreviations and initials do not end it);
+    without an end in sight, the rest of its line up to ``2 * max_chars`` characters."""
     for match in re.finditer(r"[.?!](?=[\"”’)]*(?:\s+[A-Z“\"(]|\s*$))", text[start:start + 1500]):
         word_before = re.search(r"([\w.]+)\.$", text[start:start + match.end()])
         word = word_before.group(1).lower() if word_before else ""
         if match.group(0) == "." and ((len(word) == 1 and word.isalpha()) or word in SENTENCE_ABBREVIATIONS):
             continue
         return text[start:start + match.end()].strip()
-    return text[start:start + MAX_ISSUE_CHARS * 2].split("\n")[0].strip()
+    return text[start:start + max_chars * 2].split("\n")[0].strip()
 
 
-def _shorten(sentence: str) -> str:
+def _shorten(sentence: str, max_chars: int) -> str:
     sentence = PAGE_REFERENCE.sub("", " ".join(sentence.split()))
     if sentence and sentence[0].islower():
         sentence = sentence[0].upper() + sentence[1:]
-    if len(sentence) <= MAX_ISSUE_CHARS:
+    if len(sentence) <= max_chars:
         return sentence
-    return sentence[:MAX_ISSUE_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return sentence[:max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from pipelines.enrich.caption import HEAD_CHARS, title_case
+from lexray.settings import EnrichSettings
+from pipelines.enrich.caption import title_case
 
 JUSTICE_DELIVERED = re.compile(
     r"\b(?:CHIEF\s+)?JUSTICE\s+(?P<name>[A-Z][A-Z’'\-]+)\s+(?:delivered|announced|filed|dissent|concurr)"
@@ -48,15 +49,16 @@ JUDGE_TITLES = re.compile(
 )
 
 
-def find_judges(text: str) -> list[str]:
-    """Judges who decided the case, in order of first mention, surnames title-cased.
+def find_judges(text: str, *, head_chars: int = EnrichSettings().head_chars) -> list[str]:
+    """Judges who decided the case, in order of first mention, surnames title-cased; read from
+    the first ``head_chars`` characters (settings ``enrich.head_chars``).
 
     >>> find_judges("Before: Howard, Chief Judge, Selya and Barron, Circuit Judges.\\n\\nSELYA, Circuit Judge. We")
     ['Howard', 'Selya', 'Barron']
     >>> find_judges("JUSTICE SOTOMAYOR delivered the opinion of the Court.")
     ['Sotomayor']
     """
-    head = text[:HEAD_CHARS]
+    head = text[:head_chars]
     found: list[tuple[int, str]] = []
     for pattern in (JUSTICE_DELIVERED, JUSTICE_TITLED, AUTHOR_LINE, SIGNED_JUDGE, SIGNATURE_BLOCK, JUDGE_LINE):
         found += [(match.start(), match["name"]) for match in pattern.finditer(text)]

@@ -15,6 +15,7 @@ text, where opinions print them; citations, statutes and issues from the whole t
 from __future__ import annotations
 
 from lexray.models import CaseMetadata
+from lexray.settings import EnrichSettings
 from pipelines.enrich.attorneys import find_attorneys
 from pipelines.enrich.case_numbers import find_case_number
 from pipelines.enrich.case_type import find_case_type
@@ -28,29 +29,35 @@ from pipelines.enrich.parties import case_title, find_parties
 from pipelines.enrich.statutes import find_statutes
 
 
-def extract_metadata(text: str, *, page_count: int = 0, ocr_confidence: float | None = None) -> CaseMetadata:
-    """All metadata LexRay keeps about a case, from its cleaned text.
+def extract_metadata(
+    text: str, *, page_count: int = 0, ocr_confidence: float | None = None,
+    settings: EnrichSettings = EnrichSettings(),
+) -> CaseMetadata:
+    """All metadata LexRay keeps about a case, from its cleaned text; how much of it is read
+    for the caption and counsel, and how many issues are kept, as ``settings`` (the ``enrich``
+    group) say.
 
     >>> extract_metadata("Decided June 13, 2013. See 42 U.S.C. § 1983.", page_count=2).statutes
     ['42 U.S.C. § 1983']
     """
-    plaintiffs, defendants = find_parties(text)
-    court = find_court(text)
-    dates = find_dates(text)
+    head_chars = settings.head_chars
+    plaintiffs, defendants = find_parties(text, head_chars=head_chars)
+    court = find_court(text, head_chars=head_chars)
+    dates = find_dates(text, head_chars=head_chars)
     citations, precedents = find_case_citations(text)
     return CaseMetadata(
-        case_number=find_case_number(text),
+        case_number=find_case_number(text, head_chars=head_chars),
         title=case_title(plaintiffs, defendants),
         court=court,
         jurisdiction=jurisdiction_of(court),
-        case_type=find_case_type(text, plaintiffs, defendants),
+        case_type=find_case_type(text, plaintiffs, defendants, head_chars=head_chars),
         date_filed=dates.filed,
         date_decided=dates.decided,
         plaintiffs=plaintiffs,
         defendants=defendants,
-        judges=find_judges(text),
-        attorneys=find_attorneys(text),
-        legal_issues=find_legal_issues(text),
+        judges=find_judges(text, head_chars=head_chars),
+        attorneys=find_attorneys(text, head_chars=settings.counsel_head_chars),
+        legal_issues=find_legal_issues(text, max_issues=settings.max_issues, max_chars=settings.max_issue_chars),
         citations=citations,
         precedents=precedents,
         statutes=find_statutes(text),

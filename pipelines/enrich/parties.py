@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from pipelines.enrich.caption import HEAD_CHARS, is_upper, title_case
+from lexray.settings import EnrichSettings
+from pipelines.enrich.caption import is_upper, title_case
 from pipelines.enrich.dates import DATE
 
 ROLE_WORD = (
@@ -44,8 +45,9 @@ ET_AL = re.compile(r"(?:,|(?<![\s,]))\s*+\bet\s+al\.?", re.I)
 ABBREVIATION_END = re.compile(r"(?:\b(?:Inc|Co|Corp|Ltd|Jr|Sr|Bros|Assn)|\b[A-Za-z])\.$", re.I)
 
 
-def find_parties(text: str) -> tuple[list[str], list[str]]:
-    """Plaintiffs and defendants named in the caption ("X, Plaintiff, v. Y, Defendant.").
+def find_parties(text: str, *, head_chars: int = EnrichSettings().head_chars) -> tuple[list[str], list[str]]:
+    """Plaintiffs and defendants named in the caption ("X, Plaintiff, v. Y, Defendant."), read
+    from the first ``head_chars`` characters (settings ``enrich.head_chars``).
 
     Names in capitals are title-cased; "et al." and "in his official capacity" are dropped.
 
@@ -53,7 +55,7 @@ def find_parties(text: str) -> tuple[list[str], list[str]]:
     ...              "ROY COOPER, in his official capacity.")
     (['Gift Surplus, LLC', 'Sandhill Amusements, Inc.'], ['Roy Cooper'])
     """
-    blocks = [block.strip() for block in re.split(r"\n\s*\n", text[:HEAD_CHARS]) if block.strip()]
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text[:head_chars]) if block.strip()]
     for index, block in enumerate(blocks):
         if len(block) > 500:
             continue

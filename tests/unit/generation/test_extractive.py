@@ -7,11 +7,14 @@ from generation.extractive import (
     focus_factor,
     focus_keywords,
     header_indexes,
+    rank_sentences,
     summarize,
 )
+from generation import sentences
 from generation.sentences import split_sentences
 from generation.words import stemmed_words
 from lexray.errors import LexRayError
+from lexray.settings import ExtractiveSettings
 from lexray.summary_options import FOCUS_AREAS, LENGTH_WORDS, SUPPORTED_LENGTHS, SummaryOptionError, word_budget
 from pipelines.clean import join_pages, pages_in_range
 
@@ -153,3 +156,24 @@ def test_header_lines_are_left_out_but_argument_is_kept():
     assert all(sentence.char_start >= sentences[4].char_start for sentence in summary.sentences)
     kept = summarize(text, length=60, skip_header=False)
     assert kept.sentences != summary.sentences or kept.word_count == summary.word_count
+
+
+def test_extractive_settings_reach_the_ranking(opinion_text, monkeypatch):
+    short_first = "Costs follow. The appellant was convicted under the Act."
+    assert summarize(short_first, length=50).text == "The appellant was convicted under the Act."
+    assert summarize(short_first, length=50, settings=ExtractiveSettings(min_sentence_words=2)).text == short_first
+    header = split_sentences("Criminal Appeal No. 8 of 1951. The facts are stated in the judgment.\n"
+                             "A. Rao, for the appellant. The appellant was a tenant of a flat.")
+    assert header_indexes(header) == {0, 2} and header_indexes(header, body_run=1) == {0}
+    words = [["court", "appeal"], ["court", "appeal", "fail"], ["rain"]]
+    assert [round(float(score), 3) for score in rank_sentences(words, method="textrank", damping=0.0)] == [0.333] * 3
+    # A boost of 1 makes the focus areas change nothing.
+    unfocused = summarize(opinion_text, length="short")
+    assert summarize(opinion_text, length="short", focus_areas=["holding"]).text != unfocused.text
+    assert summarize(opinion_text, length="short", focus_areas=["holding"],
+                     settings=ExtractiveSettings(focus_boost=1.0)).text == unfocused.text
+    seen = []
+    original = sentences._line_segments
+    monkeypatch.setattr(sentences, "_line_segments", lambda line, **limits: seen.append(limits) or original(line, **limits))
+    summarize(short_first, settings=ExtractiveSettings(max_segment_chars=123, max_segment_periods=7))
+    assert seen == [{"max_chars": 123, "max_periods": 7}]

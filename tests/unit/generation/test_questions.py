@@ -189,6 +189,9 @@ def test_duplicates_are_found_by_words_not_only_by_text():
     assert is_duplicate("What did the Court hold about section 19?", ["what did the court hold about Section 19 ?"])
     assert is_duplicate("What did the court hold on section 19?", ["What did the court hold about section 19?"])
     assert not is_duplicate("Who fined the appellant?", ["What did the court hold about section 19?"])
+    # questions.duplicate_overlap: half the words shared is a duplicate only at a threshold of 0.5.
+    assert not is_duplicate("Who fined the appellant under section 19?", ["Who fined the appellant?"])
+    assert is_duplicate("Who fined the appellant under section 19?", ["Who fined the appellant?"], min_overlap=0.5)
 
 
 def test_options_are_checked():
@@ -250,6 +253,19 @@ def test_duplicate_questions_are_dropped():
     with pytest.raises(InsufficientMaterialError):
         generate(chat, passages + passages, num_questions=2, question_type="rare")
     assert len(chat.calls) >= 2
+
+
+def test_question_settings_reach_the_passages_and_the_duplicate_check():
+    assert passages_of("common", "medium") and not select_passages(
+        TEXT, question_type="common", difficulty="medium", settings=QuestionSettings(max_passage_words=5))
+    near = ['{"question": "Who fined the appellant under section 19?", "answer": "The magistrate fined him"}',
+            '{"question": "Who fined the appellant?", "answer": "The magistrate fined the appellant"}']
+    passages = [p for p in passages_of("rare", "medium") if "magistrate" in p.text]
+    kept = generate(PassageChat(list(near)), passages + passages, num_questions=2, question_type="rare")
+    assert len(kept.questions) == 2
+    with pytest.raises(InsufficientMaterialError):
+        generate(PassageChat(list(near)), passages + passages, num_questions=2, question_type="rare",
+                 settings=QuestionSettings(duplicate_overlap=0.5, passages_per_question=1))
 
 
 def test_too_few_valid_questions_is_an_error_not_padding():

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from generation import prompts, summaries
+from generation import prompts
 from lexray.summary_options import MAX_SUMMARY_WORDS, SummaryOptionError
 from generation.summaries import (
     MAX_MAP_PARTS,
@@ -19,6 +19,7 @@ from generation.summaries import (
     text_segments,
 )
 from lexray.models import CaseSection, PageSpan
+from lexray.settings import SummarySettings
 from pipelines.clean import join_pages
 
 
@@ -81,7 +82,7 @@ def test_map_input_is_the_parts_central_sentences_with_their_pages():
     inputs = prepare_parts(text, part_chars=100_000, page_spans=spans)
     assert len(inputs) == 1
     part_input = inputs[0]
-    assert len(part_input.text.split()) <= summaries.MAP_INPUT_WORDS + 12
+    assert len(part_input.text.split()) <= SummarySettings().map_input_words + 12
     assert part_input.part.pages and set(part_input.part.pages) <= {1, 2}
     short = prepare_parts("A short text of five words.", part_chars=1000)
     assert short[0].text == "A short text of five words." and short[0].part.pages == ()
@@ -198,3 +199,15 @@ def test_the_bench_starts_the_engine_only_for_the_abstractive_method(capsys):
     assert isinstance(abstractive, bench.InProcessAbstractive)
     assert bench.main(["--dataset", str(TOY_DATASET), "--methods", "lexrank", "--limit", "1"]) == 0
     assert abstractive.engine is None and "abstractive" not in capsys.readouterr().out
+
+
+def test_summary_settings_reach_the_map_step():
+    text, spans, sections = long_case()
+    model = ScriptedModel()
+    summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0,
+                                     settings=SummarySettings(map_input_words=40))
+    asyncio.run(summarizer.summarize(text, length=2000, sections=sections, page_spans=spans))
+    map_inputs = [prompt for prompt, _ in model.calls if prompt.startswith("Sentences from part")]
+    default_inputs = prepare_parts(text, part_chars=summarizer.part_chars(), sections=sections, page_spans=spans)
+    assert map_inputs and max(len(part.text.split()) for part in default_inputs) > 60
+    assert all(len(prompt.split("\n", 1)[1].split("\n\n", 1)[0].split()) <= 60 for prompt in map_inputs)

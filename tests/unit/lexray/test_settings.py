@@ -51,3 +51,13 @@ def test_errors_survive_pickling_with_their_code():
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error) and copy.code == error.code and str(copy) == str(error)
     assert pickle.loads(pickle.dumps(ApiError("not_found", "x", headers={"X-A": "1"}))).headers == {"X-A": "1"}
+
+
+def test_env_vars_reach_the_enrich_and_extractive_groups(monkeypatch):
+    monkeypatch.setenv("LEXRAY_ENRICH_HEAD_CHARS", "2000")
+    monkeypatch.setenv("LEXRAY_EXTRACTIVE_MAX_SEGMENT_CHARS", "5000")
+    monkeypatch.setenv("LEXRAY_AUDIT_RETRY_WAIT_S", "0.5")
+    settings = Settings()
+    assert settings.enrich.head_chars == 2000 and settings.enrich.counsel_head_chars == 8000
+    assert settings.extractive.max_segment_chars == 5000 and settings.extractive.damping == 0.85
+    assert settings.audit.retry_wait_s == 0.5

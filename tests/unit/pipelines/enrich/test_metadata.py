@@ -7,6 +7,7 @@ from datetime import date
 from functools import lru_cache
 
 from lexray.models import CaseMetadata
+from lexray.settings import EnrichSettings
 from pipelines.enrich.metadata import extract_metadata
 from tests.unit.pipelines.enrich.conftest import case_text
 
@@ -124,3 +125,17 @@ def test_fifth_circuit_and_north_carolina_captions():
 def test_extract_metadata_of_empty_text():
     meta = extract_metadata("", page_count=3)
     assert meta == CaseMetadata(page_count=3)
+
+
+def test_enrich_settings_bound_what_is_read_and_kept():
+    text = "X" * 60 + "\n\nIN THE SUPREME COURT OF NORTH CAROLINA\n\nNo. 363A14-4\n\n" + " ".join(
+        f"The question presented is whether rule {number} of the long and winding code applies." for number in range(4))
+    default = extract_metadata(text)
+    assert default.court == "Supreme Court of North Carolina" and default.case_number == "No. 363A14-4"
+    assert len(default.legal_issues) == 4
+    narrow = extract_metadata(text, settings=EnrichSettings(head_chars=50, max_issues=2, max_issue_chars=30))
+    assert narrow.court is None and narrow.case_number is None  # the caption lies past the head read
+    assert len(narrow.legal_issues) == 2 and all(len(issue) <= 30 and issue.endswith("…") for issue in narrow.legal_issues)
+    counsel = "Intro.\n\n" + "x " * 50 + "\n\nRoger K. Gannam, for appellant."
+    assert extract_metadata(counsel).attorneys == ["Roger K. Gannam"]
+    assert extract_metadata(counsel, settings=EnrichSettings(counsel_head_chars=20)).attorneys == []
