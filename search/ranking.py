@@ -16,6 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
+from search.priors import Priors
+
 
 def case_scores_from_passages(
     passage_hits: list[Iterable[tuple[str, float]]], *, normalise: bool = False
@@ -137,7 +139,7 @@ def case_ranking(scores: CandidateScores, mode: str, weight: float) -> dict[str,
 def rank_cases(
     index: CandidateIndex, passages, passage_vectors, *, mode: str, limit: int, settings,
     showable: Callable[[list[str]], dict[str, object]], weight: float | None = None,
-    exclude_case_id: str | None = None,
+    exclude_case_id: str | None = None, priors: Priors | None = None,
 ) -> RankedCases:
     """The best ``limit`` cases for ``passages`` that ``showable`` lets through.
 
@@ -147,13 +149,17 @@ def rank_cases(
     the index has more to give (a few long cases, or cases not indexed yet, can fill them).
     ``showable(case_ids)`` returns the cases that may be shown (the API: indexed cases of the
     tenant, as stored), asked a batch of the next best at a time. ``weight``: hybrid's dense
-    weight (default ``settings.hybrid_dense_weight``).
+    weight (default ``settings.hybrid_dense_weight``). ``priors``: the precedent prior and
+    citation smoothing of ``search.priors``, applied to each round's case scores (a case a
+    citation brings in has no chunk among the candidates: it is shown without matched chunks).
     """
     weight = settings.hybrid_dense_weight if weight is None else weight
     candidates = max(limit * settings.chunks_per_case, settings.candidate_chunks)
     while True:
         scores = score_candidates(index, passages, passage_vectors, candidates, mode)
         ranked = case_ranking(scores, mode, weight)
+        if priors is not None:
+            ranked = priors.apply(ranked)
         ranked.pop(exclude_case_id, None)
         best, shown = top_showable(ranked, limit, showable)
         if (len(best) >= limit or not scores.more_in_index

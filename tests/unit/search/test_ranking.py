@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from lexray.ids import vector_id_for
-from lexray.settings import Settings
+from lexray.settings import RankingSettings, Settings
+from search.priors import Priors
 from search.query import query_passages
 from search.ranking import blend_case_scores, case_scores_from_passages, min_max, rank_cases, top_chunks_of_cases
 from search.sharded_index import IndexService, TenantView
@@ -124,3 +125,46 @@ def test_each_case_keeps_its_best_chunks_for_the_hit(index):
     ranked = rank(index, "contract breach damages", mode="dense", limit=2)
     chosen = top_chunks_of_cases(ranked.chunk_hits, [case_id for case_id, _ in ranked.best], per_case=2)
     assert [ranked.chunk_hits[vector_id][0] for vector_id in chosen].count("long") == 2
+
+
+# rank_cases with priors (search.priors): the precedent prior and citation smoothing
+
+
+class Signals:
+    def __init__(self, years=None, links=None):
+        self.years, self.links = years or {}, links or {}
+
+    def decision_years(self, case_ids):
+        return {case_id: self.years[case_id] for case_id in case_ids if case_id in self.years}
+
+    def citation_links(self, case_ids):
+        return {case_id: self.links.get(case_id, set()) for case_id in case_ids}
+
+
+def rank_with(index, query, signals, query_year, **ranking):
+    settings, service = index
+    return rank_cases(TenantView(service, TENANT), query_passages(query, settings.chunk), None, mode="bm25",
+                      limit=3, settings=settings.index, showable=lambda ids: dict.fromkeys(ids),
+                      priors=Priors(signals, query_year, RankingSettings(**ranking)))
+
+
+def test_a_case_decided_long_after_the_facts_drops_below_an_earlier_one(index):
+    query = "habeas appeal dispute"
+    plain = [case_id for case_id, _ in rank_with(index, query, Signals(), None).best]
+    assert plain[:2] == ["appeal", "habeas"]  # ties broken by case id
+    later = Signals(years={"appeal": 2015, "habeas": 1990})
+    dated = [case_id for case_id, _ in rank_with(index, query, later, 1995, precedent_decay_years=5.0).best]
+    assert dated[:2] == ["habeas", "appeal"]
+    # Without a reference year (a short query) the dates change nothing.
+    assert [case_id for case_id, _ in rank_with(index, query, later, None).best] == plain
+
+
+def test_a_case_cited_by_the_best_match_enters_the_results(index):
+    # "patent" shares no word with the query: no ranker finds it; the best match cites it.
+    query = "habeas"
+    assert "patent" not in {case_id for case_id, _ in rank_with(index, query, Signals(), None).best}
+    linked = Signals(links={"habeas": {"patent"}, "patent": {"habeas"}})
+    ranked = rank_with(index, query, linked, None, citation_smoothing=0.5, citation_smoothing_cases=1)
+    assert [case_id for case_id, _ in ranked.best][:2] == ["habeas", "patent"]
+    off = rank_with(index, query, linked, None, citation_smoothing=0.0)
+    assert "patent" not in {case_id for case_id, _ in off.best}
