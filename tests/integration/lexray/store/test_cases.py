@@ -103,3 +103,12 @@ def test_case_ids_matching_each_filter(store):
     assert matching(court="Supreme Court of India", date_from=date(2000, 1, 1)) == set()
     assert matching(court="No Such Court") == set()
     assert matching(judge="(.*") == set()  # taken literally, not as a pattern
+
+
+def test_decision_dates_fall_back_to_the_filing_date_and_stay_in_the_tenant(store):
+    decided = _indexed_case(store, "5" * 64, date_decided=date(1996, 3, 5), date_filed=date(1995, 1, 2))
+    filed = _indexed_case(store, "6" * 64, date_filed=date(2004, 1, 9))
+    undated = _indexed_case(store, "7" * 64)
+    other = _indexed_case(store, "8" * 64, tenant="t2", date_decided=date(2001, 1, 1))
+    dates = store.decision_dates([decided, filed, undated, other, "missing"], tenant_id="t1")
+    assert {case_id: value.year for case_id, value in dates.items()} == {decided: 1996, filed: 2004}
