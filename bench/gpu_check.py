@@ -63,6 +63,7 @@ from bench.hf_generate import (  # noqa: E402
     time_forward_loop,
     time_generate,
 )
+from bench.cli import option_type, positive_ints  # noqa: E402
 from bench.tables import Column, text_table  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "gpu_assets"
@@ -107,18 +108,6 @@ def synthetic_chunks(count: int, seed: int = 0, chars: int = CHUNK_CHARS) -> lis
                 d=f"{rng.randint(1, 28)}.{rng.randint(1, 12)}.{rng.randint(1990, 2024)}"))
         chunks.append(" ".join(sentences)[:chars + 100])
     return chunks
-
-
-def parse_sizes(text: str) -> list[int]:
-    """``"1,4,8"`` -> ``[1, 4, 8]``.
-
-    >>> parse_sizes("1, 4,8")
-    [1, 4, 8]
-    """
-    sizes = [int(part) for part in text.split(",") if part.strip()]
-    if not sizes or min(sizes) < 1:
-        raise ValueError("sizes must be positive integers")
-    return sizes
 
 
 def row(section: str, device: str, name: str, batch: int, items: int, seconds: float, unit: str,
@@ -426,17 +415,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--texts", type=int, default=4096, help="chunks encoded per CUDA row")
     parser.add_argument("--cpu-texts", type=int, default=128, help="chunks encoded per CPU row")
     parser.add_argument("--max-new-tokens", type=int, default=128, help="tokens per row on CUDA")
-    parser.add_argument("--batches", default="1,4,8,32", help="generation batch sizes on CUDA")
-    parser.add_argument("--cpu-batches", default="1,4", help="generation batch sizes without CUDA")
+    parser.add_argument("--batches", type=option_type(positive_ints), default="1,4,8,32",
+                        help="generation batch sizes on CUDA")
+    parser.add_argument("--cpu-batches", type=option_type(positive_ints), default="1,4",
+                        help="generation batch sizes without CUDA")
     parser.add_argument("--cpu-max-new-tokens", type=int, default=16, help="tokens per row without CUDA")
     parser.add_argument("--cpu-threads", type=int, default=os.cpu_count() or 1,
                         help="torch threads of the second CPU embedding row and of CPU generation (all cores)")
     parser.add_argument("--no-vllm", action="store_true", help="skip vLLM even when it is installed")
     args = parser.parse_args(argv)
-    try:
-        args.batches, args.cpu_batches = parse_sizes(args.batches), parse_sizes(args.cpu_batches)
-    except ValueError as exc:
-        parser.error(str(exc))
     if min(args.texts, args.cpu_texts, args.max_new_tokens, args.cpu_max_new_tokens, args.cpu_threads) < 1:
         parser.error("--texts, --cpu-texts, --max-new-tokens, --cpu-max-new-tokens and --cpu-threads must be "
                      "at least 1")

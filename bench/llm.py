@@ -63,6 +63,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.cli import option_type, positive_ints
 from bench.hf_generate import LEGAL_QUESTIONS as QUESTIONS, chat_prompts, load_causal_lm, time_generate
 from bench.deploy import deployed_stack, exit_on_sigterm
 from bench.results import add_json_option, emit_figures
@@ -470,21 +471,10 @@ def ratio_of(value: float | None, reference: float | None) -> float | None:
     return round(value / reference, 2) if value is not None and reference else None
 
 
-def parse_levels(text: str) -> list[int]:
-    """``"1,4,8"`` -> ``[1, 4, 8]``.
-
-    >>> parse_levels("1, 4,8")
-    [1, 4, 8]
-    """
-    levels = [int(part) for part in text.split(",") if part.strip()]
-    if not levels or min(levels) < 1:
-        raise ValueError("concurrency levels must be positive integers")
-    return levels
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", default="1,4,8", help="comma-separated levels (requests in flight)")
+    parser.add_argument("--concurrency", type=option_type(positive_ints), default="1,4,8",
+                        help="comma-separated levels (requests in flight)")
     parser.add_argument("--requests-per-level", type=int, default=8,
                         help="requests per level, rounded up to a multiple of the level")
     parser.add_argument("--max-tokens", type=int, default=128, help="completion tokens per request")
@@ -497,12 +487,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mongodb-uri", default=None, help="MongoDB (default: a server started here, in memory)")
     add_json_option(parser)
     args = parser.parse_args(argv)
-    try:
-        levels = parse_levels(args.concurrency)
-    except ValueError as exc:
-        parser.error(f"--concurrency: {exc}")
     if args.requests_per_level < 1 or args.max_tokens < 1 or args.autoscale_concurrency < 1:
         parser.error("--requests-per-level, --max-tokens and --autoscale-concurrency must be at least 1")
+    levels = args.concurrency
 
     from generation.model_files import resolve_llm_model_path
 

@@ -41,6 +41,7 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from bench.cli import option_type
 from bench.deploy import deployed_stack
 from bench.results import add_json_option, emit_figures
 from bench.stats import percentiles_ms
@@ -256,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--baseline-seconds", type=float, default=10.0)
-    parser.add_argument("--mix", default=DEFAULT_MIX)
+    parser.add_argument("--mix", type=option_type(parse_mix), default=DEFAULT_MIX)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--drain-seconds", type=float, default=600.0,
                         help="how long to wait for uploads to finish processing")
@@ -264,10 +265,6 @@ def main(argv: list[str] | None = None) -> int:
                                               "a fresh in-memory server")
     add_json_option(parser)
     args = parser.parse_args(argv)
-    try:
-        mix = parse_mix(args.mix)
-    except ValueError as exc:
-        parser.error(f"--mix: {exc}")
     if args.clients < 1 or args.seconds <= 0 or args.baseline_seconds <= 0:
         parser.error("--clients must be at least 1 and the durations positive")
 
@@ -275,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         settings, api_key, _ = deployed_stack(
             get_settings(), args.mongodb_uri, cleanup, name="load",
             api_updates={"upload_rate_limit_per_minute": UPLOAD_RATE_LIMIT_PER_MINUTE})
-        figures = asyncio.run(bench(settings, api_key, args, mix))
+        figures = asyncio.run(bench(settings, api_key, args, args.mix))
     print(format_table(figures["baseline"], figures["load"]))
     total, uploads = figures["total"], figures["uploads"]
     print(f"load: {total['requests']} requests in {figures['seconds']}s ({total['per_s']}/s), "

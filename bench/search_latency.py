@@ -90,6 +90,7 @@ from lexray.models import CaseMetadata, Chunk, LegalCaseDocument, ProcessingStat
 from lexray.settings import IndexSettings, Settings, get_settings
 from lexray.store import CaseStore, to_bson, vector_to_bytes
 
+from bench.cli import option_type, positive_ints
 from bench.deploy import app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
 from bench.results import add_json_option, emit_figures
 from bench.stats import percentiles_ms, rate
@@ -506,7 +507,8 @@ def format_table(rows: list[Row], baselines: dict[int, Row], k: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000", help="comma-separated chunk counts")
+    parser.add_argument("--sizes", type=option_type(positive_ints), default="10000,100000",
+                        help="comma-separated chunk counts")
     parser.add_argument("--queries", type=int, default=200, help="timed queries per row")
     parser.add_argument("--k", type=int, default=10, help="hits per query")
     parser.add_argument("--threads", type=int, default=1, help="FAISS OpenMP threads in this process")
@@ -521,11 +523,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="MongoDB for --http (default: a server started here, in memory)")
     add_json_option(parser)
     args = parser.parse_args(argv)
-    try:
-        sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
-    except ValueError:
-        parser.error("--sizes must be comma-separated integers")
-    if not sizes or min(sizes) < 100 or args.queries < 1 or args.k < 1 or args.threads < 1:
+    sizes = args.sizes
+    if min(sizes) < 100 or args.queries < 1 or args.k < 1 or args.threads < 1:
         parser.error("--sizes at least 100 each; --queries, --k and --threads at least 1")
     http_modes = [mode.strip() for mode in args.http_modes.split(",") if mode.strip()]
     if args.http and (not http_modes or not set(http_modes) <= set(HTTP_MODES)):
