@@ -43,18 +43,10 @@ from lexray.models import CaseFilters, utcnow
 from search.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore
 from lexray.settings import settings_from_json
+from serve_app import schemas
 from serve_app.errors import ApiError, reraised
 from serve_app.llm_client import LLMClient
 from serve_app.logs import replica_logger
-from serve_app.schemas import (
-    ChatAskRequest,
-    ChatMessageRequest,
-    DeletedSessionResponse,
-    IntentItem,
-    IntentsResponse,
-    NewSessionResponse,
-    SuggestionsResponse,
-)
 
 logger = replica_logger(__name__)
 
@@ -93,7 +85,7 @@ class Chat:
 
     # Answers
 
-    async def message(self, request: ChatMessageRequest, tenant_id: str) -> dict:
+    async def message(self, request: schemas.ChatMessageRequest, tenant_id: str) -> schemas.ChatResponse:
         """Answer a message in a (new or stored) session and store the turn."""
         session = await self._session_for(request, tenant_id)
         turn = await self._prepare(request, tenant_id, history=session["messages"])
@@ -101,7 +93,7 @@ class Chat:
         await self._store_turn(session, turn, response)
         return response
 
-    async def message_stream(self, request: ChatMessageRequest, tenant_id: str) -> AsyncIterator[dict]:
+    async def message_stream(self, request: schemas.ChatMessageRequest, tenant_id: str) -> AsyncIterator[dict]:
         """``message`` as events: ``{"type": "token", "text"}`` while the model writes (invented
         markers already dropped), then ``{"type": "answer", **response}``. The draft's sentences
         are checked against the sources once it is complete, so the ``answer`` event's text is
@@ -111,7 +103,7 @@ class Chat:
         turn = await self._prepare(request, tenant_id, history=session["messages"])
         if turn.llm_messages is None:
             response = await self._answer(turn, session["session_id"])
-            yield {"type": "token", "text": response["answer"]}
+            yield {"type": "token", "text": response.answer}
         else:
             markers = MarkerFilter(len(turn.passages))
             pieces = []
@@ -125,64 +117,66 @@ class Chat:
             response = self._response(turn, session["session_id"], self._grounded(turn, "".join(pieces)),
                                       model=await self.llm.model_name())
         await self._store_turn(session, turn, response)
-        yield {"type": "answer", **response}
+        # The answer event's citations have never carried ``erased`` (always false on a new answer).
+        yield {"type": "answer", **response.model_dump(exclude={"citations": {"__all__": {"erased"}}})}
 
-    async def ask(self, request: ChatAskRequest, tenant_id: str) -> dict:
+    async def ask(self, request: schemas.ChatAskRequest, tenant_id: str) -> schemas.ChatResponse:
         """A one-shot answer: no history, nothing stored."""
         turn = await self._prepare(request, tenant_id, history=[])
         return await self._answer(turn, None)
 
     # Sessions
 
-    async def new_session(self, tenant_id: str) -> NewSessionResponse:
+    async def new_session(self, tenant_id: str) -> schemas.NewSessionResponse:
         now = utcnow()
         session = {"session_id": uuid.uuid4().hex, "tenant_id": tenant_id, "title": None,
                    "created_at": now, "updated_at": now, "message_count": 0, "messages": []}
         await self._db(self.store.create_session, session)
-        return NewSessionResponse(session_id=session["session_id"], created_at=now)
+        return schemas.NewSessionResponse(session_id=session["session_id"], created_at=now)
 
-    async def conversation(self, session_id: str, tenant_id: str) -> dict:
-        return await self._stored_session(session_id, tenant_id)
+    async def conversation(self, session_id: str, tenant_id: str) -> schemas.ChatSessionResponse:
+        return schemas.ChatSessionResponse.model_validate(await self._stored_session(session_id, tenant_id))
 
-    async def delete_conversation(self, session_id: str, tenant_id: str) -> DeletedSessionResponse:
+    async def delete_conversation(self, session_id: str, tenant_id: str) -> schemas.DeletedSessionResponse:
         if not await self._db(self.store.delete_session, session_id, tenant_id=tenant_id):
             raise ApiError("not_found", f"no chat session {session_id!r}")
-        return DeletedSessionResponse(session_id=session_id, deleted=True)
+        return schemas.DeletedSessionResponse(session_id=session_id, deleted=True)
 
     # What to ask
 
-    def intents(self) -> IntentsResponse:
-        return IntentsResponse(
-            intents=[IntentItem(name=intent.name, description=intent.description,
-                                examples=list(intent.examples), retrieves=intent.retrieves)
+    def intents(self) -> schemas.IntentsResponse:
+        return schemas.IntentsResponse(
+            intents=[schemas.IntentItem(name=intent.name, description=intent.description,
+                                        examples=list(intent.examples), retrieves=intent.retrieves)
                      for intent in INTENTS.values()],
             default=DEFAULT_INTENT)
 
-    async def suggestions(self, session_id: str | None, tenant_id: str) -> SuggestionsResponse:
+    async def suggestions(self, session_id: str | None, tenant_id: str) -> schemas.SuggestionsResponse:
         """Follow-ups on the cases a session's last answer cited, else questions about the
         tenant's latest cases, else starters."""
         if session_id is not None:
-            session = await self._stored_session(session_id, tenant_id)
-            cited = next((message["citations"] for message in reversed(session["messages"])
-                          if message["role"] == "assistant" and message.get("citations")), [])
-            titles = list(dict.fromkeys(citation["title"] or citation["case_id"] for citation in cited
-                                        if not citation.get("erased")))
+            session = await self.conversation(session_id, tenant_id)
+            cited = next((message.citations for message in reversed(session.messages)
+                          if message.role == "assistant" and message.citations), [])
+            titles = list(dict.fromkeys(citation.title or citation.case_id for citation in cited
+                                        if not citation.erased))
             if titles:
-                return SuggestionsResponse(suggestions=[question for title in titles[:self.settings.chat.suggestion_cases] for question in (
-                    f"What did the court decide in {title}?",
-                    f"Which statutes or precedents does {title} rely on?",
-                    f"Summarise {title}.")], based_on="session")
+                return schemas.SuggestionsResponse(suggestions=[
+                    question for title in titles[:self.settings.chat.suggestion_cases] for question in (
+                        f"What did the court decide in {title}?",
+                        f"Which statutes or precedents does {title} rely on?",
+                        f"Summarise {title}.")], based_on="session")
         cases = await self._db(self.store.list_cases, CaseFilters(), tenant_id=tenant_id, limit=self.settings.chat.suggestion_cases)
         if cases:
             titles = [case.get("title") or case["case_id"] for case in cases]
-            return SuggestionsResponse(suggestions=[question for title in titles for question in (
+            return schemas.SuggestionsResponse(suggestions=[question for title in titles for question in (
                 f"What did the court decide in {title}?", f"Summarise {title}.")]
                 + [f"Find cases similar to {titles[0]}."], based_on="corpus")
-        return SuggestionsResponse(suggestions=["What can you do?"], based_on="starter")
+        return schemas.SuggestionsResponse(suggestions=["What can you do?"], based_on="starter")
 
     # Steps
 
-    async def _prepare(self, request: ChatAskRequest, tenant_id: str, *, history: list[dict]) -> Turn:
+    async def _prepare(self, request: schemas.ChatAskRequest, tenant_id: str, *, history: list[dict]) -> Turn:
         """Intent, search query and relevant passages of a message; the prompt if the model answers."""
         chat = self.settings.chat
         message = request.message.strip()
@@ -238,7 +232,7 @@ class Chat:
         return trim_history(history, self.settings.chat.history_token_budget,
                             lambda text: tokens.get(text) or len(text.split()))
 
-    async def _answer(self, turn: Turn, session_id: str | None) -> dict:
+    async def _answer(self, turn: Turn, session_id: str | None) -> schemas.ChatResponse:
         if turn.llm_messages is None:
             return self._response(turn, session_id, GroundedAnswer(text=turn.fixed_answer or "",
                                                                    sources=turn.fixed_sources), model=None)
@@ -256,22 +250,22 @@ class Chat:
         return GroundedAnswer(text=text, sources=sources, dropped_sentences=grounded.dropped_sentences,
                               extracted=True)
 
-    def _response(self, turn: Turn, session_id: str | None, grounded: GroundedAnswer, *, model: str | None) -> dict:
+    def _response(self, turn: Turn, session_id: str | None, grounded: GroundedAnswer, *,
+                  model: str | None) -> schemas.ChatResponse:
         terms = query_terms(f"{turn.query or ''} {turn.message}")
         citations = []
         for marker, number in enumerate(grounded.sources, start=1):
             passage = turn.passages[number - 1]
             pages = passage["page_numbers"] or []
-            citations.append({
-                "marker": marker, "case_id": passage["case_id"], "title": passage["title"],
-                "page": pages[0] if pages else None, "pages": pages,
-                "char_start": passage["char_start"], "char_end": passage["char_end"],
-                "chunk_id": passage["chunk_id"], "snippet": highlight_snippet(passage["text"], terms)})
+            citations.append(schemas.ChatCitation.model_validate({
+                **passage, "marker": marker, "page": pages[0] if pages else None, "pages": pages,
+                "snippet": highlight_snippet(passage["text"], terms)}))
         kind = "fixed" if turn.llm_messages is None else ("extracted" if grounded.extracted else "generated")
-        return {"answer": grounded.text or NOTHING_RELEVANT, "session_id": session_id, "citations": citations,
-                "intent": turn.intent, "query": turn.query, "found_relevant": turn.found_relevant,
-                "answer_kind": kind, "unsupported_sentences": grounded.dropped_sentences,
-                "model": model if kind == "generated" else None, "created_at": utcnow()}
+        return schemas.ChatResponse(
+            answer=grounded.text or NOTHING_RELEVANT, session_id=session_id, citations=citations,
+            intent=turn.intent, query=turn.query, found_relevant=turn.found_relevant, answer_kind=kind,
+            unsupported_sentences=grounded.dropped_sentences, model=model if kind == "generated" else None,
+            created_at=utcnow())
 
     def _sources(self, turn: Turn) -> list[tuple[str, str]]:
         return source_texts(turn.passages, self.settings.chat.passage_chars)
@@ -280,7 +274,7 @@ class Chat:
         # Greedy: the answer should restate the sources, not vary.
         return {"max_tokens": self.settings.chat.answer_max_tokens, "temperature": 0.0}
 
-    async def _session_for(self, request: ChatMessageRequest, tenant_id: str) -> dict:
+    async def _session_for(self, request: schemas.ChatMessageRequest, tenant_id: str) -> dict:
         """The stored session named by the request, or a new one (stored with its first turn)."""
         if request.session_id is not None:
             return await self._stored_session(request.session_id, tenant_id)
@@ -295,10 +289,11 @@ class Chat:
             raise ApiError("not_found", f"no chat session {session_id!r}")
         return session
 
-    async def _store_turn(self, session: dict, turn: Turn, response: dict) -> None:
+    async def _store_turn(self, session: dict, turn: Turn, response: schemas.ChatResponse) -> None:
         user = {"role": "user", "content": turn.message, "timestamp": utcnow()}
-        assistant = {"role": "assistant", "content": response["answer"], "timestamp": response["created_at"],
-                     "intent": turn.intent, "query": turn.query, "citations": response["citations"]}
+        assistant = {"role": "assistant", "content": response.answer, "timestamp": response.created_at,
+                     "intent": turn.intent, "query": turn.query,
+                     "citations": [citation.model_dump() for citation in response.citations]}
         identity = {key: session[key] for key in ("session_id", "tenant_id", "created_at")}
         identity["title"] = session.get("title") or clip(turn.message, self.settings.chat.title_chars)
         # Only a session no client knows yet is created here: a stored one deleted while this

@@ -9,8 +9,8 @@ from lexray.settings import Settings
 from lexray.store import CaseStore
 from lexray.summary_options import FOCUS_AREAS
 from pipelines.extract import locate_pdf, read_text_layer
+from serve_app import schemas
 from serve_app.errors import ApiError
-from serve_app.schemas import FocusAreaItem, FocusAreasResponse
 
 
 def validate_pdf(data: bytes, settings: Settings) -> bytes:
@@ -35,8 +35,8 @@ def case_with_text(store: CaseStore, case_id: str, tenant_id: str) -> dict:
     return case
 
 
-def focus_areas_listing() -> FocusAreasResponse:
+def focus_areas_listing() -> schemas.FocusAreasResponse:
     """The focus areas summaries and questions accept, with what each asks for and its keywords."""
-    return FocusAreasResponse(focus_areas=[
-        FocusAreaItem(name=name, description=FOCUS_PHRASES[name], keywords=list(keywords))
+    return schemas.FocusAreasResponse(focus_areas=[
+        schemas.FocusAreaItem(name=name, description=FOCUS_PHRASES[name], keywords=list(keywords))
         for name, keywords in FOCUS_AREAS.items()])

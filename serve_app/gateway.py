@@ -108,4 +108,4 @@ class Gateway:
         return (await self.ingestion.upload.remote(data, filename, tenant_id, options)).model_dump()
 
     async def case_status(self, case_id: str, tenant_id: str) -> dict:
-        return await self.ingestion.status.remote(case_id, tenant_id)
+        return (await self.ingestion.status.remote(case_id, tenant_id)).model_dump()

@@ -25,10 +25,10 @@ from lexray.settings import MONGODB_URI_ENV, SETTINGS_JSON_ENV, Settings, settin
 from lexray.store import CaseStore
 from pipelines.document import OVERRIDABLE_METADATA, display_name
 from pipelines.progress import stage_report
+from serve_app import schemas
 from serve_app.deployment_helpers import validate_pdf
 from serve_app.errors import ApiError
 from serve_app.logs import replica_logger
-from serve_app.schemas import IngestionStatsResponse, UploadResponse
 
 logger = replica_logger(__name__)
 
@@ -145,7 +145,7 @@ class Ingestion:
     def _store(self) -> CaseStore:
         return self.store.ensure_indexes_once()  # raises (503) while MongoDB is down
 
-    def upload(self, data: bytes, filename: str, tenant_id: str, options: dict) -> UploadResponse:
+    def upload(self, data: bytes, filename: str, tenant_id: str, options: dict) -> schemas.UploadResponse:
         validate_pdf(data, self.settings)
         store = self._store()
         name = display_name(filename)
@@ -165,32 +165,22 @@ class Ingestion:
                 # Fire and forget: the case is queued in MongoDB already; the sweep would find it.
                 self.upload_processor.submit.remote(registration.case_id)
         case = store.get_case(registration.case_id, tenant_id=tenant_id, with_content=False)
-        return UploadResponse(
+        return schemas.UploadResponse(
             case_id=registration.case_id,
             duplicate=registration.duplicate,
             processing_status=case["processing_status"],
             original_filename=case.get("original_filename") or name,
         )
 
-    def status(self, case_id: str, tenant_id: str) -> dict:
+    def status(self, case_id: str, tenant_id: str) -> schemas.CaseStatusResponse:
         case = self._store().get_case(case_id, tenant_id=tenant_id, with_content=False)
         if case is None:
             # Another tenant's case answers exactly like a missing one: existence must not leak.
             raise ApiError("not_found", f"no case {case_id!r}")
-        return {
-            "case_id": case["case_id"],
-            "processing_status": case["processing_status"],
-            "failure_reason": case.get("failure_reason"),
-            "original_filename": case.get("original_filename"),
-            "title": case.get("title"),
-            "page_count": (case.get("metadata") or {}).get("page_count", 0),
-            "chunk_count": case.get("chunk_count", 0),
-            "processing_log": case.get("processing_log", []),
-            "created_at": case.get("created_at"),
-            "updated_at": case.get("updated_at"),
-        }
+        page_count = (case.get("metadata") or {}).get("page_count", 0)
+        return schemas.CaseStatusResponse.model_validate({**case, "page_count": page_count})
 
-    def retry(self, case_id: str, tenant_id: str) -> dict:
+    def retry(self, case_id: str, tenant_id: str) -> schemas.CaseStatusResponse:
         """Process a failed uploaded case again (fresh attempt counters); 404 for another
         tenant's or no case, 409 when it has not failed or its bytes are not stored."""
         store = self._store()
@@ -207,7 +197,7 @@ class Ingestion:
         self.upload_processor.submit.remote(case_id)
         return self.status(case_id, tenant_id)
 
-    def stats(self, tenant_id: str) -> IngestionStatsResponse:
+    def stats(self, tenant_id: str) -> schemas.IngestionStatsResponse:
         import ray
 
         from actors.index_actor import find_index_actor
@@ -219,7 +209,7 @@ class Ingestion:
             indexed_vectors = ray.get(actor.count.remote(), timeout=5) if actor is not None else None
         except Exception:  # noqa: BLE001 - the index is restarting or slow; stats still answer
             indexed_vectors = None
-        return IngestionStatsResponse(
+        return schemas.IngestionStatsResponse(
             tenant_id=tenant_id,
             total_cases=sum(by_status.values()),
             by_status=by_status,
@@ -227,7 +217,7 @@ class Ingestion:
             indexed_vectors=indexed_vectors,
         )
 
-    def start_batch(self, folder: str, tenant_id: str, retry_failed: bool) -> dict:
+    def start_batch(self, folder: str, tenant_id: str, retry_failed: bool) -> schemas.BatchJobResponse:
         from ray.job_submission import JobSubmissionClient
 
         path = resolve_batch_folder(folder, self.settings, tenant_id)
@@ -289,15 +279,14 @@ class Ingestion:
             raise ApiError("too_many_jobs", f"{scope} batch jobs pending or running; retry when one ends",
                            headers={"Retry-After": str(limits.jobs_retry_after_s)})
 
-    def batch_status(self, job_id: str, tenant_id: str) -> dict:
+    def batch_status(self, job_id: str, tenant_id: str) -> schemas.BatchJobResponse:
         job = self._store().get_job(job_id, tenant_id=tenant_id)
         if job is None:
             raise ApiError("not_found", f"no batch job {job_id!r}")
-        if job["status"] not in ("SUCCEEDED", "FAILED", "STOPPED"):
-            job["status"] = self._ray_job_status(job_id, job["status"])
-        job.pop("tenant_id", None)
-        job["stages"] = stage_report(job)
-        return job
+        status = job["status"]
+        if status not in ("SUCCEEDED", "FAILED", "STOPPED"):
+            status = self._ray_job_status(job_id, status)
+        return schemas.BatchJobResponse.model_validate({**job, "status": status, "stages": stage_report(job)})
 
     def _ray_job_status(self, job_id: str, recorded: str) -> str:
         """Ray knows when a job died without recording its end (killed, crashed)."""

@@ -36,18 +36,10 @@ from lexray.store import CaseStore
 from lexray.settings import settings_from_json
 from pipelines.document import display_name, extract_case_text
 from pipelines.ocr_tasks import ray_ocr_runner
-from serve_app.errors import ApiError
+from serve_app import schemas
 from serve_app.generated_records import GeneratedRecords
 from serve_app.deployment_helpers import case_with_text, focus_areas_listing, validate_pdf
 from serve_app.llm_client import LLMClient
-from serve_app.schemas import (
-    FocusAreasResponse,
-    NamedOption,
-    QuestionOptions,
-    QuestionRequest,
-    QuestionTypesResponse,
-    QuestionUploadForm,
-)
 
 
 @serve.deployment
@@ -57,12 +49,11 @@ class Questions:
         self.store = CaseStore(self.settings.mongodb)
         self.llm = LLMClient(llm)
         self.generator = QuestionGenerator(self.llm.chat, self.settings.questions)
-        self.records = GeneratedRecords(self.store, insert=self.store.save_question_set,
-                                        records_of=self.store.question_sets_of, id_field="question_set_id")
+        self.records = GeneratedRecords.question_sets(self.store)
 
     # Generation
 
-    async def generate(self, request: QuestionRequest, tenant_id: str) -> dict:
+    async def generate(self, request: schemas.QuestionRequest, tenant_id: str) -> schemas.QuestionSetResponse:
         """Questions about a stored case of the tenant (stored) or about plain text (not stored)."""
         check_count(request.num_questions, self.settings.questions)
         if request.text is not None:
@@ -77,8 +68,8 @@ class Questions:
             title=case.get("title"), filename=case.get("original_filename"))
         return await self.records.save(record, tenant_id)
 
-    async def generate_upload(self, pdf_bytes: bytes, filename: str, form: QuestionUploadForm,
-                              tenant_id: str) -> dict:
+    async def generate_upload(self, pdf_bytes: bytes, filename: str, form: schemas.QuestionUploadForm,
+                              tenant_id: str) -> schemas.QuestionSetResponse:
         """Questions about a PDF read as ingestion reads it; stored only with ``form.store``."""
         check_count(form.num_questions, self.settings.questions)
         # Read while the request waits: the page cap and time limit of api.sync_pdf_*.
@@ -92,23 +83,21 @@ class Questions:
 
     # Reads
 
-    async def stored(self, case_id: str, tenant_id: str) -> dict:
+    async def stored(self, case_id: str, tenant_id: str) -> schemas.StoredQuestionSetsResponse:
         """The tenant's stored question sets of a case (with those of uploads of the same bytes),
         or of an upload by its sha256; newest first."""
-        rows = await self.records.of(case_id, tenant_id)
-        if not rows:
-            # Another tenant's case answers exactly like a missing one.
-            raise ApiError("not_found", f"no stored questions about {case_id!r}")
-        return {"case_id": case_id, "question_sets": rows}
+        question_sets = await self.records.of(case_id, tenant_id)
+        return schemas.StoredQuestionSetsResponse(case_id=case_id, question_sets=question_sets)
 
-    def types(self) -> QuestionTypesResponse:
-        return QuestionTypesResponse(
-            question_types=[NamedOption(name=name, description=text) for name, text in QUESTION_TYPES.items()],
-            difficulties=[NamedOption(name=name, description=text) for name, text in DIFFICULTIES.items()],
+    def types(self) -> schemas.QuestionTypesResponse:
+        return schemas.QuestionTypesResponse(
+            question_types=[schemas.NamedOption(name=name, description=text)
+                            for name, text in QUESTION_TYPES.items()],
+            difficulties=[schemas.NamedOption(name=name, description=text) for name, text in DIFFICULTIES.items()],
             default_type="common", default_difficulty="medium",
             max_questions=self.settings.questions.max_questions)
 
-    def focus_areas(self) -> FocusAreasResponse:
+    def focus_areas(self) -> schemas.FocusAreasResponse:
         return focus_areas_listing()
 
     # Helpers
@@ -116,8 +105,8 @@ class Questions:
     async def _case(self, case_id: str, tenant_id: str) -> dict:
         return await asyncio.to_thread(case_with_text, self.store, case_id, tenant_id)
 
-    async def _generate(self, text: str, page_spans: list, options: QuestionOptions, question_type: str, *,
-                        origin: str, **identity: Any) -> dict:
+    async def _generate(self, text: str, page_spans: list, options: schemas.QuestionOptions, question_type: str, *,
+                        origin: str, **identity: Any) -> schemas.QuestionSetResponse:
         spans = [PageSpan.model_validate(span) for span in page_spans]
         passages = await asyncio.to_thread(
             select_passages, text, question_type=question_type, difficulty=options.difficulty,
@@ -126,15 +115,13 @@ class Questions:
         question_set = await self.generator.generate(
             passages, num_questions=options.num_questions, question_type=question_type,
             difficulty=options.difficulty, focus_areas=options.focus_areas)
-        case_id = identity.get("case_id")
-        return {
-            "question_set_id": None, "origin": origin, "case_id": None, "document_hash": None, "filename": None,
-            "title": None, **identity, "question_type": question_type, "difficulty": options.difficulty,
-            "num_questions": options.num_questions, "focus_areas": options.focus_areas,
-            "model": await self.llm.model_name(),
-            "questions": question_items(question_set, question_type=question_type,
-                                        difficulty=options.difficulty, case_id=case_id),
-            "generation": {"passages_tried": question_set.passages_tried,
-                           "model_calls": question_set.model_calls, "rejected": question_set.rejected},
-            "stored": False, "created_at": utcnow(),
-        }
+        return schemas.QuestionSetResponse(
+            origin=origin, **identity, question_type=question_type, difficulty=options.difficulty,
+            num_questions=options.num_questions, focus_areas=options.focus_areas, model=await self.llm.model_name(),
+            questions=question_items(question_set, question_type=question_type, difficulty=options.difficulty,
+                                     case_id=identity.get("case_id")),
+            generation=schemas.QuestionGenerationStats(
+                passages_tried=question_set.passages_tried, model_calls=question_set.model_calls,
+                rejected=question_set.rejected),
+            stored=False, created_at=utcnow(),
+        )

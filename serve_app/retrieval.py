@@ -27,17 +27,9 @@ from search.query import QueryPassages, query_passages, search_passages, spread
 from pipelines.document import extract_case_text
 from pipelines.embed import Embedder
 from pipelines.ocr_tasks import ray_ocr_runner
+from serve_app import schemas
 from serve_app.errors import ApiError
 from serve_app.deployment_helpers import case_with_text, validate_pdf
-from serve_app.schemas import (
-    CaseListResponse,
-    CaseResponse,
-    CaseSummary,
-    MetadataValuesResponse,
-    RetrievalStatsResponse,
-    SearchOptions,
-    ValueCount,
-)
 
 QUERY_ECHO_CHARS = 500
 INDEX_STATS_TIMEOUT_S = 5
@@ -59,8 +51,9 @@ class Retrieval:
 
     # Searches
 
-    def search(self, query: str, tenant_id: str, options: SearchOptions | None = None) -> dict:
-        options = options or SearchOptions()
+    def search(self, query: str, tenant_id: str,
+               options: schemas.SearchOptions | None = None) -> schemas.SearchResponse:
+        options = options or schemas.SearchOptions()
         query = query.strip()
         if not query:
             raise ApiError("validation_error", "query must not be empty")
@@ -69,27 +62,28 @@ class Retrieval:
         record_search(options.mode, (time.perf_counter() - started) * 1000)
         return result
 
-    def _search(self, query: str, tenant_id: str, options: SearchOptions) -> dict:
+    def _search(self, query: str, tenant_id: str, options: schemas.SearchOptions) -> schemas.SearchResponse:
         passages = search_passages(query, self.settings.chunk, self.settings.index)
         results = self._search_passages(passages, tenant_id, options)
-        return {"query": query[:QUERY_ECHO_CHARS], "mode": options.mode,
-                "filters": options.filters, "results": results}
+        return schemas.SearchResponse(query=query[:QUERY_ECHO_CHARS], mode=options.mode, filters=options.filters,
+                                      results=results)
 
-    def similar_to_case(self, case_id: str, tenant_id: str, options: SearchOptions | None = None) -> dict:
+    def similar_to_case(self, case_id: str, tenant_id: str,
+                        options: schemas.SearchOptions | None = None) -> schemas.SimilarResponse:
         """Cases like a stored one (never itself): its text is the query."""
-        options = options or SearchOptions()
+        options = options or schemas.SearchOptions()
         text = case_with_text(self.store, case_id, tenant_id)["cleaned_content"]
         passages = query_passages(text, self.settings.chunk).limited(
             lambda items: spread(items, self.settings.index.max_similar_passages))
         results = self._search_passages(passages, tenant_id, options, exclude_case_id=case_id)
-        return {"source_case_id": case_id, "mode": options.mode, "filters": options.filters,
-                "results": results}
+        return schemas.SimilarResponse(source_case_id=case_id, mode=options.mode, filters=options.filters,
+                                       results=results)
 
     def similar_to_pdf(
-        self, pdf_bytes: bytes, filename: str, tenant_id: str, options: SearchOptions | None = None
-    ) -> dict:
+        self, pdf_bytes: bytes, filename: str, tenant_id: str, options: schemas.SearchOptions | None = None
+    ) -> schemas.SimilarResponse:
         """Cases like an uploaded PDF, read as ingestion reads it but not stored."""
-        options = options or SearchOptions()
+        options = options or schemas.SearchOptions()
         # Read while the request waits: the page cap and time limit of api.sync_pdf_*.
         bounded = self.settings.for_request_pdf()
         validate_pdf(pdf_bytes, bounded)
@@ -97,8 +91,8 @@ class Retrieval:
         passages = query_passages(case_text.cleaned_content, self.settings.chunk).limited(
             lambda items: spread(items, self.settings.index.max_similar_passages))
         results = self._search_passages(passages, tenant_id, options)
-        return {"source_filename": filename, "mode": options.mode, "filters": options.filters,
-                "results": results}
+        return schemas.SimilarResponse(source_filename=filename, mode=options.mode, filters=options.filters,
+                                       results=results)
 
     def passages(self, query: str, tenant_id: str, filters: CaseFilters | None = None, *,
                  limit: int = 5, per_case: int = 2) -> list[dict]:
@@ -187,9 +181,9 @@ class Retrieval:
         return chosen, chunks, cases
 
     def _search_passages(
-        self, passages: QueryPassages, tenant_id: str, options: SearchOptions, *,
+        self, passages: QueryPassages, tenant_id: str, options: schemas.SearchOptions, *,
         exclude_case_id: str | None = None,
-    ) -> list[dict]:
+    ) -> list[schemas.SearchHit]:
         case_ids = self._allowed_case_ids(options.filters, tenant_id, exclude_case_id)
         if case_ids == []:
             return []
@@ -212,14 +206,16 @@ class Retrieval:
         matching = self.store.case_ids_matching(filters, tenant_id=tenant_id)
         return [case_id for case_id in matching if case_id != exclude_case_id]
 
-    def _indexed_cases(self, case_ids: list[str], tenant_id: str, options: SearchOptions) -> dict[str, dict]:
+    def _indexed_cases(self, case_ids: list[str], tenant_id: str,
+                       options: schemas.SearchOptions) -> dict[str, dict]:
         """Those of ``case_ids`` that may be shown, as stored. The index may hold chunks of
         cases that are not searchable (vectors are added before a case is marked indexed; a
         case that failed after a partial index keeps them until reconcile): they are left out."""
         found = self.store.cases_by_id(case_ids, tenant_id=tenant_id, with_sections=options.include_sections)
         return {case_id: case for case_id, case in found.items() if is_indexed(case)}
 
-    def _hits(self, ranked: RankedCases, terms: frozenset[str], tenant_id: str, options: SearchOptions) -> list[dict]:
+    def _hits(self, ranked: RankedCases, terms: frozenset[str], tenant_id: str,
+              options: schemas.SearchOptions) -> list[schemas.SearchHit]:
         best, cases, chunk_hits = ranked.best, ranked.shown, ranked.chunk_hits
         if not best:
             return []
@@ -232,70 +228,50 @@ class Retrieval:
         for case_id, score in best:
             case = cases[case_id]
             matched = sorted(
-                ({"chunk_id": chunk["chunk_id"], "score": round(chunk_hits[chunk["vector_id"]][1], 4),
-                  "page_numbers": chunk["page_numbers"], "char_start": chunk["char_start"],
-                  "char_end": chunk["char_end"], "text": chunk["text"],
-                  "snippet": highlight_snippet(chunk["text"], terms)}
+                (schemas.MatchedChunk.model_validate({
+                    **chunk, "score": round(chunk_hits[chunk["vector_id"]][1], 4),
+                    "snippet": highlight_snippet(chunk["text"], terms)})
                  for chunk in chunks_of_case.get(case_id, [])),
-                key=lambda chunk: (-chunk["score"], chunk["char_start"]),
+                key=lambda chunk: (-chunk.score, chunk.char_start),
             )
             metadata = case.get("metadata") or {}
-            hit = {
-                "case_id": case_id,
-                "title": case.get("title"),
-                "court": metadata.get("court"),
-                "date": decision_date(metadata),
-                "score": round(score, 4),
-                "snippet": matched[0]["snippet"] if matched else "",
-                "chunks": matched,
-            }
-            if options.include_metadata:
-                hit["metadata"] = metadata
-            if options.include_sections:
-                hit["sections"] = case.get("sections") or []
-            hits.append(hit)
+            hits.append(schemas.SearchHit(
+                case_id=case_id, title=case.get("title"), court=metadata.get("court"), date=decision_date(metadata),
+                score=round(score, 4), snippet=matched[0].snippet if matched else "", chunks=matched,
+                metadata=metadata if options.include_metadata else None,
+                sections=(case.get("sections") or []) if options.include_sections else None,
+            ))
         return hits
 
     # Reads
 
-    def case(self, case_id: str, tenant_id: str, include_content: bool = False) -> CaseResponse:
+    def case(self, case_id: str, tenant_id: str, include_content: bool = False) -> schemas.CaseResponse:
         case = self.store.get_case(case_id, tenant_id=tenant_id, with_content=include_content)
         if case is None:
             # Another tenant's case answers exactly like a missing one: existence must not leak.
             raise ApiError("not_found", f"no case {case_id!r}")
         metadata = case.get("metadata") or {}
-        return CaseResponse(
-            case_id=case["case_id"],
-            title=case.get("title"),
-            original_filename=case.get("original_filename"),
-            processing_status=case["processing_status"],
-            failure_reason=case.get("failure_reason"),
-            page_count=metadata.get("page_count", 0),
-            chunk_count=case.get("chunk_count", 0),
-            metadata=metadata,
-            sections=case.get("sections") or [],
-            created_at=case.get("created_at"),
-            updated_at=case.get("updated_at"),
-            processed_at=case.get("processed_at"),
-            content=case.get("content") if include_content else None,
-            cleaned_content=case.get("cleaned_content") if include_content else None,
-        )
+        # Without include_content the store leaves the texts out, so content stays None.
+        return schemas.CaseResponse.model_validate({
+            **case, "metadata": metadata, "page_count": metadata.get("page_count", 0),
+            "sections": case.get("sections") or []})
 
-    def list_cases(self, filters: CaseFilters, tenant_id: str, skip: int = 0, limit: int = 20) -> CaseListResponse:
+    def list_cases(self, filters: CaseFilters, tenant_id: str, skip: int = 0,
+                   limit: int = 20) -> schemas.CaseListResponse:
         rows = self.store.list_cases(filters, tenant_id=tenant_id, skip=skip, limit=limit)
         cases = []
         for row in rows:
             metadata = row.get("metadata") or {}
-            cases.append(CaseSummary(
+            cases.append(schemas.CaseSummary(
                 case_id=row["case_id"], title=row.get("title"), court=metadata.get("court"),
                 case_type=metadata.get("case_type"), jurisdiction=metadata.get("jurisdiction"),
                 date=decision_date(metadata), original_filename=row.get("original_filename"),
                 chunk_count=row.get("chunk_count", 0), metadata=metadata,
             ))
-        return CaseListResponse(total=self.store.count_matching(filters, tenant_id=tenant_id), skip=skip,
-                                limit=limit, filters=filters, cases=cases)
+        return schemas.CaseListResponse(total=self.store.count_matching(filters, tenant_id=tenant_id), skip=skip,
+                                        limit=limit, filters=filters, cases=cases)
 
-    def stats(self, tenant_id: str) -> RetrievalStatsResponse:
+    def stats(self, tenant_id: str) -> schemas.RetrievalStatsResponse:
         by_status = self.store.status_counts(tenant_id=tenant_id)
         try:
             index_actor = find_index_actor(self.settings)  # None: not started yet; the counts still answer
@@ -306,7 +282,7 @@ class Retrieval:
                 "shards": len(index["shards"]), "dimension": index["dimension"]}
         except Exception:  # noqa: BLE001 - the index is restarting or slow; the counts still answer
             index_stats = None
-        return RetrievalStatsResponse(
+        return schemas.RetrievalStatsResponse(
             tenant_id=tenant_id,
             total_cases=sum(by_status.values()),
             cases_by_status=by_status,
@@ -315,12 +291,12 @@ class Retrieval:
             index=index_stats,
         )
 
-    def metadata_values(self, field: str, tenant_id: str) -> MetadataValuesResponse:
+    def metadata_values(self, field: str, tenant_id: str) -> schemas.MetadataValuesResponse:
         if field not in METADATA_FIELDS:
             raise ApiError("validation_error", f"field must be one of {', '.join(METADATA_FIELDS)}")
         counts = self.store.metadata_value_counts(field, tenant_id=tenant_id)
-        return MetadataValuesResponse(field=field, values=[ValueCount(value=value, count=count)
-                                                           for value, count in counts])
+        return schemas.MetadataValuesResponse(
+            field=field, values=[schemas.ValueCount(value=value, count=count) for value, count in counts])
 
 
 def is_indexed(case: dict | None) -> bool:

@@ -35,20 +35,11 @@ from lexray.settings import settings_from_json
 from pipelines.document import display_name, extract_case_text
 from pipelines.sections import detect_sections
 from pipelines.ocr_tasks import ray_ocr_runner
+from serve_app import schemas
 from serve_app.errors import ApiError
 from serve_app.generated_records import GeneratedRecords
 from serve_app.deployment_helpers import case_with_text, focus_areas_listing, validate_pdf
 from serve_app.llm_client import LLMClient
-from serve_app.schemas import (
-    FocusAreasResponse,
-    LengthPreset,
-    SummarizeCaseRequest,
-    SummarizeManyRequest,
-    SummarizeTextRequest,
-    SummarizeUploadForm,
-    SummaryOptions,
-    SupportedLengthsResponse,
-)
 
 # The tokenizer's characters per token are measured on this much of each text.
 CALIBRATION_CHARS = 20_000
@@ -60,12 +51,12 @@ class Summarization:
         self.settings = settings_from_json(settings_json)
         self.store = CaseStore(self.settings.mongodb)
         self.llm = LLMClient(llm)
-        self.records = GeneratedRecords(self.store, insert=self.store.save_summary,
-                                        records_of=self.store.summaries_of, id_field="summary_id")
+        self.records = GeneratedRecords.summaries(self.store)
 
     # Summaries
 
-    async def summarize_case(self, request: SummarizeCaseRequest, tenant_id: str) -> dict:
+    async def summarize_case(self, request: schemas.SummarizeCaseRequest,
+                             tenant_id: str) -> schemas.SummaryResponse:
         """Summaries of a stored case of the tenant, stored before they are returned."""
         case = await self._case(request.case_id, tenant_id)
         record = await self._summarize(
@@ -75,8 +66,8 @@ class Summarization:
             filename=case.get("original_filename"))
         return await self.records.save(record, tenant_id)
 
-    async def summarize_upload(self, pdf_bytes: bytes, filename: str, form: SummarizeUploadForm,
-                               tenant_id: str) -> dict:
+    async def summarize_upload(self, pdf_bytes: bytes, filename: str, form: schemas.SummarizeUploadForm,
+                               tenant_id: str) -> schemas.SummaryResponse:
         """Summaries of a PDF read as ingestion reads it; stored only with ``form.store``."""
         # Read while the request waits: the page cap and time limit of api.sync_pdf_*.
         bounded = self.settings.for_request_pdf()
@@ -88,7 +79,8 @@ class Summarization:
             source="upload", document_hash=sha256_hex(pdf_bytes), filename=display_name(filename))
         return await self.records.save(record, tenant_id) if form.store else record
 
-    async def summarize_text(self, request: SummarizeTextRequest, tenant_id: str) -> dict:
+    async def summarize_text(self, request: schemas.SummarizeTextRequest,
+                             tenant_id: str) -> schemas.SummaryResponse:
         """Summaries of plain text (no pages); never stored."""
         limit = self.settings.summaries.max_text_chars
         if len(request.text) > limit:
@@ -96,7 +88,8 @@ class Summarization:
         sections = await asyncio.to_thread(detect_sections, request.text, [])
         return await self._summarize(request.text, request, sections=sections, page_spans=[], source="text")
 
-    async def summarize_many(self, request: SummarizeManyRequest, tenant_id: str) -> dict:
+    async def summarize_many(self, request: schemas.SummarizeManyRequest,
+                             tenant_id: str) -> schemas.ComparisonResponse:
         """Each case summarised (as ``request.mode`` says), then one generated comparison."""
         cases = await asyncio.gather(*(self._case(case_id, tenant_id) for case_id in request.case_ids))
         if request.mode == "extractive":
@@ -112,32 +105,29 @@ class Summarization:
         summarizer = await self._summarizer(" ".join(text for _, text in labelled))
         comparison = await summarizer.compare(
             labelled, length=request.length, focus_areas=request.focus_areas)
-        return {
-            "case_ids": request.case_ids, "length": request.length, "target_words": request.target_words(),
-            "focus_areas": request.focus_areas, "mode": request.mode,
-            "cases": [{"case_id": case["case_id"], "title": case.get("title"), "summary": summary.text,
-                       "pages": summary.pages, "word_count": summary.word_count}
-                      for case, summary in zip(cases, summaries)],
-            "comparison": {"text": comparison, "model": await self.llm.model_name()},
-        }
+        return schemas.ComparisonResponse(
+            case_ids=request.case_ids, length=request.length, target_words=request.target_words(),
+            focus_areas=request.focus_areas, mode=request.mode,
+            cases=[schemas.ComparedCase(case_id=case["case_id"], title=case.get("title"), summary=summary.text,
+                                        pages=summary.pages, word_count=summary.word_count)
+                   for case, summary in zip(cases, summaries)],
+            comparison=schemas.ComparisonResult(text=comparison, model=await self.llm.model_name()),
+        )
 
     # Reads
 
-    async def stored(self, case_id: str, tenant_id: str) -> dict:
+    async def stored(self, case_id: str, tenant_id: str) -> schemas.StoredSummariesResponse:
         """The tenant's stored summaries of a case (with those of uploads of the same bytes), or
         of an upload by its sha256; newest first."""
-        rows = await self.records.of(case_id, tenant_id)
-        if not rows:
-            # Another tenant's case answers exactly like a missing one.
-            raise ApiError("not_found", f"no stored summaries of {case_id!r}")
-        return {"case_id": case_id, "summaries": rows}
+        summaries = await self.records.of(case_id, tenant_id)
+        return schemas.StoredSummariesResponse(case_id=case_id, summaries=summaries)
 
-    def supported_lengths(self) -> SupportedLengthsResponse:
-        return SupportedLengthsResponse(
-            lengths=[LengthPreset(name=name, words=words) for name, words in LENGTH_WORDS.items()],
+    def supported_lengths(self) -> schemas.SupportedLengthsResponse:
+        return schemas.SupportedLengthsResponse(
+            lengths=[schemas.LengthPreset(name=name, words=words) for name, words in LENGTH_WORDS.items()],
             default=DEFAULT_LENGTH, min_words=1, max_words=MAX_SUMMARY_WORDS)
 
-    def focus_areas(self) -> FocusAreasResponse:
+    def focus_areas(self) -> schemas.FocusAreasResponse:
         return focus_areas_listing()
 
     # Helpers
@@ -145,8 +135,8 @@ class Summarization:
     async def _case(self, case_id: str, tenant_id: str) -> dict:
         return await asyncio.to_thread(case_with_text, self.store, case_id, tenant_id)
 
-    async def _summarize(self, text: str, options: SummaryOptions, *, sections: list, page_spans: list,
-                         source: str, **identity: Any) -> dict:
+    async def _summarize(self, text: str, options: schemas.SummaryOptions, *, sections: list, page_spans: list,
+                         source: str, **identity: Any) -> schemas.SummaryResponse:
         if not content_words(text):
             raise SummaryOptionError("the text has no words to summarise")
         spans = [PageSpan.model_validate(span) for span in page_spans]
@@ -164,11 +154,10 @@ class Summarization:
         runs = {"extractive": [run_extractive], "abstractive": [run_abstractive],
                 "both": [run_extractive, run_abstractive]}[options.mode]
         await asyncio.gather(*(run() for run in runs))
-        return {"summary_id": None, "source": source, "case_id": None, "document_hash": None, "filename": None,
-                "title": None, **identity, "length": options.length, "target_words": options.target_words(),
-                "focus_areas": options.focus_areas, "mode": options.mode,
-                "summaries": {name: summaries[name] for name in ("extractive", "abstractive") if name in summaries},
-                "stored": False, "created_at": utcnow()}
+        return schemas.SummaryResponse(
+            source=source, **identity, length=options.length, target_words=options.target_words(),
+            focus_areas=options.focus_areas, mode=options.mode, summaries=schemas.SummaryResults(**summaries),
+            stored=False, created_at=utcnow())
 
     async def _abstractive(self, text: str, options, *, sections: list, page_spans: list[PageSpan]):
         summarizer = await self._summarizer(text)

@@ -7,15 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from serve_app import schemas
 from serve_app.routes.context import Gateway, Tenant
 from serve_app.routes.openapi import ERRORS
-from serve_app.schemas import AuditLogResponse, AuditQuery
 
 router = APIRouter()
 
 
-@router.get("/api/v1/audit", response_model=AuditLogResponse, responses=ERRORS)
-async def audit_log(params: Annotated[AuditQuery, Query()], tenant: Tenant, gateway: Gateway) -> dict:
+@router.get("/api/v1/audit", response_model=schemas.AuditLogResponse, responses=ERRORS)
+async def audit_log(params: Annotated[schemas.AuditQuery, Query()], tenant: Tenant, gateway: Gateway) -> dict:
     """The caller's tenant's audit entries (every data access), newest first; never another
     tenant's. Entries reach it shortly after their request (they are written in the background)."""
     limit = min(params.limit, gateway.settings.audit.page_max)

@@ -8,19 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from actors.index_actor import find_index_actor
+from serve_app import schemas
 from serve_app.errors import ApiError
 from serve_app.http import principal_of
 from serve_app.logs import replica_logger
 from serve_app.routes.context import Gateway, GatewayContext, Tenant
 from serve_app.routes.openapi import ERRORS
-from serve_app.schemas import CaseErasureResponse
 
 logger = replica_logger(__name__)
 router = APIRouter()
 NOT_IN_INDEX = {"vectors": None, "lexical_chunks": None}
 
 
-@router.delete("/api/v1/cases/{case_id}", response_model=CaseErasureResponse, responses=ERRORS)
+@router.delete("/api/v1/cases/{case_id}", response_model=schemas.CaseErasureResponse, responses=ERRORS)
 async def erase_case(case_id: Annotated[str, Path(min_length=1, max_length=128)], request: Request,
                      tenant: Tenant, gateway: Gateway) -> dict:
     """Erase a case for good: the case, its chunks and vectors (every index shard, BM25 too,

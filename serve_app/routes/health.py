@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from serve_app import schemas
 from serve_app.errors import ApiError, error_response
 from serve_app.health import VERSION
 from serve_app.http import principal_of
 from serve_app.routes.context import Gateway
 from serve_app.routes.openapi import ERRORS
-from serve_app.schemas import ErrorResponse, HealthResponse, PublicHealthResponse, RootResponse
 
 router = APIRouter()
 
 
-@router.get("/", response_model=RootResponse)
+@router.get("/", response_model=schemas.RootResponse)
 async def root() -> dict:
     return {"name": "LexRay", "version": VERSION,
             "links": {"docs": "/docs", "openapi": "/openapi.json", "health": "/health",
@@ -26,7 +26,7 @@ async def live() -> dict:
     return {"status": "alive"}
 
 
-@router.get("/health", response_model=PublicHealthResponse, responses={429: {"model": ErrorResponse}})
+@router.get("/health", response_model=schemas.PublicHealthResponse, responses={429: {"model": schemas.ErrorResponse}})
 async def health(gateway: Gateway) -> dict:
     """Each component's status and nothing more (public: no hosts, counts, models or error
     text; operators read those on GET /api/v1/operator/health, and in the logs)."""
@@ -36,7 +36,7 @@ async def health(gateway: Gateway) -> dict:
                            for name, component in report["components"].items()}}
 
 
-@router.get("/health/ready", responses={503: {"model": ErrorResponse}, 429: {"model": ErrorResponse}})
+@router.get("/health/ready", responses={503: {"model": schemas.ErrorResponse}, 429: {"model": schemas.ErrorResponse}})
 async def ready(request: Request, gateway: Gateway):
     components = (await gateway.health.cached())["components"]
     down = [name for name in ("mongodb", "index") if components[name]["status"] != "healthy"]
@@ -45,8 +45,8 @@ async def ready(request: Request, gateway: Gateway):
     return error_response(request, 503, "service_unavailable", f"not ready: {' and '.join(down)} unavailable")
 
 
-@router.get("/api/v1/operator/health", response_model=HealthResponse,
-            responses={**ERRORS, 403: {"model": ErrorResponse}})
+@router.get("/api/v1/operator/health", response_model=schemas.HealthResponse,
+            responses={**ERRORS, 403: {"model": schemas.ErrorResponse}})
 async def operator_health(request: Request, gateway: Gateway) -> dict:
     """The components' detail (node and CPU counts, vectors, model, error text with
     credentials masked), checked now; for the tenants in ``api.operator_tenants`` (any caller

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, File, Form, UploadFile
 
+from serve_app import schemas
 from serve_app.routes.context import Gateway, Tenant
 from serve_app.routes.forms import read_capped, upload_filename
 from serve_app.routes.openapi import ERRORS
-from serve_app.schemas import (
-    BatchJobResponse,
-    BatchRequest,
-    CaseStatusResponse,
-    ErrorResponse,
-    IngestionStatsResponse,
-    UploadResponse,
-)
 
 router = APIRouter(prefix="/api/v1/ingestion")
 
 
-@router.post("/upload", status_code=202, response_model=UploadResponse, responses=ERRORS)
+@router.post("/upload", status_code=202, response_model=schemas.UploadResponse, responses=ERRORS)
 async def upload(
     gateway: Gateway,
     tenant: Tenant,
@@ -31,7 +24,7 @@ async def upload(
     process_immediately: bool = Form(True),
     extract_metadata: bool = Form(True),
     generate_summary: bool = Form(False),
-) -> UploadResponse:
+) -> schemas.UploadResponse:
     data = await read_capped(file, gateway.settings.api.max_upload_bytes)
     options = {"title": title, "case_type": case_type, "court": court, "jurisdiction": jurisdiction,
                "process_immediately": process_immediately, "extract_metadata": extract_metadata,
@@ -39,28 +32,28 @@ async def upload(
     return await gateway.ingestion.upload.remote(data, upload_filename(file), tenant, options)
 
 
-@router.get("/status/{case_id}", response_model=CaseStatusResponse, responses=ERRORS)
-async def status(case_id: str, tenant: Tenant, gateway: Gateway) -> dict:
+@router.get("/status/{case_id}", response_model=schemas.CaseStatusResponse, responses=ERRORS)
+async def status(case_id: str, tenant: Tenant, gateway: Gateway) -> schemas.CaseStatusResponse:
     return await gateway.ingestion.status.remote(case_id, tenant)
 
 
-@router.post("/retry/{case_id}", status_code=202, response_model=CaseStatusResponse,
-             responses={**ERRORS, 409: {"model": ErrorResponse}})
-async def retry(case_id: str, tenant: Tenant, gateway: Gateway) -> dict:
+@router.post("/retry/{case_id}", status_code=202, response_model=schemas.CaseStatusResponse,
+             responses={**ERRORS, 409: {"model": schemas.ErrorResponse}})
+async def retry(case_id: str, tenant: Tenant, gateway: Gateway) -> schemas.CaseStatusResponse:
     """Process a failed upload again, e.g. after a transient cause was fixed."""
     return await gateway.ingestion.retry.remote(case_id, tenant)
 
 
-@router.get("/stats", response_model=IngestionStatsResponse, responses=ERRORS)
-async def stats(tenant: Tenant, gateway: Gateway) -> IngestionStatsResponse:
+@router.get("/stats", response_model=schemas.IngestionStatsResponse, responses=ERRORS)
+async def stats(tenant: Tenant, gateway: Gateway) -> schemas.IngestionStatsResponse:
     return await gateway.ingestion.stats.remote(tenant)
 
 
-@router.post("/batch", status_code=202, response_model=BatchJobResponse, responses=ERRORS)
-async def start_batch(batch: BatchRequest, tenant: Tenant, gateway: Gateway) -> dict:
+@router.post("/batch", status_code=202, response_model=schemas.BatchJobResponse, responses=ERRORS)
+async def start_batch(batch: schemas.BatchRequest, tenant: Tenant, gateway: Gateway) -> schemas.BatchJobResponse:
     return await gateway.ingestion.start_batch.remote(batch.folder, tenant, batch.retry_failed)
 
 
-@router.get("/batch/{job_id}", response_model=BatchJobResponse, responses=ERRORS)
-async def batch_status(job_id: str, tenant: Tenant, gateway: Gateway) -> dict:
+@router.get("/batch/{job_id}", response_model=schemas.BatchJobResponse, responses=ERRORS)
+async def batch_status(job_id: str, tenant: Tenant, gateway: Gateway) -> schemas.BatchJobResponse:
     return await gateway.ingestion.batch_status.remote(job_id, tenant)

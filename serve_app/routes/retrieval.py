@@ -6,55 +6,45 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from serve_app import schemas
 from serve_app.errors import ApiError
 from serve_app.routes.context import Gateway, GatewayContext, Tenant
 from serve_app.routes.forms import FORM_TYPES, content_type_of, read_capped, upload_filename, validated
 from serve_app.routes.openapi import ERRORS, similar_request_body
-from serve_app.schemas import (
-    CaseListQuery,
-    CaseListResponse,
-    CaseResponse,
-    MetadataValuesResponse,
-    RetrievalStatsResponse,
-    SearchRequest,
-    SearchResponse,
-    SimilarForm,
-    SimilarRequest,
-    SimilarResponse,
-    TextSearchQuery,
-)
 
 router = APIRouter(prefix="/api/v1/retrieval")
 
 
-@router.post("/search", response_model=SearchResponse, responses=ERRORS)
-async def search(search: SearchRequest, tenant: Tenant, gateway: Gateway) -> dict:
+@router.post("/search", response_model=schemas.SearchResponse, responses=ERRORS)
+async def search(search: schemas.SearchRequest, tenant: Tenant, gateway: Gateway) -> schemas.SearchResponse:
     return await gateway.retrieval.search.remote(search.query, tenant, search.search_options())
 
 
-@router.get("/search/text", response_model=SearchResponse, responses=ERRORS)
-async def search_text(params: Annotated[TextSearchQuery, Query()], tenant: Tenant, gateway: Gateway) -> dict:
+@router.get("/search/text", response_model=schemas.SearchResponse, responses=ERRORS)
+async def search_text(params: Annotated[schemas.TextSearchQuery, Query()], tenant: Tenant,
+                      gateway: Gateway) -> schemas.SearchResponse:
     return await gateway.retrieval.search.remote(params.q, tenant, params.search_options())
 
 
-@router.post("/similar", response_model=SimilarResponse, responses=ERRORS, openapi_extra=similar_request_body())
-async def similar(request: Request, tenant: Tenant, gateway: Gateway) -> dict:
+@router.post("/similar", response_model=schemas.SimilarResponse, responses=ERRORS,
+             openapi_extra=similar_request_body())
+async def similar(request: Request, tenant: Tenant, gateway: Gateway) -> schemas.SimilarResponse:
     """Cases like a stored case (JSON ``{"case_id": ...}``, itself excluded) or like an
     uploaded PDF (multipart ``file``, read like an upload but not stored)."""
     content_type = content_type_of(request)
     if content_type == "application/json":
-        similar = validated(SimilarRequest, await request.body())
+        similar = validated(schemas.SimilarRequest, await request.body())
         return await gateway.retrieval.similar_to_case.remote(similar.case_id, tenant, similar.search_options())
     if content_type in FORM_TYPES:
         return await _similar_from_form(request, tenant, gateway)
     raise ApiError("unsupported_media_type", "send JSON with a case_id, or a form with a PDF file")
 
 
-async def _similar_from_form(request: Request, tenant: str, gateway: GatewayContext) -> dict:
+async def _similar_from_form(request: Request, tenant: str, gateway: GatewayContext) -> schemas.SimilarResponse:
     async with request.form(max_files=1) as form:
         upload = form.get("file")
         fields = {name: value for name, value in form.multi_items() if name != "file"}
-        similar = validated(SimilarForm, fields)
+        similar = validated(schemas.SimilarForm, fields)
         if (upload is None) == (similar.case_id is None):
             raise ApiError("validation_error", "give exactly one of case_id and file")
         if similar.case_id is not None:
@@ -66,26 +56,27 @@ async def _similar_from_form(request: Request, tenant: str, gateway: GatewayCont
         pdf_bytes, upload_filename(upload), tenant, similar.search_options())
 
 
-@router.get("/case/{case_id}", response_model=CaseResponse, responses=ERRORS)
-async def case(case_id: str, tenant: Tenant, gateway: Gateway, include_content: bool = False) -> CaseResponse:
+@router.get("/case/{case_id}", response_model=schemas.CaseResponse, responses=ERRORS)
+async def case(case_id: str, tenant: Tenant, gateway: Gateway, include_content: bool = False) -> schemas.CaseResponse:
     return await gateway.retrieval.case.remote(case_id, tenant, include_content)
 
 
-@router.get("/filter", response_model=CaseListResponse, responses=ERRORS)
-async def filter_cases(params: Annotated[CaseListQuery, Query()], tenant: Tenant, gateway: Gateway) -> CaseListResponse:
+@router.get("/filter", response_model=schemas.CaseListResponse, responses=ERRORS)
+async def filter_cases(params: Annotated[schemas.CaseListQuery, Query()], tenant: Tenant,
+                       gateway: Gateway) -> schemas.CaseListResponse:
     return await gateway.retrieval.list_cases.remote(params.case_filters(), tenant, params.skip, params.limit)
 
 
-@router.get("/stats", response_model=RetrievalStatsResponse, responses=ERRORS)
-async def retrieval_stats(tenant: Tenant, gateway: Gateway) -> RetrievalStatsResponse:
+@router.get("/stats", response_model=schemas.RetrievalStatsResponse, responses=ERRORS)
+async def retrieval_stats(tenant: Tenant, gateway: Gateway) -> schemas.RetrievalStatsResponse:
     return await gateway.retrieval.stats.remote(tenant)
 
 
-@router.get("/metadata/courts", response_model=MetadataValuesResponse, responses=ERRORS)
-async def courts(tenant: Tenant, gateway: Gateway) -> MetadataValuesResponse:
+@router.get("/metadata/courts", response_model=schemas.MetadataValuesResponse, responses=ERRORS)
+async def courts(tenant: Tenant, gateway: Gateway) -> schemas.MetadataValuesResponse:
     return await gateway.retrieval.metadata_values.remote("court", tenant)
 
 
-@router.get("/metadata/case-types", response_model=MetadataValuesResponse, responses=ERRORS)
-async def case_types(tenant: Tenant, gateway: Gateway) -> MetadataValuesResponse:
+@router.get("/metadata/case-types", response_model=schemas.MetadataValuesResponse, responses=ERRORS)
+async def case_types(tenant: Tenant, gateway: Gateway) -> schemas.MetadataValuesResponse:
     return await gateway.retrieval.metadata_values.remote("case_type", tenant)

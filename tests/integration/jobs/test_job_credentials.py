@@ -73,7 +73,7 @@ def test_a_batch_job_gets_no_password_and_still_connects_with_the_heads(ray_addr
     try:
         job = ingestion.start_batch("docs", "tenant-p", False)
         jobs = JobSubmissionClient(dashboard_url())
-        info = jobs.get_job_info(job["job_id"])
+        info = jobs.get_job_info(job.job_id)
         submitted = json.dumps({"runtime_env": info.runtime_env, "entrypoint": info.entrypoint,
                                 "metadata": info.metadata})
         assert PASSWORD not in submitted
@@ -82,9 +82,9 @@ def test_a_batch_job_gets_no_password_and_still_connects_with_the_heads(ray_addr
         assert json.loads(env_vars[SETTINGS_JSON_ENV])["mongodb"]["uri"] == uri_without_password(auth_mongo)
 
         # The test head's environment has no URI: the job Ray runs cannot log in.
-        status = wait_until(lambda: (s := jobs.get_job_status(job["job_id"])).is_terminal() and s, 300, "job end")
+        status = wait_until(lambda: (s := jobs.get_job_status(job.job_id)).is_terminal() and s, 300, "job end")
         assert status == JobStatus.FAILED
-        assert PASSWORD not in jobs.get_job_logs(job["job_id"])
+        assert PASSWORD not in jobs.get_job_logs(job.job_id)
 
         # The same entrypoint and runtime_env on a head that has LEXRAY_MONGODB_URI: it connects.
         head_env = {key: value for key, value in os.environ.items() if not key.startswith("LEXRAY_")}
@@ -98,7 +98,7 @@ def test_a_batch_job_gets_no_password_and_still_connects_with_the_heads(ray_addr
         assert summary["ingested"] == 1, summary
         case = ingestion.store.cases.find_one({"original_filename": "order.pdf"})
         assert case["tenant_id"] == "tenant-p" and case["processing_status"] == "indexed"
-        assert ingestion.batch_status(job["job_id"], "tenant-p")["summary"]["ingested"] == 1
+        assert ingestion.batch_status(job.job_id, "tenant-p").summary["ingested"] == 1
     finally:
         for actor in (get_upload_processor(settings), get_index_actor(settings)):
             ray.kill(actor, no_restart=True)
