@@ -78,6 +78,81 @@ class CaseMetadata(BaseModel):
     ocr_confidence: float | None = None
 
 
+class OwnCitation(BaseModel):
+    """A citation a case is known by: a reporter or neutral citation printed in its caption, or
+    its docket number."""
+
+    citation: str = Field(description="As printed, e.g. '5 U. S. 137'.")
+    normalized: str = Field(description="One spelling for every printing, e.g. '5 U.S. 137'.")
+    kind: Literal["reporter", "neutral", "docket"]
+    year: int | None = None
+
+
+class CitedAuthority(BaseModel):
+    """A case that a case cites, with every reference to it: full citations (parallel ones
+    counted once), short forms, supra and id."""
+
+    citation: str = Field(description="The first full citation as written, e.g. '258 U. S. 574'.")
+    normalized: str = Field(description="Its normalised form: '258 U.S. 574', '(2013) 4 SCC 1'.")
+    parallel: list[str] = Field(default_factory=list, description="Normalised parallel citations of "
+                                "the same case, e.g. '93 S. Ct. 705' beside '410 U.S. 113'.")
+    case_name: str | None = Field(None, description="As written with the citation: 'Oklahoma v. Texas'.")
+    name_words: list[str] = Field(default_factory=list, description="The case name's distinctive words "
+                                  "(``lexray.citator.name_words``), matched with the year.")
+    year: int | None = None
+    depth: int = Field(1, ge=1, description="How many times the case is referred to.")
+    pages: list[int] = Field(default_factory=list, description="Pages where it is referred to.")
+    spans: list[tuple[int, int]] = Field(default_factory=list, description="[char_start, char_end) "
+                                         "of each reference in ``cleaned_content`` (capped).")
+
+    @property
+    def keys(self) -> list[str]:
+        """The normalised citations that identify the case (not those with a blank page, '___').
+
+        >>> CitedAuthority(citation="x", normalized="569 U.S. ___", parallel=["133 S. Ct. 1958"]).keys
+        ['133 S. Ct. 1958']
+        """
+        return [key for key in (self.normalized, *self.parallel) if "__" not in key]
+
+
+class CaseCitations(BaseModel):
+    """The citator's record of one case: what it is cited as, what it cites."""
+
+    own: list[OwnCitation] = Field(default_factory=list)
+    cited: list[CitedAuthority] = Field(default_factory=list)
+    references: int = Field(0, description="Citations read (full, short, supra, id.).")
+    unresolved_references: int = Field(0, description="Short forms, supra and id. tied to no full citation.")
+    truncated: bool = Field(False, description="Whether a cap (settings ``citator``) left some out.")
+
+
+class CitationStatus(str, Enum):
+    RESOLVED = "resolved"  # one stored case of the tenant matches
+    AMBIGUOUS = "ambiguous"  # several match: ``candidates``
+    DANGLING = "dangling"  # none (yet): resolved again when a matching case is stored
+
+
+class CitationResolution(BaseModel):
+    """Which stored case a citation refers to."""
+
+    status: CitationStatus
+    case_id: str | None = None
+    candidates: list[str] = Field(default_factory=list)
+    matched_by: Literal["citation", "name"] | None = Field(
+        None, description="A normalised citation in common, or the case name and year.")
+
+
+class CitableCase(BaseModel):
+    """What a stored case can be cited as (collection ``citable_cases``)."""
+
+    case_id: str
+    tenant_id: str = DEFAULT_TENANT
+    title: str | None = None
+    keys: list[str] = Field(default_factory=list, description="Its normalised reporter and neutral citations.")
+    name_words: list[str] = Field(default_factory=list, description="Its title's distinctive words.")
+    year: int | None = Field(None, description="Year decided (else filed, else of its own citation).")
+    dockets: list[str] = Field(default_factory=list)
+
+
 class ProcessingLogEntry(BaseModel):
     status: ProcessingStatus
     message: str

@@ -101,6 +101,24 @@ class EnrichSettings(BaseModel):
         200, ge=1, description="A longer legal issue is cut at the last word that fits and ends in '…'.")
 
 
+class CitatorSettings(BaseModel):
+    """The citator's record of each case (``pipelines.enrich.citator``): the citations it is
+    published under and those it makes, and how much of a text is read for them."""
+
+    caption_chars: int = Field(
+        1500, ge=1, description="A case's own reporter and neutral citations are looked for in this "
+        "many first characters (a line of citations, a label such as 'Equivalent citations:', the "
+        "first line, or beside the case's own name); citations there are not counted as cited.")
+    max_references: int = Field(
+        20000, ge=1, description="Citations (full, short, supra, id.) read per case, in text order; "
+        "a text with more is read up to this many (a bound on hostile text).")
+    max_cited: int = Field(
+        1000, ge=1, description="Cited authorities kept per case, the most referenced first.")
+    max_spans: int = Field(
+        50, ge=1, description="Character spans kept per cited authority (the depth still counts "
+        "every reference).")
+
+
 class ChunkSettings(BaseModel):
     size_chars: int = Field(1200, ge=100, description="Target chunk length in characters.")
     overlap_chars: int = Field(200, ge=0, description="Characters shared by neighbouring chunks.")
@@ -575,6 +593,7 @@ class Settings(BaseSettings):
     ocr: OcrSettings = OcrSettings()
     limits: LimitSettings = LimitSettings()
     enrich: EnrichSettings = EnrichSettings()
+    citator: CitatorSettings = CitatorSettings()
     chunk: ChunkSettings = ChunkSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     index: IndexSettings = IndexSettings()

@@ -4,7 +4,9 @@ One module per field, each a set of pure functions beside the patterns they use:
 ``caption`` (the head of the text, name casing), ``case_numbers``, ``courts`` (and
 jurisdiction), ``dates``, ``parties`` (and the title), ``judges``, ``attorneys``,
 ``citations`` (eyecite, plausibility rules), ``statutes``, ``issues``, ``case_type``,
-``language``; ``metadata.extract_metadata`` puts them together. Callers import from here.
+``language``; ``metadata.extract_metadata`` puts them together. Beside them, the citator's
+record of a case (``citator.case_citations``: its own citations, the cases it cites with every
+reference to them; the Indian and English forms in ``citation_forms``). Callers import from here.
 
 >>> extract_metadata("JUSTICE SOTOMAYOR delivered the opinion of the Court.").judges
 ['Sotomayor']
@@ -14,6 +16,7 @@ from pipelines.enrich.attorneys import find_attorneys
 from pipelines.enrich.case_numbers import find_case_number
 from pipelines.enrich.case_type import find_case_type
 from pipelines.enrich.citations import find_case_citations, is_plausible_case_citation
+from pipelines.enrich.citator import case_citations
 from pipelines.enrich.courts import find_court, jurisdiction_of
 from pipelines.enrich.dates import CaseDates, find_dates, parse_date
 from pipelines.enrich.issues import find_legal_issues
@@ -27,6 +30,7 @@ __all__ = [
     "ROLE_LABEL",
     "ROLE_SUFFIX",
     "CaseDates",
+    "case_citations",
     "case_title",
     "detect_language",
     "extract_metadata",

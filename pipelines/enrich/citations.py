@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from eyecite import get_citations
 from eyecite.models import FullCaseCitation
@@ -17,6 +18,10 @@ from eyecite.models import FullCaseCitation
 # eyecite logs a warning for every overlapping match it resolves ("Unknown overlap case"),
 # dozens per opinion; they say nothing about our results and drown the job's own output.
 logging.getLogger("eyecite").setLevel(logging.ERROR)
+
+# U.S. Reports volumes 1-90 are the nominative reports of 1754-1874 (Dallas to Wallace)
+# renumbered; eyecite dates the reporter from 1875, which would reject "5 U.S. 137 (1803)".
+EARLY_VOLUMES_SINCE = {("U.S.", True): 1754}
 
 
 def find_case_citations(text: str) -> tuple[list[str], list[str]]:
@@ -41,13 +46,17 @@ def find_case_citations(text: str) -> tuple[list[str], list[str]]:
         corrected = citation.corrected_citation()
         if corrected not in citations:
             citations.append(corrected)
-        name = _case_name(citation)
+        name = case_name(citation)
         if name and name not in precedents:
             precedents.append(name)
     return citations, precedents
 
 
+@lru_cache(maxsize=1)
 def eyecite_citations(text: str) -> list:
+    """eyecite's citations of ``text``. The last text's are kept: enrichment reads the same
+    text twice (cited cases for the metadata, the citator's record), and eyecite is most of
+    the cost of either. Callers must not change the list or its citations."""
     # eyecite refuses an empty document.
     return get_citations(text) if text.strip() else []
 
@@ -66,24 +75,27 @@ def is_plausible_case_citation(citation: FullCaseCitation, text: str) -> bool:
             return False
     elif int(page_text) == 0:
         return False
-    year = _parenthetical_year(text, citation.span()[1])
+    year = parenthetical_year(text, citation.span()[1])
     edition = citation.edition_guess
     if edition is not None and year is not None:
-        if (edition.start and year < edition.start.year) or (edition.end and year > edition.end.year):
+        first_year = EARLY_VOLUMES_SINCE.get((edition.short_name, volume <= 90), edition.start and edition.start.year)
+        if (first_year and year < first_year) or (edition.end and year > edition.end.year):
             return False
     if not citation.exact_editions and year is None:
         return False
     return True
 
 
-def _parenthetical_year(text: str, end: int) -> int | None:
+def parenthetical_year(text: str, end: int) -> int | None:
     """Year of a "(Court 1998)" parenthetical right after a citation (after any pin cite)."""
     following = text[end:end + 80]
     match = re.match(r"(?:,\s*(?:at\s+)?[\d–\-, n.]+)?\s*\([^()]{0,40}?\b(1[6-9]\d\d|20\d\d)\)", following)
     return int(match.group(1)) if match else None
 
 
-def _case_name(citation: FullCaseCitation) -> str | None:
+def case_name(citation: FullCaseCitation) -> str | None:
+    """The case name as eyecite read it, "Plaintiff v. Defendant" (signal words dropped); None
+    without both parties."""
     plaintiff = " ".join((citation.metadata.plaintiff or "").split()).strip(" ,")
     defendant = " ".join((citation.metadata.defendant or "").split()).strip(" ,")
     plaintiff = re.sub(r"^(?:See|see|Cf\.|cf\.|But|E\.g\.,?|e\.g\.,?|Accord|quoting|citing)\s+", "", plaintiff)

@@ -22,6 +22,9 @@ def test_citation_false_positive_is_filtered():
     ("text", "kept"),
     [
         ("Oklahoma v. Texas, 258 U. S. 574, 580 (1922).", ["258 U.S. 574"]),
+        # U.S. volumes 1-90 renumber the reports of 1754-1874.
+        ("Marbury v. Madison, 5 U.S. 137, 177 (1803).", ["5 U.S. 137"]),
+        ("Foo v. Bar, 91 U.S. 1 (1803).", []),
         ("Smith v. Jones, 1 Ohio App. 24 (1913).", ["1 Ohio App. 24"]),
         ("Smith v. Jones, 1 App. 24 (1915).", ["1 Ohio App. 24"]),
         # Ohio Appellate Reports began in 1913.
