@@ -15,8 +15,9 @@ that cite them (``later``).
 
 >>> [opinion.name for opinion in CORPUS if opinion.later]
 ['plessy_v_ferguson', 'kesavananda_bharati']
->>> expected_cited(opinion_named("cooper_v_aaron"))["347 U.S. 483"]
-ExpectedAuthority(key='347 U.S. 483', parallel=('74 S. Ct. 686', '98 L. Ed. 873'), depth=3, pages=(1, 2), cites='brown_v_board')
+>>> brown = expected_cited(opinion_named("cooper_v_aaron"))["347 U.S. 483"]
+>>> brown.parallel, brown.depth, brown.pages, brown.cites
+(('74 S. Ct. 686', '98 L. Ed. 873'), 3, (1, 2), 'brown_v_board')
 """
 
 from __future__ import annotations

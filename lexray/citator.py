@@ -26,7 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from lexray.models import CitableCase, CitationResolution, CitationStatus
+from lexray.models import DEFAULT_TENANT, CaseCitations, CitableCase, CitationResolution, CitationStatus
 
 # Words every other caption holds (parties' roles, forms of government, company forms, Latin):
 # matching on them would tie "State v. Smith" to any State case of the year.
@@ -54,6 +54,23 @@ def name_words(name: str | None) -> list[str]:
         if len(word) > 1 and word not in GENERIC_NAME_WORDS and word not in words:
             words.append(word)
     return words
+
+
+def citable_case(case_id: str, citations: CaseCitations, *, title: str | None, year: int | None,
+                 tenant_id: str = DEFAULT_TENANT) -> CitableCase:
+    """What a case with this citator record, ``title`` and ``year`` (decided) can be cited as.
+
+    >>> from lexray.models import OwnCitation
+    >>> own = [OwnCitation(citation="5 U. S. 137", normalized="5 U.S. 137", kind="reporter"),
+    ...        OwnCitation(citation="No. 1", normalized="No. 1", kind="docket")]
+    >>> citable_case("c1", CaseCitations(own=own), title="Marbury v. Madison", year=1803).keys
+    ['5 U.S. 137']
+    """
+    return CitableCase(
+        case_id=case_id, tenant_id=tenant_id, title=title, year=year, name_words=name_words(title),
+        keys=[own.normalized for own in citations.own if own.kind != "docket"],
+        dockets=[own.normalized for own in citations.own if own.kind == "docket"],
+    )
 
 
 class CitableIndex:

@@ -1,7 +1,7 @@
 """The per-document steps, shared by the Ray Data batch job and the single-upload path.
 
-    bytes --extract_case_text--> pages + cleaned text --enrich_case--> case fields + chunks
-          --(embedder)--> chunk vectors --store_and_index--> MongoDB + index actor
+    bytes --extract_case_text--> pages + cleaned text --enrich_case--> case fields + chunks + citations
+          --(embedder)--> chunk vectors --store_and_index--> MongoDB + index actor + citator
 
 ``process_registered_case`` runs them all in one process (the upload path);
 ``pipelines.stages`` runs the same steps as Ray Data stages. Step functions take their
@@ -18,17 +18,17 @@ from pathlib import PurePath
 from typing import TypeVar
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lexray.errors import DocumentTooComplexError, LexRayError, NoTextError, StoreUnavailableError
 from lexray.fair_share import backoff_seconds
 from lexray.ids import chunk_id_for, sha256_hex, vector_id_for
-from lexray.models import CaseMetadata, CaseSection, Chunk, PageSpan, PageText, ProcessingStatus
+from lexray.models import CaseCitations, CaseMetadata, CaseSection, Chunk, PageSpan, PageText, ProcessingStatus
 from lexray.settings import LimitSettings, Settings
 from lexray.store import CaseStore, Registration
 from pipelines.chunk import chunk_text
 from pipelines.clean import clean_pages, join_pages
-from pipelines.enrich import extract_metadata
+from pipelines.enrich import case_citations, extract_metadata
 from pipelines.extract import extract_pages
 from pipelines.sections import detect_sections
 
@@ -64,12 +64,22 @@ class EnrichedCase(BaseModel):
     sections: list[CaseSection]
     metadata: CaseMetadata
     chunks: list[Chunk]
+    citations: CaseCitations = Field(default_factory=CaseCitations)
 
     def case_fields(self) -> dict:
-        """The ``cases`` fields this step fills in."""
-        fields = self.model_dump(mode="python", exclude={"chunks"})
+        """The ``cases`` fields this step fills in (the citations go to the citator's
+        collections when the case is stored and indexed)."""
+        fields = self.model_dump(mode="python", exclude={"chunks", "citations"})
         fields["chunk_count"] = len(self.chunks)
         return fields
+
+    def decision_year(self) -> int | None:
+        """The year the case was decided (else filed, else of its own reporter citation): what
+        a citation's year is matched with."""
+        decided = self.metadata.date_decided or self.metadata.date_filed
+        if decided is not None:
+            return decided.year
+        return next((own.year for own in self.citations.own if own.year is not None), None)
 
 
 @dataclass
@@ -185,6 +195,8 @@ def enrich_case(case_id: str, case_text: CaseText, settings: Settings, *, tenant
         ocr_confidence=case_text.ocr_confidence,
         settings=settings.enrich,
     )
+    citations = case_citations(case_text.cleaned_content, case_text.page_spans, title=metadata.title,
+                               case_number=metadata.case_number, settings=settings.citator)
     sections = detect_sections(case_text.cleaned_content, case_text.page_spans)
     text_chunks = chunk_text(
         case_text.cleaned_content,
@@ -214,25 +226,30 @@ def enrich_case(case_id: str, case_text: CaseText, settings: Settings, *, tenant
         sections=sections,
         metadata=metadata,
         chunks=chunks,
+        citations=citations,
     )
 
 
 def store_and_index(
     case_id: str,
     tenant_id: str,
-    chunks: list[Chunk],
+    enriched: EnrichedCase,
     vectors: np.ndarray,
     store: CaseStore,
     index_actor,
     settings: Settings,
 ) -> None:
-    """Chunks (with vectors) to MongoDB first, then to the index, then mark the case indexed.
+    """Chunks (with vectors) to MongoDB first, then to the index, then the case's citations to
+    the citator (resolving what it cites and what cited it before it was stored), then mark
+    the case indexed.
 
     The order matters: if the index actor dies in between, its restart reconciles from
-    MongoDB's chunks, so nothing is lost; re-adding the same vector ids replaces them.
+    MongoDB's chunks, so nothing is lost; re-adding the same vector ids replaces them, and
+    recording the citations again replaces them, so a retried step is safe.
     """
     import ray
 
+    chunks = enriched.chunks
     store.replace_chunks(chunks, vectors, case_id=case_id)
     ray.get(index_actor.remove_case.remote(case_id))
     if chunks:
@@ -240,6 +257,8 @@ def store_and_index(
             [chunk.vector_id for chunk in chunks], [case_id] * len(chunks),
             [tenant_id] * len(chunks), vectors, [chunk.text for chunk in chunks],
         ))
+    store.record_citations(case_id, tenant_id=tenant_id, citations=enriched.citations, title=enriched.title,
+                           year=enriched.decision_year())
     store.set_status(
         case_id,
         ProcessingStatus.INDEXED,
@@ -289,7 +308,7 @@ def process_registered_case(
         store.set_status(case_id, ProcessingStatus.EMBEDDING_COMPLETE,
                          f"{len(enriched.chunks)} chunks embedded")
         check_deadline(deadline, limits, "indexing")
-        store_and_index(case_id, tenant_id, enriched.chunks, vectors, store, index_actor, settings)
+        store_and_index(case_id, tenant_id, enriched, vectors, store, index_actor, settings)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the case
         reason, message = failure_reason(exc)
         if is_transient(exc):

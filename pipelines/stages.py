@@ -175,7 +175,7 @@ def index_stage(batch: dict[str, np.ndarray], settings_json: str, job_id: str = 
             enriched = EnrichedCase.model_validate_json(row["payload"])
             vectors = (np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(enriched.chunks), -1)
                        if enriched.chunks else np.zeros((0, 0), dtype=np.float32))
-            retry_transient(lambda: store_and_index(row["case_id"], settings.ingest.tenant, enriched.chunks,
+            retry_transient(lambda: store_and_index(row["case_id"], settings.ingest.tenant, enriched,
                                                     vectors, store, index_actor, settings), settings)
             rows[i] = {**row, "status": ProcessingStatus.INDEXED.value}
             record_document("batch", "indexed", pages=row["pages"], ocr_pages=row["ocr_pages"])

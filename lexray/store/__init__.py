@@ -13,6 +13,8 @@ from lexray.store.connection import (
     CASES,
     CHAT_SESSIONS,
     CHUNKS,
+    CITABLE_CASES,
+    CITATIONS,
     ERASURES,
     JOBS,
     QUESTIONS,
@@ -23,7 +25,8 @@ from lexray.store.documents import tenant_scope, to_bson, vector_from_bytes, vec
 from lexray.store.erasures import CaseErasedError
 
 __all__ = [
-    "AUDIT_LOG", "CASES", "CASE_ID_RECORDS", "CASE_SUMMARY_FIELDS", "CHAT_SESSIONS", "CHUNKS", "ERASED_ANSWER",
+    "AUDIT_LOG", "CASES", "CASE_ID_RECORDS", "CASE_SUMMARY_FIELDS", "CHAT_SESSIONS", "CHUNKS", "CITABLE_CASES",
+    "CITATIONS", "ERASED_ANSWER",
     "ERASED_CITATION", "ERASURES", "INCOMPLETE_STATUSES", "JOBS", "QUESTIONS", "SUMMARIES", "UPLOADS",
     "CaseErasedError", "CaseStore", "Registration", "filter_query", "get_store", "tenant_scope", "to_bson",
     "vector_from_bytes", "vector_to_bytes",

@@ -8,11 +8,14 @@ from lexray.store.audit import AuditLog
 from lexray.store.cases import CaseRecords
 from lexray.store.chat_sessions import ChatSessions
 from lexray.store.chunks import ChunkRecords
+from lexray.store.citations import CitationRecords
 from lexray.store.connection import (
     AUDIT_LOG,
     CASES,
     CHAT_SESSIONS,
     CHUNKS,
+    CITABLE_CASES,
+    CITATIONS,
     ERASURES,
     QUESTIONS,
     SUMMARIES,
@@ -28,11 +31,12 @@ from lexray.store.uploads import UploadFiles
 CASE_ID_RECORDS = {AUDIT_LOG, ERASURES}
 
 
-class CaseStore(UploadQueue, CaseRecords, ChunkRecords, GeneratedRecords, ChatSessions, ErasureReceipts,
-                UploadFiles, JobRecords, AuditLog):
+class CaseStore(UploadQueue, CaseRecords, CitationRecords, ChunkRecords, GeneratedRecords, ChatSessions,
+                ErasureReceipts, UploadFiles, JobRecords, AuditLog):
     """Cases, chunks, processing status and what was made of them, in MongoDB. Each base holds one
     collection's queries; a part that uses another derives from it (the upload queue marks cases
-    failed, a failed case drops its chunks, chunk writers check the erasure receipts)."""
+    failed, a failed or deleted case drops its chunks and citator records, chunk and citation
+    writers check the erasure receipts)."""
 
     def ensure_indexes_once(self) -> CaseStore:
         """``ensure_indexes`` on this store's first use (deployments start before MongoDB may be
@@ -46,6 +50,7 @@ class CaseStore(UploadQueue, CaseRecords, ChunkRecords, GeneratedRecords, ChatSe
         """The seed's indexes: unique ids and hash, and the metadata fields filters use."""
         self._ensure_case_indexes()
         self._ensure_chunk_indexes()
+        self._ensure_citation_indexes()
         self._ensure_job_indexes()
         self._ensure_generated_indexes()
         self._ensure_chat_session_indexes()
@@ -54,8 +59,9 @@ class CaseStore(UploadQueue, CaseRecords, ChunkRecords, GeneratedRecords, ChatSe
 
     def erase_case(self, case_id: str, *, tenant_id: str, key_id: str, request_id: str) -> dict[str, int] | None:
         """Delete ``tenant_id``'s case and what MongoDB holds of it: chunks (with vectors), the
-        uploaded bytes (GridFS), summaries and question sets of the case or of its bytes, any
-        other record keyed by the case id; the case's citations in chat sessions become
+        uploaded bytes (GridFS), summaries and question sets of the case or of its bytes, its
+        citator records (other cases' citations of it resolve again: dangling, or to another
+        case), any other record keyed by the case id; the case's citations in chat sessions become
         ``ERASED_CITATION`` and the answers that cited it ``ERASED_ANSWER``. Counts of what was
         removed, or None when the tenant has no such case (another tenant's: the same None).
 
@@ -79,13 +85,14 @@ class CaseStore(UploadQueue, CaseRecords, ChunkRecords, GeneratedRecords, ChatSe
             "uploads": self.delete_uploads(tenant_id=owner, document_hash=document_hash) if document_hash else 0,
         }
         removed["chat_citations"], removed["chat_sessions"] = self._erase_citations(case_id, owner)
+        removed["citator_records"] = self._delete_citations_of(case_id)
         removed["other_records"] = self._delete_other_records(case_id)
         return removed
 
     def _delete_other_records(self, case_id: str) -> int:
         """Remove what any other collection holds keyed by the case id (not the GridFS bucket:
         ``delete_uploads`` removed the bytes); how many records."""
-        known = {CASES, CHUNKS, SUMMARIES, QUESTIONS, CHAT_SESSIONS, *CASE_ID_RECORDS}
+        known = {CASES, CHUNKS, SUMMARIES, QUESTIONS, CHAT_SESSIONS, CITATIONS, CITABLE_CASES, *CASE_ID_RECORDS}
         others = 0
         for name in self.db.list_collection_names():
             if name not in known and not name.startswith((f"{UPLOADS}.", "system.")):

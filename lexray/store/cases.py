@@ -25,6 +25,7 @@ from lexray.models import (
     utcnow,
 )
 from lexray.store.chunks import ChunkRecords
+from lexray.store.citations import CitationRecords
 from lexray.store.documents import tenant_scope, to_bson
 
 # A case in one of these states was interrupted mid-way (e.g. a killed job): resume it.
@@ -76,8 +77,8 @@ def filter_query(filters: CaseFilters | None, tenant_id: str | None) -> dict:
     return tenant_scope(query, tenant_id)
 
 
-class CaseRecords(ChunkRecords):
-    """A failed or deleted case loses its chunks, hence the chunks' queries beneath."""
+class CaseRecords(CitationRecords, ChunkRecords):
+    """A failed or deleted case loses its chunks and its citator records, hence their queries beneath."""
 
     def _ensure_case_indexes(self) -> None:
         self.cases.create_index("case_id", unique=True)
@@ -160,8 +161,9 @@ class CaseRecords(ChunkRecords):
         ).matched_count == 1
 
     def mark_failed(self, case_id: str, reason_code: str, message: str) -> None:
-        """Record a failure with its machine-readable reason and drop any partial chunks; an
-        indexed case (a late duplicate run failing) keeps its status and chunks."""
+        """Record a failure with its machine-readable reason and drop any partial chunks and
+        citator records; an indexed case (a late duplicate run failing) keeps its status, chunks
+        and citations."""
         if self.set_status(
             case_id,
             ProcessingStatus.FAILED,
@@ -170,6 +172,7 @@ class CaseRecords(ChunkRecords):
             chunk_count=0,
         ):
             self._delete_chunks_of(case_id)
+            self._delete_citations_of(case_id)
 
     # Content
 
@@ -184,6 +187,7 @@ class CaseRecords(ChunkRecords):
 
     def delete_case(self, case_id: str) -> bool:
         self._delete_chunks_of(case_id)
+        self._delete_citations_of(case_id)
         return self._delete_case_document(case_id)
 
     def _delete_case_document(self, case_id: str) -> bool:

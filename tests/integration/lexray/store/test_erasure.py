@@ -33,7 +33,7 @@ def test_erase_case_removes_every_record_and_stops_late_writers(store):
     assert store.get_case(erased) is not None
     removed = store.erase_case(erased, tenant_id="t1", key_id="k1", request_id="r1")
     assert removed == {"cases": 1, "chunks": 2, "summaries": 2, "question_sets": 1, "uploads": 1,
-                       "chat_citations": 1, "chat_sessions": 1, "other_records": 1}
+                       "chat_citations": 1, "chat_sessions": 1, "citator_records": 0, "other_records": 1}
     assert store.erase_case(erased, tenant_id="t1", key_id="k1", request_id="r2") is None  # gone: like missing
     store.finish_erasure(erased, {**removed, "vectors": 2})
 

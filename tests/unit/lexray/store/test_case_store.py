@@ -7,6 +7,7 @@ from lexray.store.audit import AuditLog
 from lexray.store.cases import CaseRecords
 from lexray.store.chat_sessions import ChatSessions
 from lexray.store.chunks import ChunkRecords
+from lexray.store.citations import CitationRecords
 from lexray.store.erasures import ErasureReceipts
 from lexray.store.generated import GeneratedRecords
 from lexray.store.jobs import JobRecords
@@ -24,8 +25,8 @@ def test_every_name_callers_import_is_in_the_package():
 
 
 def test_the_store_is_every_collections_queries():
-    parts = (UploadQueue, CaseRecords, ChunkRecords, GeneratedRecords, ChatSessions, ErasureReceipts,
-             UploadFiles, JobRecords, AuditLog)
+    parts = (UploadQueue, CaseRecords, CitationRecords, ChunkRecords, GeneratedRecords, ChatSessions,
+             ErasureReceipts, UploadFiles, JobRecords, AuditLog)
     assert all(issubclass(CaseStore, part) for part in parts)
 
 

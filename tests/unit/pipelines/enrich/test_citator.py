@@ -44,7 +44,8 @@ def test_short_forms_id_and_supra_count_toward_the_depth_with_their_spans():
     text = ("Marbury v. Madison, 5 U.S. 137, 177 (1803). Id., at 178. Stuart v. Laird, 5 U.S. 299 (1803). "
             "Marbury, supra, at 180. 5 U. S., at 176.")
     marbury, stuart = record_of(text, caption_chars=1).cited
-    assert (marbury.normalized, marbury.depth, marbury.case_name, marbury.year) == ("5 U.S. 137", 3, "Marbury v. Madison", 1803)
+    assert (marbury.normalized, marbury.depth, marbury.case_name, marbury.year) == (
+        "5 U.S. 137", 3, "Marbury v. Madison", 1803)
     assert [text[start:end] for start, end in marbury.spans] == ["5 U.S. 137", "Id., at 178", "supra, at 180"]
     assert (stuart.normalized, stuart.depth) == ("5 U.S. 299", 1)
     # "5 U. S., at 176" could be either case of volume 5 and names neither: tied to none.
@@ -59,7 +60,8 @@ def test_parallel_citations_are_one_authority_and_one_reference():
 
 def test_a_string_cite_of_one_reporter_is_not_parallel():
     record = record_of("See 410 U.S. 113, 410 U.S. 179 (1973).", caption_chars=1)
-    assert [(cited.normalized, cited.parallel) for cited in record.cited] == [("410 U.S. 113", []), ("410 U.S. 179", [])]
+    assert [(cited.normalized, cited.parallel) for cited in record.cited] == [
+        ("410 U.S. 113", []), ("410 U.S. 179", [])]
 
 
 def test_indian_forms_parallel_supra_and_ibid():
