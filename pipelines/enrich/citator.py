@@ -338,8 +338,8 @@ def _own(resolved: dict, authorities: Authorities, case_number: str | None) -> l
 def _cited(authority: Authority, citations: list[CitationBase], continuations: set[int],
            page_spans: list[PageSpan], max_spans: int) -> CitedAuthority:
     spans = [citation.span() for citation in citations]
-    pages = sorted({page for start, end in spans for page in pages_in_range(page_spans, start, end)
-                    if page_spans})
+    located = spans if page_spans else []  # a text without page spans (a request's) has no pages
+    pages = sorted({page for start, end in located for page in pages_in_range(page_spans, start, end)})
     return CitedAuthority(
         citation=authority.citation, normalized=authority.normalized, parallel=authority.parallel,
         case_name=authority.case_name, name_words=name_words(authority.case_name), year=authority.year,

@@ -149,5 +149,7 @@ def test_hostile_text_is_read_in_linear_time(hostile):
     assert record.cited == []
 
 
-def test_empty_text():
+def test_empty_text_and_a_text_without_pages():
     assert record_of("").cited == [] and record_of("   ").own == []
+    (roe,) = case_citations("Roe v. Wade, 410 U.S. 113 (1973).", [], caption_chars=1).cited
+    assert roe.pages == [] and roe.spans == [(13, 25)]
