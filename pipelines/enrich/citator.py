@@ -8,10 +8,11 @@ eyecite's ``resolve_citations`` then ties each reference to its authority, with 
 look authorities up by (reporter, volume) and by name word instead of scanning every earlier
 citation, so n citations cost O(n), not O(n^2); at most ``citator.max_references`` are read.
 
-Which citations are the case's own (``is_own``): in the first ``citator.caption_chars``
-characters, those on a line of nothing but citations (after a label such as "Equivalent
-citations:"), on the text's first line, or beside the case's own name. Anything the case cites
-that is one of its own citations is left out (a case does not cite itself).
+Which citations are the case's own (``own_citation_ids``): in the first ``citator.caption_chars``
+characters, those on a line of nothing but citations, right after a label such as "Equivalent
+citations:", ending a short first line ("Marbury v. Madison, 5 U.S. 137 (1803)"), or beside the
+case's own name. Anything the case cites that is one of its own citations is left out (a case
+does not cite itself).
 
 >>> record = case_citations("Roe v. Wade, 410 U.S. 113, 93 S. Ct. 705 (1973), settled it. "
 ...                         "Id. at 120. See Roe, 410 U.S., at 125; Doe v. Bolton, 410 U. S. 179 (1973).",
@@ -75,7 +76,6 @@ class Authority:
 
     citation: str
     normalized: str
-    start: int
     kind: str
     parallel: list[str] = field(default_factory=list)
     reporters: set[str] = field(default_factory=set)
@@ -118,7 +118,7 @@ class Authorities:
             if normalized not in self.by_key:
                 authority.parallel.append(normalized)
         if authority is None:
-            authority = Authority(citation=citation.matched_text(), normalized=normalized, start=start, kind=kind)
+            authority = Authority(citation=citation.matched_text(), normalized=normalized, kind=kind)
         self.by_key.setdefault(normalized, authority)
         authority.reporters.add(reporter)
         authority.case_name = authority.case_name or name
@@ -200,9 +200,8 @@ def case_citations(
                                  resolve_supra_citation=authorities.supra)
     own = _own(resolved, authorities, case_number)
     own_keys = {citation.normalized for citation in own}
-    cited, referred = [], 0
+    cited = []
     for authority, citations in resolved.items():
-        referred += len(citations)
         if authority.own or own_keys.intersection((authority.normalized, *authority.parallel)):
             continue
         cited.append(_cited(authority, citations, authorities.continuations, page_spans, settings.max_spans))
@@ -224,7 +223,7 @@ def merged_references(text: str, max_references: int) -> tuple[list[CitationBase
     for citation in eyecite_citations(text):
         start, end = citation.span()
         index = bisect_right(starts, start) - 1
-        if index >= 0 and spans[index][1] > start or index + 1 < len(spans) and spans[index + 1][0] < end:
+        if (index >= 0 and spans[index][1] > start) or (index + 1 < len(spans) and spans[index + 1][0] < end):
             continue
         merged.append(citation)
     merged.sort(key=lambda citation: citation.span()[0])
