@@ -34,14 +34,17 @@ from pathlib import Path
 import numpy as np
 
 from bench.beir import load_beir
+from bench.corpus_citations import corpus_citation_links
 from bench.results import add_json_option, emit_figures
 from bench.stats import percentiles_ms
 from bench.tables import Column, text_table
 from lexray.ids import vector_id_for
-from lexray.settings import Settings, get_settings
+from lexray.settings import RankingSettings, Settings, get_settings
 from pipelines.chunk import text_passages
 from search.evaluation import evaluate
 from search.query import QueryPassages, search_passages
+from pipelines.enrich.dates import find_dates
+from search.priors import Priors, reference_year, years_of
 from search.ranking import blend_case_scores, rank_cases, score_candidates
 from search.sharded_index import IndexService, TenantView
 
@@ -101,8 +104,7 @@ def build_index(corpus: dict, settings: Settings, cache: EmbeddingCache, embedde
     and the vector side holds 1-d placeholders that are never searched."""
     ids, cases, texts = [], [], []
     for doc_id, doc in corpus.items():
-        body = "\n\n".join(part for part in (doc.get("title"), doc.get("text")) if part)
-        for index, text in enumerate(passages(body, settings)):
+        for index, text in enumerate(passages(document_body(doc), settings)):
             ids.append(vector_id_for(f"{doc_id}:{index}"))
             cases.append(doc_id)
             texts.append(text)
@@ -121,14 +123,37 @@ def showable_all(case_ids: list[str]) -> dict[str, object]:
     return dict.fromkeys(case_ids)
 
 
+class CorpusSignals:
+    """``search.priors.CaseSignals`` of a benchmark corpus: decision years read from each
+    document with the ingestion's own date extraction, citation links given."""
+
+    def __init__(self, years: dict[str, int], links: dict[str, set[str]]) -> None:
+        self.years, self.links = years, links
+
+    @classmethod
+    def of_corpus(cls, corpus: dict, links: dict[str, set[str]] | None = None) -> CorpusSignals:
+        years = years_of((doc_id, find_dates(document_body(doc)).decided) for doc_id, doc in corpus.items())
+        return cls(years, links or {})
+
+    def decision_years(self, case_ids: list[str]) -> dict[str, int]:
+        return {case_id: self.years[case_id] for case_id in case_ids if case_id in self.years}
+
+    def citation_links(self, case_ids: list[str]) -> dict[str, set[str]]:
+        return {case_id: self.links.get(case_id, set()) for case_id in case_ids}
+
+
+def document_body(doc: dict) -> str:
+    return "\n\n".join(part for part in (doc.get("title"), doc.get("text")) if part)
+
+
 def served_run(index: TenantView, passages_of_query: QueryPassages, vectors: np.ndarray | None, mode: str,
-               settings: Settings, weight: float) -> tuple[dict[str, float], float]:
+               settings: Settings, weight: float, priors: Priors | None = None) -> tuple[dict[str, float], float]:
     """One query's ranked cases as the API serves them (the first 10 from a ``limit=10``
     search, the rest to ``RESULT_CASES`` from a ``limit=RESULT_CASES`` one), as a run with
     descending scores, and the seconds of the ``limit=10`` search."""
     def ranked(limit: int) -> list[str]:
         result = rank_cases(index, passages_of_query, vectors, mode=mode, limit=limit,
-                            settings=settings.index, showable=showable_all, weight=weight)
+                            settings=settings.index, showable=showable_all, weight=weight, priors=priors)
         return [case_id for case_id, _ in result.best]
 
     started = time.perf_counter()
@@ -208,6 +233,33 @@ def resolve_weight(choice: str, settings: Settings, tuning, index: TenantView, q
     return tune_weight(per_query, tuning.qrels)
 
 
+SERVED = "served (both priors)"
+
+
+def ranking_variants(ranking: RankingSettings) -> dict[str, RankingSettings]:
+    """The served ranking settings and the same with each prior, and both, turned off."""
+    no_precedent = {"precedent_decay_years": 0.0}
+    no_citations = {"citation_smoothing": 0.0}
+    return {
+        "no priors": ranking.model_copy(update={**no_precedent, **no_citations}),
+        "precedent prior only": ranking.model_copy(update=no_citations),
+        "citation smoothing only": ranking.model_copy(update=no_precedent),
+        SERVED: ranking,
+    }
+
+
+def ablation_table(runs: dict[str, dict[str, dict]], qrels: dict) -> str:
+    """One line per ranking variant: nDCG@10 and MAP of each mode."""
+    modes = list(next(iter(runs.values())))
+    columns = [Column("variant", 26, "<"),
+               *(Column(f"{mode} {metric}", 15, spec=".4f") for mode in modes for metric in ("ndcg@10", "map"))]
+    rows = []
+    for name, by_mode in runs.items():
+        figures = {mode: evaluate(by_mode[mode], qrels) for mode in modes}
+        rows.append((name, *(figures[mode][metric] for mode in modes for metric in ("ndcg@10", "map"))))
+    return text_table(columns, rows)
+
+
 def per_query_table(runs: dict[str, dict], qrels: dict) -> str:
     """Each query's nDCG@10 per mode, one line per query."""
     columns = [Column("query", 12, "<"), *(Column(mode, 10, spec=".4f") for mode in runs)]
@@ -234,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="hybrid dense weight: configured (index.hybrid_dense_weight), tuned, or a number")
     parser.add_argument("--per-query", action="store_true", help="print each query's nDCG@10 per mode")
     parser.add_argument("--modes", default="bm25,dense,hybrid")
+    parser.add_argument("--ablation", action="store_true",
+                        help="also rank without each prior (precedent prior, citation smoothing) and "
+                             "print nDCG@10 / MAP of each variant per mode")
     parser.add_argument("--candidates", type=int, default=None,
                         help="index.candidate_chunks for this run (default: as configured, as the search API)")
     add_json_option(parser)
@@ -277,23 +332,35 @@ def main(argv: list[str] | None = None) -> int:
             return passages_of_query, vectors, time.perf_counter() - started
 
         weight = resolve_weight(args.weight, settings, tuning, index, query_inputs)
-        runs: dict[str, dict] = {mode: {} for mode in modes}
+        bodies = {doc_id: (doc.get("title"), document_body(doc)) for doc_id, doc in evaluation.corpus.items()}
+        signals = CorpusSignals.of_corpus(evaluation.corpus, corpus_citation_links(bodies, settings.citator))
+        variants = ranking_variants(settings.ranking) if args.ablation else {SERVED: settings.ranking}
+        runs: dict[str, dict[str, dict]] = {name: {mode: {} for mode in modes} for name in variants}
         seconds: dict[str, list[float]] = {mode: [] for mode in modes}
         for query_id in evaluation.qrels:
-            passages_of_query, vectors, embed_seconds = query_inputs(evaluation.queries[query_id])
-            for mode in modes:
-                runs[mode][query_id], search_seconds = served_run(
-                    index, passages_of_query, vectors if mode != "bm25" else None, mode, settings, weight)
-                seconds[mode].append(search_seconds + (embed_seconds if mode != "bm25" else 0.0))
+            query_text = evaluation.queries[query_id]
+            passages_of_query, vectors, embed_seconds = query_inputs(query_text)
+            for name, ranking in variants.items():
+                priors = Priors(signals, reference_year(query_text, ranking), ranking)
+                for mode in modes:
+                    runs[name][mode][query_id], search_seconds = served_run(
+                        index, passages_of_query, vectors if mode != "bm25" else None, mode, settings, weight,
+                        priors)
+                    if name == SERVED:
+                        seconds[mode].append(search_seconds + (embed_seconds if mode != "bm25" else 0.0))
 
-    results = {mode: {**{k: round(v, 4) for k, v in evaluate(runs[mode], evaluation.qrels).items()},
+    served = runs[SERVED]
+    results = {mode: {**{k: round(v, 4) for k, v in evaluate(served[mode], evaluation.qrels).items()},
                       **percentiles_ms(seconds[mode])} for mode in modes}
     if args.per_query:
-        print(per_query_table(runs, evaluation.qrels))
+        print(per_query_table(served, evaluation.qrels))
     print(f"\n{args.dataset.name} split={args.split}: {len(evaluation.qrels)} queries, "
           f"{len(evaluation.corpus)} documents; hybrid dense weight {weight} ({args.weight}"
           f"{f' on {args.tune_split}' if args.weight == 'tuned' else ''})")
     print(results_table(results))
+    if args.ablation:
+        print("\nablation (nDCG@10 / MAP):")
+        print(ablation_table(runs, evaluation.qrels))
     emit_figures(results, args.json)
     return 0
 

@@ -19,6 +19,7 @@ from ray import serve
 from actors.index_actor import find_index_actor, get_index_actor
 from lexray.metrics import record_search
 from lexray.models import CaseFilters, ProcessingStatus
+from search.priors import Priors, reference_year, years_of
 from search.ranking import RankedCases, blend_case_scores, rank_cases, top_chunks_of_cases
 from search.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore, vector_from_bytes
@@ -64,7 +65,8 @@ class Retrieval:
 
     def _search(self, query: str, tenant_id: str, options: schemas.SearchOptions) -> schemas.SearchResponse:
         passages = search_passages(query, self.settings.chunk, self.settings.index)
-        results = self._search_passages(passages, tenant_id, options)
+        results = self._search_passages(passages, tenant_id, options,
+                                        query_year=reference_year(query, self.settings.ranking))
         return schemas.SearchResponse(query=query[:QUERY_ECHO_CHARS], mode=options.mode, filters=options.filters,
                                       results=results)
 
@@ -182,8 +184,10 @@ class Retrieval:
 
     def _search_passages(
         self, passages: QueryPassages, tenant_id: str, options: schemas.SearchOptions, *,
-        exclude_case_id: str | None = None,
+        exclude_case_id: str | None = None, query_year: int | None = None,
     ) -> list[schemas.SearchHit]:
+        """The hits for ``passages``; ``query_year``: a fact description's reference year (the
+        precedent prior; None for similar-case searches, which may want later cases too)."""
         case_ids = self._allowed_case_ids(options.filters, tenant_id, exclude_case_id)
         if case_ids == []:
             return []
@@ -192,7 +196,8 @@ class Retrieval:
         ranked = rank_cases(
             ActorCandidates(get_index_actor(self.settings), tenant_id, allowed), passages, passage_vectors,
             mode=options.mode, limit=options.limit, settings=self.settings.index,
-            showable=lambda ids: self._indexed_cases(ids, tenant_id, options), exclude_case_id=exclude_case_id)
+            showable=lambda ids: self._indexed_cases(ids, tenant_id, options), exclude_case_id=exclude_case_id,
+            priors=Priors(StoreSignals(self.store, tenant_id, case_ids), query_year, self.settings.ranking))
         return self._hits(ranked, query_terms(" ".join(passages.lexical)), tenant_id, options)
 
     def _allowed_case_ids(
@@ -302,6 +307,25 @@ class Retrieval:
 def is_indexed(case: dict | None) -> bool:
     """Whether a stored case (or None: not stored) may appear in results."""
     return case is not None and case.get("processing_status") == ProcessingStatus.INDEXED.value
+
+
+class StoreSignals:
+    """``search.priors.CaseSignals`` from the tenant's stored cases and resolved citations;
+    with ``allowed`` (a filtered search), links to cases outside it are left out, so
+    citation smoothing never brings in a case the filters exclude."""
+
+    def __init__(self, store: CaseStore, tenant_id: str, allowed: list[str] | None) -> None:
+        self.store, self.tenant_id = store, tenant_id
+        self.allowed = set(allowed) if allowed is not None else None
+
+    def decision_years(self, case_ids: list[str]) -> dict[str, int]:
+        return years_of(self.store.decision_dates(case_ids, tenant_id=self.tenant_id).items())
+
+    def citation_links(self, case_ids: list[str]) -> dict[str, set[str]]:
+        links = self.store.citation_links(case_ids, tenant_id=self.tenant_id)
+        if self.allowed is None:
+            return links
+        return {case_id: linked & self.allowed for case_id, linked in links.items()}
 
 
 class ActorCandidates:

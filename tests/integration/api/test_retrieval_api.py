@@ -335,3 +335,24 @@ def test_client_raises_the_api_errors(api, corpus):
     with pytest.raises(LexRayAPIError) as bad_pdf:
         client.similar_to_pdf(b"not a pdf at all")
     assert bad_pdf.value.status_code == 415
+
+
+def test_a_fact_description_ranks_cases_decided_after_its_latest_year_lower(api, corpus):
+    # A long query (a fact description, at least ranking.precedent_min_query_chars) that
+    # matches all four opinions; the same text with a year makes cases decided long after it
+    # lose score by how much later they were decided (search.priors' precedent prior).
+    facts = ("The appellant pleaded guilty and later sought post-conviction relief, claiming ineffective "
+             "assistance of counsel; the district court denied the motion and the court of appeals "
+             "reviewed the judgment, the sentence and the evidence at trial. ") * 5
+    undated = search(api, "retrieval-a", facts, mode="bm25", limit=4)
+    dated = search(api, "retrieval-a", facts + " The plea was entered in 1950.", mode="bm25", limit=4)
+    years = {case_id: decided(metadata).year for case_id, metadata in corpus["metadata"].items()
+             if decided(metadata)}
+    assert len(years) >= 2 and len(set(years.values())) >= 2
+    assert [hit["score"] for hit in dated] != [hit["score"] for hit in undated]
+    earliest = min(years, key=years.get)
+    position = {name: [hit["case_id"] for hit in hits].index(earliest)
+                for name, hits in (("dated", dated), ("undated", undated))}
+    assert position["dated"] <= position["undated"]
+    # Each dated score is at most the undated one's share after the decay of its case's year.
+    assert all(hit["score"] <= 1.0 for hit in dated)

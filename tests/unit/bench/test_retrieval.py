@@ -99,3 +99,15 @@ def test_a_weight_is_not_learnt_from_fewer_than_three_responsive_queries():
     for i in (1, 2):
         per_query[f"q{i}"] = per_query["q0"]
     assert 0.0 < tune_weight(per_query, qrels) < 1.0
+
+
+def test_ablation_ranks_with_each_prior_off_and_prints_one_line_per_variant(tmp_path):
+    done = run_harness(tmp_path, "--split", "test", "--modes", "bm25", "--ablation")
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = done.stdout.split("ablation (nDCG@10 / MAP):")[1]
+    rows = table.strip().splitlines()[1:-1]  # after the header, before the JSON line
+    variants = [line[:26].strip() for line in rows]
+    assert variants == ["no priors", "precedent prior only", "citation smoothing only", "served (both priors)"]
+    # The served figures are the ones of the main table and of the JSON line.
+    served = json.loads(done.stdout.strip().splitlines()[-1])["bm25"]
+    assert f"{served['ndcg@10']:.4f}" in rows[-1]
