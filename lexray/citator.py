@@ -4,8 +4,10 @@ a benchmark to a corpus in memory (pure: no MongoDB).
 A cited authority resolves, among the citable cases given:
 
 1. by citation: the cases that share one of its normalised citations ("258 U.S. 574");
-2. else by name and year: the cases of the same year whose title holds every distinctive word
-   of the cited case name ("Oklahoma v. Texas" -> oklahoma, texas).
+2. else by name and year: the cases decided in the citation's year, else the year before (a
+   reporter's year can follow the decision's: "AIR 1956 SC 415" reports a 1955 judgement), whose
+   title holds every distinctive word of the cited case name ("Oklahoma v. Texas" -> oklahoma,
+   texas).
 
 One case is ``resolved``, more are ``ambiguous`` (kept as candidates), none is ``dangling``.
 A case never resolves its own citations.
@@ -16,7 +18,9 @@ A case never resolves its own citations.
 'c1'
 >>> index.resolve(["1 U.S. 1"], name_words("Oklahoma v. Texas"), 1922).matched_by
 'name'
->>> index.resolve(["1 U.S. 1"], name_words("Oklahoma v. Texas"), 1923).status.value
+>>> index.resolve(["1 U.S. 1"], name_words("Oklahoma v. Texas"), 1923).case_id
+'c1'
+>>> index.resolve(["1 U.S. 1"], name_words("Oklahoma v. Texas"), 1924).status.value
 'dangling'
 """
 
@@ -97,12 +101,23 @@ class CitableIndex:
             return _resolution(by_citation, "citation")
         if not words or year is None:
             return CitationResolution(status=CitationStatus.DANGLING)
-        # Cases of that year with the rarest word, then those holding every other word too.
-        holders = min((self.by_year_word.get((year, word), set()) for word in words), key=len)
-        named = {case_id for case_id in holders if self.words_of[case_id].issuperset(words)} - {citing_case_id}
-        if named:
-            return _resolution(named, "name")
+        for decided in decision_years(year):
+            # Cases of that year with the rarest word, then those holding every other word too.
+            holders = min((self.by_year_word.get((decided, word), set()) for word in words), key=len)
+            named = {case_id for case_id in holders if self.words_of[case_id].issuperset(words)} - {citing_case_id}
+            if named:
+                return _resolution(named, "name")
         return CitationResolution(status=CitationStatus.DANGLING)
+
+
+def decision_years(citation_year: int) -> tuple[int, int]:
+    """The years a case cited with ``citation_year`` may have been decided in, likeliest first."""
+    return citation_year, citation_year - 1
+
+
+def citation_years(decision_year: int) -> tuple[int, int]:
+    """The years a case decided in ``decision_year`` may be cited with (``decision_years``' inverse)."""
+    return decision_year, decision_year + 1
 
 
 def _resolution(case_ids: set[str], matched_by: str) -> CitationResolution:

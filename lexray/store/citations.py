@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from pymongo import UpdateOne
 
-from lexray.citator import CitableIndex, citable_case
+from lexray.citator import CitableIndex, citable_case, citation_years, decision_years
 from lexray.models import CaseCitations, CitableCase, CitationResolution, CitationStatus, CitedAuthority
 from lexray.store.connection import CITABLE_CASES, CITATIONS
 from lexray.store.erasures import CaseErasedError, ErasureReceipts
@@ -183,7 +183,8 @@ class CitationRecords(ErasureReceipts):
         words_by_year: dict[int, set[str]] = defaultdict(set)
         for record in records:
             if record["year"] is not None:
-                words_by_year[record["year"]].update(record["name_words"])
+                for decided in decision_years(record["year"]):
+                    words_by_year[decided].update(record["name_words"])
         branches: list[dict] = [{"keys": {"$in": keys}}] if keys else []
         branches += [{"year": year, "name_words": {"$in": sorted(words)}}
                      for year, words in words_by_year.items() if words]
@@ -199,12 +200,13 @@ class CitationRecords(ErasureReceipts):
         if citable.keys:
             branches.append({"keys": {"$in": citable.keys}})
         if citable.year is not None and citable.name_words:
-            branches.append({"year": citable.year, "name_words": {"$in": citable.name_words}})
+            branches.append({"year": {"$in": list(citation_years(citable.year))},
+                             "name_words": {"$in": citable.name_words}})
         rows = self._records({"tenant_id": citable.tenant_id, "case_id": {"$ne": citable.case_id}, "$or": branches})
         words = set(citable.name_words)
         return [row for row in rows if row.get("cited_case_id") == citable.case_id
                 or citable.case_id in row.get("candidates", ()) or set(row["keys"]) & set(citable.keys)
-                or (row["year"] == citable.year and words.issuperset(row["name_words"]))]
+                or (row["year"] in citation_years(citable.year) and words.issuperset(row["name_words"]))]
 
     def _resolve_again(self, tenant_id: str, records: list[dict]) -> int:
         """Resolve ``records`` again and write the ones whose resolution changed; how many."""

@@ -164,3 +164,21 @@ def test_the_citator_corpus_resolves_as_expected_including_cases_stored_later(st
     resolved_as_expected({opinion.name for opinion in CORPUS})
     assert store.cited_by_counts(["marbury_v_madison", "kesavananda_bharati"], tenant_id="t1") == {
         "marbury_v_madison": 4, "kesavananda_bharati": 2}
+
+
+def test_a_reporter_year_after_the_decision_resolves_by_name_both_ways(store):
+    # "AIR 1956 SC 415" reports a judgement of 1955: cited before the case is stored, and after.
+    record(store, "early", title="Pritam Singh v. State of Punjab", year=1955)
+    record(store, "citing", title="Manipur Administration v. Thokchom Bira Singh", year=1964, cites=[
+        cited("AIR 1956 SC 415", name="Pritam Singh v. State of Punjab", year=1956),
+        cited("AIR 1958 SC 1", name="Kedar Nath v. State of Bihar", year=1958),
+    ])
+    assert statuses(store, "citing")["AIR 1956 SC 415"] == ("resolved", "early", ["early"], "name")
+    assert statuses(store, "citing")["AIR 1958 SC 1"][0] == "dangling"
+    counts = record(store, "kedar", title="Kedar Nath Singh v. State of Bihar", year=1957)
+    assert counts["re_resolved"] == 1
+    assert statuses(store, "citing")["AIR 1958 SC 1"] == ("resolved", "kedar", ["kedar"], "name")
+    # Two years after the decision is another case's citation.
+    record(store, "late", title="Someone v. Another Person", year=1970, cites=[
+        cited("AIR 1959 SC 9", name="Kedar Nath v. State of Bihar", year=1959)])
+    assert statuses(store, "late")["AIR 1959 SC 9"][0] == "dangling"
