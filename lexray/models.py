@@ -214,7 +214,8 @@ class CaseFilters(BaseModel):
 
     ``court``, ``case_type`` and ``jurisdiction`` match whole values, case-insensitively;
     ``judge`` matches any judge whose name contains it; dates bound ``date_decided``
-    (``date_filed`` when no decision date was found), inclusive.
+    (``date_filed`` when no decision date was found), inclusive; ``cites`` keeps the cases
+    that cite a stored case (``CaseRecords.matching_query``).
 
     >>> CaseFilters(court="Supreme Court of India").is_empty()
     False
@@ -230,6 +231,8 @@ class CaseFilters(BaseModel):
     judge: str | None = Field(None, min_length=1, max_length=200)
     date_from: date | None = None
     date_to: date | None = None
+    cites: str | None = Field(None, min_length=1, max_length=200,
+                              description="A case id: only the cases citing it (the citator's resolved citations).")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> CaseFilters:

@@ -117,6 +117,9 @@ class CitatorSettings(BaseModel):
     max_spans: int = Field(
         50, ge=1, description="Character spans kept per cited authority (the depth still counts "
         "every reference).")
+    max_verify_chars: int = Field(
+        300_000, ge=1, description="Characters of text one citation check (POST "
+        "/api/v1/citator/verify) may send; longer is a 422 (eyecite's time grows faster than the text).")
 
 
 class ChunkSettings(BaseModel):

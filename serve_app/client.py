@@ -74,6 +74,7 @@ from serve_app.schemas import (
     CaseListResponse,
     CaseResponse,
     CaseStatusResponse,
+    CitatorCaseResponse,
     ChatAskRequest,
     ChatMessageRequest,
     ChatResponse,
@@ -109,6 +110,8 @@ from serve_app.schemas import (
     SummaryResponse,
     SupportedLengthsResponse,
     UploadResponse,
+    VerifyRequest,
+    VerifyResponse,
 )
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -117,6 +120,7 @@ RETRIEVAL_PREFIX = "/api/v1/retrieval"
 SUMMARIZATION_PREFIX = "/api/v1/summarization"
 QUESTIONS_PREFIX = "/api/v1/questions"
 CHAT_PREFIX = "/api/v1/chat"
+CITATOR_PREFIX = "/api/v1/citator"
 # Abstractive summaries run the LLM over every part of a judgement: minutes on CPUs.
 GENERATION_TIMEOUT_S = 600.0
 CASE_DONE_STATUSES = frozenset({"indexed", "failed"})
@@ -672,6 +676,18 @@ class LexRayClient:
         params = {"session_id": session_id} if session_id else {}
         response = self._request("GET", f"{CHAT_PREFIX}/suggestions", params=params)
         return SuggestionsResponse.model_validate_json(response.content)
+
+    # The citator
+
+    def citator_case(self, case_id: str) -> CitatorCaseResponse:
+        """What a stored case cites (each resolved to a case or not) and the cases citing it."""
+        return self._get_model(f"{CITATOR_PREFIX}/case/{quote(case_id, safe='')}", CitatorCaseResponse)
+
+    def verify_citations(self, text: str) -> VerifyResponse:
+        """Each citation of ``text``: found among the tenant's cases, not found, ambiguous, or of
+        an unknown reporter."""
+        body = VerifyRequest(text=text).model_dump(mode="json")
+        return VerifyResponse.model_validate_json(self._request("POST", f"{CITATOR_PREFIX}/verify", json=body).content)
 
     # Erasure and the audit trail
 

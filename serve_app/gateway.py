@@ -24,6 +24,7 @@ from serve_app.rate_limit import get_rate_limiter
 from serve_app.routes import (
     audit,
     chat,
+    citator,
     completions,
     erasure,
     health,
@@ -49,6 +50,7 @@ def create_app() -> FastAPI:
     api.include_router(health.router)
     api.include_router(ingestion.router)
     api.include_router(retrieval.router)
+    api.include_router(citator.router)
     api.include_router(summaries.router)
     api.include_router(questions.router)
     api.include_router(chat.router)

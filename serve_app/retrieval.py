@@ -18,7 +18,7 @@ from ray import serve
 
 from actors.index_actor import find_index_actor, get_index_actor
 from lexray.metrics import record_search
-from lexray.models import CaseFilters, ProcessingStatus
+from lexray.models import CaseFilters, CitationStatus, ProcessingStatus
 from search.priors import Priors, reference_year, years_of
 from search.ranking import RankedCases, blend_case_scores, rank_cases, top_chunks_of_cases
 from search.snippets import highlight_snippet, query_terms
@@ -26,6 +26,7 @@ from lexray.store import CaseStore, vector_from_bytes
 from lexray.settings import settings_from_json
 from search.query import QueryPassages, query_passages, search_passages, spread
 from pipelines.document import extract_case_text
+from pipelines.enrich.citator import text_citations
 from pipelines.embed import Embedder
 from pipelines.ocr_tasks import ray_ocr_runner
 from serve_app import schemas
@@ -35,6 +36,8 @@ from serve_app.deployment_helpers import case_with_text, validate_pdf
 QUERY_ECHO_CHARS = 500
 INDEX_STATS_TIMEOUT_S = 5
 METADATA_FIELDS = ("court", "case_type")
+VERIFY_STATUS = {CitationStatus.RESOLVED: "found", CitationStatus.DANGLING: "not_found",
+                 CitationStatus.AMBIGUOUS: "ambiguous"}
 
 
 def decision_date(metadata: dict):
@@ -229,6 +232,7 @@ class Retrieval:
         chunks_of_case: dict[str, list[dict]] = {}
         for chunk in self.store.chunks_by_vector_id(vector_ids, tenant_id=tenant_id):
             chunks_of_case.setdefault(chunk["case_id"], []).append(chunk)
+        cited_by = self.store.cited_by_counts([case_id for case_id, _ in best], tenant_id=tenant_id)
         hits = []
         for case_id, score in best:
             case = cases[case_id]
@@ -242,7 +246,7 @@ class Retrieval:
             metadata = case.get("metadata") or {}
             hits.append(schemas.SearchHit(
                 case_id=case_id, title=case.get("title"), court=metadata.get("court"), date=decision_date(metadata),
-                score=round(score, 4), snippet=matched[0].snippet if matched else "", chunks=matched,
+                score=round(score, 4), cited_by_count=cited_by.get(case_id, 0), snippet=matched[0].snippet if matched else "", chunks=matched,
                 metadata=metadata if options.include_metadata else None,
                 sections=(case.get("sections") or []) if options.include_sections else None,
             ))
@@ -295,6 +299,31 @@ class Retrieval:
             total_chunks=self.store.count_chunks(tenant_id=tenant_id),
             index=index_stats,
         )
+
+    # The citator
+
+    def citator_case(self, case_id: str, tenant_id: str) -> schemas.CitatorCaseResponse:
+        """What a stored case cites and which of the tenant's cases cite it."""
+        if self.store.get_case(case_id, tenant_id=tenant_id, with_content=False) is None:
+            raise ApiError("not_found", f"no case {case_id!r}")
+        cites = [schemas.CitedCase.model_validate({**row, "case_id": row.get("cited_case_id")})
+                 for row in self.store.cites_of(case_id, tenant_id=tenant_id)]
+        cited_by = [schemas.CitingCase.model_validate(row) for row in self.store.cited_by(case_id, tenant_id=tenant_id)]
+        return schemas.CitatorCaseResponse(cites=cites, cited_by=cited_by)
+
+    def verify_citations(self, text: str, tenant_id: str) -> schemas.VerifyResponse:
+        """The citations of ``text``, each found among the tenant's cases or not (eyecite runs
+        here, in the replica, never on the gateway's event loop)."""
+        found = text_citations(text, self.settings.citator)
+        resolutions = self.store.resolve_authorities(found.cited, tenant_id=tenant_id)
+        citations = [schemas.VerifiedCitation(
+            citation=cited.citation, normalized=cited.normalized, status=VERIFY_STATUS[resolution.status],
+            case_id=resolution.case_id, candidates=resolution.candidates,
+            char_start=cited.spans[0][0], char_end=cited.spans[0][1])
+            for cited, resolution in zip(found.cited, resolutions, strict=True)]
+        citations += [schemas.VerifiedCitation(citation=written, status="unknown_reporter", char_start=start,
+                                               char_end=end) for written, start, end in found.unknown_reporter]
+        return schemas.VerifyResponse(citations=sorted(citations, key=lambda citation: citation.char_start))
 
     def metadata_values(self, field: str, tenant_id: str) -> schemas.MetadataValuesResponse:
         if field not in METADATA_FIELDS:

@@ -26,6 +26,7 @@ from lexray.models import (
 )
 from lexray.store.chunks import ChunkRecords
 from lexray.store.citations import CitationRecords
+from lexray.store.connection import CITATIONS
 from lexray.store.documents import tenant_scope, to_bson
 
 # A case in one of these states was interrupted mid-way (e.g. a killed job): resume it.
@@ -220,7 +221,17 @@ class CaseRecords(CitationRecords, ChunkRecords):
     def case_ids_matching(self, filters: CaseFilters | None, *, tenant_id: str | None) -> list[str]:
         """Ids of the indexed cases of ``tenant_id`` that match ``filters``."""
         return [row["case_id"] for row in
-                self.cases.find(filter_query(filters, tenant_id), {"_id": 0, "case_id": 1})]
+                self.cases.find(self.matching_query(filters, tenant_id), {"_id": 0, "case_id": 1})]
+
+    def matching_query(self, filters: CaseFilters | None, tenant_id: str | None) -> dict:
+        """``filter_query``, and with ``filters.cites`` the ids of the cases citing that case
+        (read from the citator's records: the one filter that is not a field of the case)."""
+        query = filter_query(filters, tenant_id)
+        if filters is not None and filters.cites is not None:
+            citing = self.db[CITATIONS].find(tenant_scope({"cited_case_id": filters.cites}, tenant_id),
+                                             {"_id": 0, "case_id": 1})
+            query["case_id"] = {"$in": sorted({row["case_id"] for row in citing})}
+        return query
 
     # Reads for retrieval: listings, facets, hits
 
@@ -230,7 +241,7 @@ class CaseRecords(CitationRecords, ChunkRecords):
         """One page of the indexed cases of ``tenant_id`` matching ``filters``, newest decision
         first (``date_decided``, else ``date_filed``; undated last), without their texts."""
         pipeline = [
-            {"$match": filter_query(filters, tenant_id)},
+            {"$match": self.matching_query(filters, tenant_id)},
             {"$addFields": {"decision_date": {"$ifNull": ["$metadata.date_decided", "$metadata.date_filed"]}}},
             {"$sort": {"decision_date": -1, "created_at": -1, "case_id": 1}},
             {"$skip": skip},
@@ -241,7 +252,7 @@ class CaseRecords(CitationRecords, ChunkRecords):
 
     def count_matching(self, filters: CaseFilters | None, *, tenant_id: str) -> int:
         """How many indexed cases of ``tenant_id`` match ``filters``."""
-        return self.cases.count_documents(filter_query(filters, tenant_id))
+        return self.cases.count_documents(self.matching_query(filters, tenant_id))
 
     def metadata_value_counts(self, field: str, *, tenant_id: str) -> list[tuple[str, int]]:
         """(value, number of indexed cases) of one metadata field, most frequent first;

@@ -351,3 +351,41 @@ def _line_of(head: str, offset: int) -> tuple[int, int]:
     start = head.rfind("\n", 0, offset) + 1
     end = head.find("\n", offset)
     return start, len(head) if end < 0 else end
+
+
+# A citation's shape whose reporter neither eyecite nor ``citation_forms`` knows: a volume, one
+# to four capitalised words of which one at least is abbreviated ("Fake Rep."), and a page
+# ("123 Fake Rep. 456"), or a bracketed year, a volume and capitals ("(2020) 5 XYZ 123").
+CITATION_SHAPE = re.compile(
+    r"(?<![\w.§])(?:\d{1,4}\s(?=(?:[A-Z][A-Za-z]{0,11}\s?)*[A-Z][A-Za-z]{0,11}\.)(?:[A-Z][A-Za-z]{0,11}\.?\s?){1,4}"
+    r"|[(\[]\d{4}[)\]]\s?\d{1,3}\s(?:[A-Z][A-Za-z]{1,11}\.?\s){1,3})\d{1,5}(?![\w.]?\d)")
+NOT_REPORTERS = re.compile(r"\d{1,4}\s(?:No|Nos|Art|Arts|Sec|Secs|Ch|Vol|Para|Pt|Fig|Ex|Exh|Ord|Rule|Cl|Sch)\.")
+
+
+@dataclass(frozen=True)
+class TextCitations:
+    """What a text (not a stored case: no pages, nothing of its own) cites: the authorities,
+    and the strings shaped like a citation whose reporter is unknown, as (text, start, end)."""
+
+    cited: list[CitedAuthority]
+    unknown_reporter: list[tuple[str, int, int]]
+
+
+def text_citations(text: str, settings: CitatorSettings = CitatorSettings()) -> TextCitations:
+    """The citations of a text sent to be checked (a brief, a generated answer).
+
+    >>> found = text_citations("See Roe v. Wade, 410 U.S. 113 (1973), and Smith v. Jones, 123 Fake Rep. 456 (1990).")
+    >>> [cited.normalized for cited in found.cited], found.unknown_reporter
+    (['410 U.S. 113'], [('123 Fake Rep. 456', 58, 75)])
+    """
+    record = case_citations(text, [], settings=settings, caption_chars=0)
+    known = sorted(reference.span() for reference in merged_references(text, settings.max_references)[0])
+    starts = [start for start, _ in known]
+    unknown = []
+    for match in CITATION_SHAPE.finditer(text):
+        start, end = match.span()
+        index = bisect_right(starts, end) - 1
+        if (index >= 0 and known[index][1] > start) or NOT_REPORTERS.match(match.group()):
+            continue
+        unknown.append((match.group(), start, end))
+    return TextCitations(cited=record.cited, unknown_reporter=unknown)

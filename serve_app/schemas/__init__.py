@@ -119,6 +119,15 @@ from serve_app.schemas.chat import (
     SuggestionsQuery,
     SuggestionsResponse,
 )
+from serve_app.schemas.citator import (
+    CitatorCaseResponse,
+    CitedCase,
+    CitingCase,
+    VerifiedCitation,
+    VerifyRequest,
+    VerifyResponse,
+    VerifyStatus,
+)
 from serve_app.schemas.audit import (
     AuditEntry,
     AuditLogResponse,
@@ -231,6 +240,13 @@ __all__ = [
     "IntentsResponse",
     "SuggestionsQuery",
     "SuggestionsResponse",
+    "CitedCase",
+    "CitingCase",
+    "CitatorCaseResponse",
+    "VerifyRequest",
+    "VerifyStatus",
+    "VerifiedCitation",
+    "VerifyResponse",
     "ErasedCounts",
     "CaseErasureResponse",
     "AuditQuery",

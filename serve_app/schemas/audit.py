@@ -22,6 +22,8 @@ class ErasedCounts(BaseModel):
     question_sets: int = Field(description="Stored question sets of the case or of its bytes.")
     chat_citations: int = Field(description="Citations of the case in chat sessions, now tombstones.")
     chat_sessions: int = Field(description="Chat sessions those citations were in (kept).")
+    citator_records: int = Field(0, description="The case's citator records (what it cites, what it is "
+                                                "cited as); other cases' citations of it resolve again.")
     other_records: int = Field(description="Any other record keyed by the case id.")
 
 

@@ -108,6 +108,8 @@ class SearchHit(BaseModel):
     court: str | None = None
     date: Date | None = Field(None, description="Date decided, else date filed.")
     score: float
+    cited_by_count: int = Field(0, description="How many of the tenant's cases cite it (the citator's "
+                                               "resolved citations).")
     snippet: str = Field("", description="The best chunk's snippet.")
     chunks: list[MatchedChunk]
     metadata: CaseMetadata | None = Field(None, description="With include_metadata.")

@@ -259,6 +259,11 @@ def isolation_checks(corpus: dict, b_cases: int) -> dict[tuple[str, str], list]:
         ("GET", "/api/v1/retrieval/filter"): [("GET", "/api/v1/retrieval/filter", {"params": {"limit": 100}}, None)],
         ("GET", "/api/v1/retrieval/stats"): [("GET", "/api/v1/retrieval/stats", {}, own_stats)],
         ("GET", "/api/v1/retrieval/metadata/courts"): [("GET", "/api/v1/retrieval/metadata/courts", {}, None)],
+        ("GET", "/api/v1/citator/case/{case_id}"): [("GET", f"/api/v1/citator/case/{i}", {}, 404) for i in a_ids],
+        ("POST", "/api/v1/citator/verify"): [
+            ("POST", "/api/v1/citator/verify", {"json": {"text": f"{title}, 1 U.S. 1 (1990)."}},
+             lambda body: all(citation["case_id"] is None and not citation["candidates"]
+                              for citation in body["citations"])) for title in sorted(corpus["titles"])],
         ("GET", "/api/v1/retrieval/metadata/case-types"): [("GET", "/api/v1/retrieval/metadata/case-types", {}, None)],
         ("POST", "/api/v1/summarization/summarize1"): [
             ("POST", "/api/v1/summarization/summarize1", {"json": {"case_id": a_case, "mode": "extractive"}}, 404)],

@@ -12,7 +12,7 @@ from lexray.models import PageSpan
 from lexray.settings import CitatorSettings
 from pipelines.clean import clean_pages, join_pages
 from pipelines.enrich import case_citations, extract_metadata
-from pipelines.enrich.citator import case_name_before
+from pipelines.enrich.citator import TextCitations, case_name_before, text_citations
 from tests.unit.pipelines.enrich.conftest import case_text
 
 
@@ -153,3 +153,17 @@ def test_empty_text_and_a_text_without_pages():
     assert record_of("").cited == [] and record_of("   ").own == []
     (roe,) = case_citations("Roe v. Wade, 410 U.S. 113 (1973).", [], caption_chars=1).cited
     assert roe.pages == [] and roe.spans == [(13, 25)]
+
+
+def test_text_citations_reads_a_request_text_and_its_unknown_reporters():
+    text = ("In 1990 Congress passed 12 laws (No. 4 of 1990; 3 No. 5). Brown v. Board of Education, "
+            "347 U.S. 483, 74 S. Ct. 686 (1954); Brown, supra. (2013) 4 SCC 1. Smith v. Jones, "
+            "123 Fake Rep. 456 (1990); (2020) 5 XYZ 123.")
+    found = text_citations(text)
+    assert [(cited.normalized, cited.parallel, cited.depth, cited.pages) for cited in found.cited] == [
+        ("347 U.S. 483", ["74 S. Ct. 686"], 2, []), ("(2013) 4 SCC 1", [], 1, [])]
+    start, end = found.cited[0].spans[0]
+    assert text[start:end] == "347 U.S. 483"
+    assert [written for written, _, _ in found.unknown_reporter] == ["123 Fake Rep. 456", "(2020) 5 XYZ 123"]
+    assert all(text[start:end] == written for written, start, end in found.unknown_reporter)
+    assert text_citations("x" * 1000) == TextCitations(cited=[], unknown_reporter=[])
