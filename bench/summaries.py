@@ -107,8 +107,8 @@ class InProcessAbstractive:
 
     def __call__(self, record: SummaryRecord, n_words: int) -> str:
         self.prepare()
-        sample = record.judgement[:20_000]
         settings = get_settings()
+        sample = record.judgement[:settings.summaries.calibration_chars]
         summarizer = MapReduceSummarizer(
             self._generate, context_tokens=self.engine.llm.max_model_len,
             chars_per_token=len(sample) / max(self.engine.count_tokens(sample), 1),

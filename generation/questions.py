@@ -11,9 +11,9 @@ from: grounded first, then generated.
 
    With ``focus_areas``, passages holding one of the areas' keywords come before the others.
    A passage is one sentence (a core), lengthened by the following ones up to the words its
-   difficulty wants, and keeps the citation sentence that follows it ("Wooldridge v. State,
-   239 S.W.3d 151."). Captions, judges' lines and bare citations are never cores; passages do
-   not overlap.
+   difficulty wants (``questions.passage_words_*``), and keeps the citation sentence that
+   follows it ("Wooldridge v. State, 239 S.W.3d 151."). Captions, judges' lines and bare
+   citations are never cores; passages do not overlap.
 2. The model writes ``{"question", "answer"}`` for each passage with guided JSON
    (``generation.structured``); the difficulty shapes the instruction (``generation.prompts``).
 3. Each reply is validated (``QuestionReply`` with the passage as context): a question ending in
@@ -76,11 +76,8 @@ DIFFICULTIES: dict[str, str] = {
 # A core sentence needs this many lower-case content words: captions ("STATE OF MISSOURI,
 # Respondent."), judges' lines and bare citations have fewer.
 MIN_CORE_CONTENT_WORDS = 3
-# A passage grows by the following sentences (same paragraph or not) up to these many words.
-PASSAGE_WORDS: dict[str, int] = {"easy": 12, "medium": 20, "hard": 40}
-# Easy answers are a fact: at most this many words.
+# Easy answers are a fact: at most this many words (others: settings questions.max_answer_words).
 MAX_EASY_ANSWER_WORDS = 12
-MAX_ANSWER_WORDS = 60
 MIN_QUESTION_WORDS, MAX_QUESTION_WORDS = 4, 30
 
 NUMBER = re.compile(r"\d[\d,.:/\u2013-]*")
@@ -98,7 +95,6 @@ ASIDE = re.compile(
     r"decline to|even if|although|however|nevertheless|notwithstanding|incidental\w*|parenthetical\w*|"
     r"aside|clerical|nunc pro tunc|remand\w*|waive[sd]?|moot|sua sponte|procedur\w*|we observe)\b",
     re.IGNORECASE)
-ASIDE_BOOST = 1.5
 FACT_PATTERNS = (
     re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
                r"(\s+\d{1,2},)?\s+\d{4}\b"),
@@ -173,8 +169,9 @@ def select_passages(
     extractive_settings: ExtractiveSettings = ExtractiveSettings(),
 ) -> list[Passage]:
     """Every passage of ``text`` for questions of ``question_type``, best first (see the module
-    doc); none of more than ``settings.max_passage_words`` words. ``extractive_settings`` say how
-    sentences are split, which are candidates and how LexRank ranks them, as for summaries.
+    doc); each grows up to ``settings.passage_words_<difficulty>`` words, and none of more than
+    ``settings.max_passage_words`` words is kept. ``extractive_settings`` say how sentences are
+    split, which are candidates and how LexRank ranks them, as for summaries.
 
     >>> select_passages("Too short.", question_type="common", difficulty="easy")
     []
@@ -189,17 +186,19 @@ def select_passages(
     if not cores:
         return []
     scores = type_scores(question_type, [sentences[index].text for index in cores],
-                         damping=extractive_settings.damping)
+                         damping=extractive_settings.damping, aside_boost=settings.aside_boost)
     focused = [bool(keyword_sets) and focus_matches(set(stemmed_words(sentences[index].text)), keyword_sets) > 0
                for index in cores]
     order = sorted(range(len(cores)), key=lambda k: (not focused[k], -scores[k], cores[k]))
+    passage_words = {"easy": settings.passage_words_easy, "medium": settings.passage_words_medium,
+                     "hard": settings.passage_words_hard}[difficulty]
     used: set[int] = set()
     passages: list[Passage] = []
     firsts: list[bool] = []  # focused, and for easy questions holding a fact to ask for
     for k in order:
         if cores[k] in used:
             continue
-        indexes = passage_indexes(sentences, cores[k], PASSAGE_WORDS[difficulty], used)
+        indexes = passage_indexes(sentences, cores[k], passage_words, used)
         first, last = sentences[indexes[0]], sentences[indexes[-1]]
         passage_text = text[first.char_start:last.char_end]
         if len(passage_text.split()) > settings.max_passage_words:
@@ -247,10 +246,12 @@ def is_core(sentence: str) -> bool:
 
 
 def type_scores(
-    question_type: str, sentences: Sequence[str], *, damping: float = ExtractiveSettings().damping
+    question_type: str, sentences: Sequence[str], *, damping: float = ExtractiveSettings().damping,
+    aside_boost: float = QuestionSettings().aside_boost,
 ) -> np.ndarray:
     """Each sentence's score for ``question_type``; higher is picked first. ``damping``: of
-    LexRank's PageRank (settings ``extractive.damping``).
+    LexRank's PageRank (settings ``extractive.damping``); ``aside_boost``: the factor per aside
+    mark for unexpected questions (``questions.aside_boost``).
 
     >>> scores = type_scores("rare", ["The court dismissed the appeal.",
     ...                               "The fine of 500 rupees under section 19 was paid on 3 May 1951."])
@@ -266,7 +267,7 @@ def type_scores(
         peripheral = np.argsort(np.argsort(-centrality)) / max(len(sentences) - 1, 1)
         return np.array([specificity(sentence) for sentence in sentences]) * (0.5 + peripheral)
     distance = 1.0 - centroid_similarity(words)
-    asides = np.array([ASIDE_BOOST ** min(len(ASIDE.findall(sentence)), 2) for sentence in sentences])
+    asides = np.array([aside_boost ** min(len(ASIDE.findall(sentence)), 2) for sentence in sentences])
     return distance * asides
 
 
@@ -369,6 +370,7 @@ class PassageContext:
     passage: str
     difficulty: str
     min_grounding: float
+    max_answer_words: int = QuestionSettings().max_answer_words  # of a medium or hard answer
 
 
 class QuestionReply(BaseModel):
@@ -449,7 +451,7 @@ def reply_problem(question: str, answer: str, context: PassageContext) -> str | 
     answer_words = grounding_words(answer)
     if not answer_words:
         return "answer has no content words"
-    limit = MAX_EASY_ANSWER_WORDS if context.difficulty == "easy" else MAX_ANSWER_WORDS
+    limit = MAX_EASY_ANSWER_WORDS if context.difficulty == "easy" else context.max_answer_words
     if len(answer.split()) > limit:
         return f"answer longer than {limit} words"
     if not set(answer_words) - set(grounding_words(question)):
@@ -566,7 +568,7 @@ class QuestionGenerator:
         settings = self.settings
         params = {"max_tokens": settings.max_tokens, "temperature": settings.temperature,
                   "repetition_penalty": settings.repetition_penalty}
-        context = PassageContext(passage.text, difficulty, settings.min_answer_grounding)
+        context = PassageContext(passage.text, difficulty, settings.min_answer_grounding, settings.max_answer_words)
         messages = question_messages(passage.text, question_type=question_type, difficulty=difficulty,
                                      focus_areas=focus_areas)
         try:

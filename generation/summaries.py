@@ -2,8 +2,8 @@
 
 A judgement is cut into parts that fit the model's budget: its sections (text before the first
 heading is a ``caption`` part), a section longer than the budget split at paragraph or sentence
-ends, neighbours merged while they fit, and at most ``MAX_MAP_PARTS`` parts (more are merged in
-runs). Each part is summarised from its most central sentences (map). The part summaries are
+ends, neighbours merged while they fit, and at most ``summaries.max_map_parts`` parts (more are
+merged in runs). Each part is summarised from its most central sentences (map). The part summaries are
 joined in document order when together they fit the requested length; otherwise the model
 combines them (reduce), in groups that fit its context, round after round. Each summary keeps
 the pages of the sentences it was made from.
@@ -52,12 +52,7 @@ CHARS_PER_WORD = 6.0
 # last sentence can end.
 OUTPUT_TOKENS_PER_WORD = 1.5
 OUTPUT_TOKENS_SLACK = 24
-# More parts than this are merged in runs (each run is condensed to summaries.map_input_words
-# like any part), which bounds the model calls of a 200-page judgement or a 300,000-character text.
-MAX_MAP_PARTS = 16
 MIN_PART_WORDS, MAX_PART_WORDS = 40, 150
-# Part summaries are joined without a reduce pass while they stay within this share of the length.
-JOIN_SLACK = 1.25
 MAX_REDUCE_ROUNDS = 4
 # Greedy decoding (the same text gives the same summary) with a light repetition penalty: the
 # small model loops without one, and at the LLM default of 1.15 it misspells the words it must
@@ -69,9 +64,6 @@ RETRY_SAMPLING: dict[str, Any] = {"temperature": 0.7, "repetition_penalty": 1.1,
 # A sentence whose content words are this much (or more) among an earlier sentence's, or the
 # other way round, says the same thing again.
 REPEAT_OVERLAP = 0.8
-# A model input that is still longer than this many times its word budget (a "sentence" of
-# OCR text without punctuation) is cut.
-OVERSHOOT = 1.5
 CASE_LABEL_CHARS = 80
 
 TERMINAL = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
@@ -163,10 +155,11 @@ def plan_parts(
     part_chars: int,
     sections: Sequence[CaseSection | Mapping] = (),
     page_spans: Sequence[PageSpan] = (),
-    max_parts: int = MAX_MAP_PARTS,
+    max_parts: int = SummarySettings().max_map_parts,
 ) -> list[Part]:
     """Parts of at most ``part_chars`` characters along section lines (see the module doc);
-    past ``max_parts`` parts, runs of neighbours are merged and exceed it."""
+    past ``max_parts`` parts (settings ``summaries.max_map_parts``), runs of neighbours are
+    merged and exceed it."""
     units: list[tuple[str, int, int]] = []
     for name, start, end in text_segments(text, sections):
         if end - start <= part_chars:
@@ -197,10 +190,12 @@ def plan_parts(
 def part_input(
     text: str, part: Part, *, page_spans: Sequence[PageSpan] = (), focus_areas: Sequence[str] = (),
     words: int = SummarySettings().map_input_words,
+    overshoot: float = SummarySettings().input_overshoot,
     extractive_settings: ExtractiveSettings = ExtractiveSettings(),
 ) -> PartInput:
     """The part's text on one line, or its most central sentences (LexRank, focus-boosted)
-    within ``words`` (settings ``summaries.map_input_words``) when longer; the part's pages
+    within ``words`` (settings ``summaries.map_input_words``) when longer, cut after
+    ``overshoot`` times ``words`` words (``summaries.input_overshoot``); the part's pages
     become those of the sentences kept.
 
     >>> part_input("One. Two three.", Part(("text",), 0, 15, (1,))).text
@@ -218,19 +213,21 @@ def part_input(
                                        part.char_start + sentence.char_end)
         }))
     condensed = Part(part.sections, part.char_start, part.char_end, pages)
-    return PartInput(condensed, first_words(chosen.text, round(words * OVERSHOOT)))
+    return PartInput(condensed, first_words(chosen.text, round(words * overshoot)))
 
 
 def prepare_parts(
     text: str, *, part_chars: int, sections: Sequence[CaseSection | Mapping] = (),
     page_spans: Sequence[PageSpan] = (), focus_areas: Sequence[str] = (),
     map_input_words: int = SummarySettings().map_input_words,
+    max_parts: int = SummarySettings().max_map_parts,
+    overshoot: float = SummarySettings().input_overshoot,
     extractive_settings: ExtractiveSettings = ExtractiveSettings(),
 ) -> list[PartInput]:
     """``plan_parts`` then ``part_input`` for each part (CPU work: run it off the event loop)."""
-    parts = plan_parts(text, part_chars=part_chars, sections=sections, page_spans=page_spans)
+    parts = plan_parts(text, part_chars=part_chars, sections=sections, page_spans=page_spans, max_parts=max_parts)
     return [part_input(text, part, page_spans=page_spans, focus_areas=focus_areas, words=map_input_words,
-                       extractive_settings=extractive_settings) for part in parts]
+                       overshoot=overshoot, extractive_settings=extractive_settings) for part in parts]
 
 
 def output_tokens(words: int, context_tokens: int) -> int:
@@ -326,8 +323,12 @@ def trim_to_words(text: str, words: int, *, extractive_settings: ExtractiveSetti
     return " ".join(kept)
 
 
-def condense(text: str, words: int, *, extractive_settings: ExtractiveSettings = ExtractiveSettings()) -> str:
-    """``text`` itself when within ``words`` words, else its most central sentences.
+def condense(
+    text: str, words: int, *, overshoot: float = SummarySettings().input_overshoot,
+    extractive_settings: ExtractiveSettings = ExtractiveSettings(),
+) -> str:
+    """``text`` itself when within ``words`` words, else its most central sentences, cut after
+    ``overshoot`` times ``words`` words (settings ``summaries.input_overshoot``).
 
     >>> condense("The appeal fails. The court held the lease void. Costs follow.", 6)
     'The court held the lease void.'
@@ -335,7 +336,7 @@ def condense(text: str, words: int, *, extractive_settings: ExtractiveSettings =
     if len(text.split()) <= words:
         return text
     chosen = extractive.summarize(text, length=words, skip_header=False, settings=extractive_settings).text
-    return first_words(chosen or text, round(words * OVERSHOOT))
+    return first_words(chosen or text, round(words * overshoot))
 
 
 def first_words(text: str, words: int) -> str:
@@ -395,6 +396,7 @@ class MapReduceSummarizer:
         inputs = await asyncio.to_thread(
             prepare_parts, text, part_chars=self.part_chars(), sections=sections,
             page_spans=page_spans, focus_areas=focus_areas, map_input_words=self.settings.map_input_words,
+            max_parts=self.settings.max_map_parts, overshoot=self.settings.input_overshoot,
             extractive_settings=self.extractive_settings)
         return await self.summarize_parts(inputs, target, focus_areas)
 
@@ -411,12 +413,13 @@ class MapReduceSummarizer:
         return AbstractiveSummary(text, tuple(part.part for part, _ in used))
 
     async def combine(self, partials: list[str], target_words: int, focus_areas: Sequence[str] = ()) -> str:
-        """The partial summaries joined when they fit ``target_words``, else reduced by the model."""
+        """The partial summaries joined when they fit ``target_words`` (times
+        ``summaries.join_slack``), else reduced by the model."""
         budget = input_chars(self.context_tokens, output_tokens(target_words, self.context_tokens),
                              self.chars_per_token)
         for _ in range(MAX_REDUCE_ROUNDS):
             total = sum(len(partial.split()) for partial in partials)
-            if total <= target_words * JOIN_SLACK:
+            if total <= target_words * self.settings.join_slack:
                 break
             groups = reduce_groups(partials, budget)
             if len(groups) == 1:
@@ -445,7 +448,8 @@ class MapReduceSummarizer:
         budget = input_chars(self.context_tokens, output_tokens(target, self.context_tokens), self.chars_per_token)
         share = max(20, int((budget - len(cases) * (CASE_LABEL_CHARS + 16)) / CHARS_PER_WORD / len(cases)))
         condensed = await asyncio.to_thread(
-            lambda: [(label[:CASE_LABEL_CHARS], condense(summary, share, extractive_settings=self.extractive_settings))
+            lambda: [(label[:CASE_LABEL_CHARS], condense(summary, share, overshoot=self.settings.input_overshoot,
+                                                         extractive_settings=self.extractive_settings))
                      for label, summary in cases])
         text = await self.generate_text(compare_messages(condensed, target, focus_areas), target)
         if not text:

@@ -508,6 +508,20 @@ class QuestionSettings(BaseModel):
     duplicate_overlap: float = Field(
         0.8, gt=0, le=1, description="Two questions whose content words and numbers overlap this much "
         "(Jaccard) ask the same thing: the later one is dropped.")
+    passage_words_easy: int = Field(
+        12, ge=1, description="A passage for an easy question grows from its core sentence by the "
+        "following sentences (same paragraph or not) up to this many words.")
+    passage_words_medium: int = Field(
+        20, ge=1, description="The same for a medium question.")
+    passage_words_hard: int = Field(
+        40, ge=1, description="The same for a hard question: its reasoning needs more context.")
+    max_answer_words: int = Field(
+        60, ge=1, description="A medium or hard answer of more words is refused (an easy one is a "
+        "fact: 12 words at most).")
+    aside_boost: float = Field(
+        1.5, ge=1, description="For unexpected questions, each mark of an aside, dissent or procedural "
+        "point a sentence holds (two at most) multiplies its distance from the judgement's centre by "
+        "this much (1: asides are not preferred).")
 
 
 # Summaries settings
@@ -532,6 +546,20 @@ class SummarySettings(BaseModel):
         300, ge=1, description="An abstractive summary's map step gives the model a part's most "
         "central sentences up to this many words: on a few hundred words the 135M model stays on "
         "its input; on 1,500 tokens of raw judgement it drifts.")
+    max_map_parts: int = Field(
+        16, ge=1, description="An abstractive summary's map step summarises at most this many parts; "
+        "more are merged in runs (each condensed to map_input_words like any part), which bounds the "
+        "model calls of a 200-page judgement or a 300,000-character text.")
+    join_slack: float = Field(
+        1.25, ge=1, description="The part summaries are joined without a reduce pass while their "
+        "words stay within this multiple of the length asked for.")
+    input_overshoot: float = Field(
+        1.5, ge=1, description="A model input (a part's central sentences, a case condensed for a "
+        "comparison) still longer than this multiple of its word budget (a 'sentence' of OCR text "
+        "without punctuation) is cut there.")
+    calibration_chars: int = Field(
+        20_000, ge=1, description="The tokenizer's characters per token, which size the parts, are "
+        "measured on this many first characters of each text.")
 
 
 # Chat settings

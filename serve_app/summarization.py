@@ -41,9 +41,6 @@ from serve_app.generated_records import GeneratedRecords
 from serve_app.deployment_helpers import case_with_text, focus_areas_listing, validate_pdf
 from serve_app.llm_client import LLMClient
 
-# The tokenizer's characters per token are measured on this much of each text.
-CALIBRATION_CHARS = 20_000
-
 
 @serve.deployment
 class Summarization:
@@ -166,7 +163,7 @@ class Summarization:
             page_spans=page_spans)
 
     async def _summarizer(self, text: str) -> MapReduceSummarizer:
-        sample = text[:CALIBRATION_CHARS]
+        sample = text[:self.settings.summaries.calibration_chars]
         tokens = await self.llm.count_tokens(sample)
         return MapReduceSummarizer(self.llm.chat, context_tokens=self.settings.llm.max_model_len,
                                    chars_per_token=len(sample) / max(tokens, 1), settings=self.settings.summaries,

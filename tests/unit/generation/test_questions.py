@@ -24,6 +24,7 @@ from generation.questions import (
     reply_problem,
     reply_schema,
     select_passages,
+    type_scores,
 )
 from generation.structured import parse_reply
 from lexray.models import PageSpan
@@ -294,3 +295,25 @@ def test_prompts_hold_a_worked_example_then_the_passage():
     assert messages[2]["content"] == QUESTION_EXAMPLES["hard"]
     assert "The appeal is dismissed." in messages[3]["content"] and "Focus on the holding." in messages[3]["content"]
     assert "reader could easily miss" in messages[3]["content"]
+
+
+def test_passage_words_answer_length_and_aside_boost_settings_reach_their_use():
+    # questions.passage_words_*: a passage grows by following sentences only up to its difficulty's words.
+    def longest(settings):
+        return max(len(passage.text.split()) for passage in select_passages(
+            TEXT, question_type="common", difficulty="hard", settings=settings))
+    assert longest(QuestionSettings(passage_words_hard=1)) < longest(QuestionSettings())
+    assert longest(QuestionSettings(passage_words_medium=1)) == longest(QuestionSettings())
+    # questions.max_answer_words: of a medium or hard answer, not of an easy one.
+    ok = ("What did the magistrate do?", "He convicted the appellant under section 19 and fined him.")
+    passage = "The magistrate convicted the appellant under section 19 and fined him 500 rupees."
+    assert reply_problem(*ok, PassageContext(passage, "medium", 0.6)) is None
+    assert "longer than 5 words" in reply_problem(*ok, PassageContext(passage, "medium", 0.6, max_answer_words=5))
+    # questions.aside_boost: multiplies an unexpected passage's score per aside mark.
+    aside = "We note, although it does not decide the appeal"
+    scores = {boost: next(passage.score for passage in select_passages(
+        TEXT, question_type="unexpected", difficulty="medium", settings=QuestionSettings(aside_boost=boost))
+        if aside in passage.text) for boost in (1.0, 1.5, 3.0)}
+    assert scores[1.0] < scores[1.5] < scores[3.0]
+    sentences = ["However the appeal is moot.", "The appeal is dismissed."]
+    assert type_scores("unexpected", sentences, aside_boost=1.0)[0] < type_scores("unexpected", sentences)[0]

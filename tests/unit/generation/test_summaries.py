@@ -8,11 +8,11 @@ import pytest
 from generation import prompts
 from lexray.summary_options import MAX_SUMMARY_WORDS, SummaryOptionError
 from generation.summaries import (
-    MAX_MAP_PARTS,
     MapReduceSummarizer,
     Part,
     SummaryGenerationError,
     clean_generated,
+    condense,
     plan_parts,
     prepare_parts,
     reduce_groups,
@@ -72,7 +72,8 @@ def test_parts_fit_the_budget_follow_sections_and_carry_pages():
 def test_too_many_parts_are_merged_into_runs():
     text = "\n\n".join(paragraphs(200, words=30))
     parts = plan_parts(text, part_chars=400)
-    assert len(parts) == MAX_MAP_PARTS
+    assert len(parts) == SummarySettings().max_map_parts
+    assert len(plan_parts(text, part_chars=400, max_parts=3)) == 3
     assert parts[0].char_start == 0 and parts[-1].char_end == len(text)
 
 
@@ -211,3 +212,39 @@ def test_summary_settings_reach_the_map_step():
     default_inputs = prepare_parts(text, part_chars=summarizer.part_chars(), sections=sections, page_spans=spans)
     assert map_inputs and max(len(part.text.split()) for part in default_inputs) > 60
     assert all(len(prompt.split("\n", 1)[1].split("\n\n", 1)[0].split()) <= 60 for prompt in map_inputs)
+
+
+def test_summary_settings_reach_the_part_count_the_join_and_the_cut():
+    # summaries.max_map_parts: the summarizer's map step makes that many calls at most.
+    text, spans, sections = long_case()
+    model = ScriptedModel()
+    summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0)
+    assert asyncio.run(summarizer.summarize(text, length=2000, sections=sections, page_spans=spans)).parts_used[2:]
+    model = ScriptedModel()
+    summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0,
+                                     settings=SummarySettings(max_map_parts=2))
+    summary = asyncio.run(summarizer.summarize(text, length=2000, sections=sections, page_spans=spans))
+    assert len(summary.parts_used) == len(model.calls) == 2
+    # summaries.join_slack: 12 words for 10 are joined at 1.25, reduced by the model at 1.0.
+    partials = ["The appeal was dismissed with costs today.", "The fine still stands here."]
+    model = ScriptedModel(lambda prompt, params: "The reduced summary.")
+    assert asyncio.run(MapReduceSummarizer(model).combine(list(partials), 10)) == " ".join(partials)
+    assert not model.calls
+    strict = MapReduceSummarizer(model, settings=SummarySettings(join_slack=1.0))
+    assert asyncio.run(strict.combine(list(partials), 10)) == "The reduced summary." and model.calls
+    # summaries.input_overshoot: an input without sentence ends is cut at that multiple of its words.
+    unpunctuated = " ".join(paragraphs(1, words=200, tag="e")[0].rstrip(".").split())
+    assert len(condense(unpunctuated, 20).split()) == 30
+    assert len(condense(unpunctuated, 20, overshoot=2.0).split()) == 40
+    long_sentences = "\n\n".join(paragraphs(10, words=36, tag="f"))
+    assert len(prepare_parts(long_sentences, part_chars=100_000, map_input_words=20)[0].text.split()) == 30
+    inputs = prepare_parts(long_sentences, part_chars=100_000, map_input_words=20, overshoot=1.0)
+    assert len(inputs[0].text.split()) == 20
+    model = ScriptedModel(lambda prompt, params: "The comparison.")
+    summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0,
+                                     settings=SummarySettings(input_overshoot=1.0))
+    cases = [(f"Case {index}", unpunctuated * 20) for index in range(12)]
+    asyncio.run(summarizer.compare(cases, length="short"))
+    default = ScriptedModel(lambda prompt, params: "The comparison.")
+    asyncio.run(MapReduceSummarizer(default, context_tokens=2048, chars_per_token=4.0).compare(cases, length="short"))
+    assert len(model.calls[0][0].split()) < len(default.calls[0][0].split())

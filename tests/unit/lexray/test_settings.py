@@ -61,3 +61,11 @@ def test_env_vars_reach_the_enrich_and_extractive_groups(monkeypatch):
     assert settings.enrich.head_chars == 2000 and settings.enrich.counsel_head_chars == 8000
     assert settings.extractive.max_segment_chars == 5000 and settings.extractive.damping == 0.85
     assert settings.audit.retry_wait_s == 0.5
+
+
+def test_env_vars_reach_the_summary_and_question_tunables(monkeypatch):
+    monkeypatch.setenv("LEXRAY_SUMMARIES_MAX_MAP_PARTS", "8")
+    monkeypatch.setenv("LEXRAY_QUESTIONS_PASSAGE_WORDS_HARD", "60")
+    settings = Settings()
+    assert settings.summaries.max_map_parts == 8 and settings.summaries.calibration_chars == 20_000
+    assert settings.questions.passage_words_hard == 60 and settings.questions.passage_words_easy == 12
