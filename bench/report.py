@@ -400,7 +400,7 @@ def report_text(outcomes: Sequence[BenchOutcome], quick: bool, finished: datetim
 
 def saved_report(outcomes: Sequence[BenchOutcome], quick: bool, finished: datetime, load_avg_end: float) -> dict:
     return {"preset": "quick" if quick else "full", "finished_utc": finished.isoformat(timespec="seconds"),
-            "load_avg_end": round(load_avg_end, 2),
+            "load_avg_end": load_avg_end,  # as measured: rounding here and again when rendered could differ
             "benches": [{"bench": outcome.spec.name, "command": outcome.command, "exit_code": outcome.exit_code,
                          "seconds": round(outcome.seconds, 1), "timed_out": outcome.timed_out,
                          "load_avg_start": outcome.load_avg_start, "figures": outcome.figures}

@@ -15,6 +15,8 @@ from serve_app.schemas.common import not_blank
 SearchMode = Literal["bm25", "dense", "hybrid"]
 MAX_QUERY_CHARS = 1_000_000
 MAX_RESULTS = 100
+# Deepest page offset of a listing (as the audit log's): MongoDB takes 8-byte integers only.
+MAX_SKIP = 1_000_000
 
 
 class SearchOptions(BaseModel):
@@ -82,7 +84,7 @@ class SimilarForm(FlatSearchOptions):
 class CaseListQuery(CaseFilters):
     """Query parameters of ``GET /filter``."""
 
-    skip: int = Field(0, ge=0)
+    skip: int = Field(0, ge=0, le=MAX_SKIP, description="Cases to skip (newest decision first).")
     limit: int = Field(20, ge=1, le=MAX_RESULTS)
 
     def case_filters(self) -> CaseFilters:
