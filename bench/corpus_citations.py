@@ -32,8 +32,10 @@ def corpus_citation_links(bodies: dict[str, tuple[str | None, str]], settings: C
         record = case_citations(text, [PageSpan(page=1, char_start=0, char_end=len(text))], title=title,
                                 settings=settings)
         records[doc_id] = record
-        decided = find_dates(text).decided
+        dates = find_dates(text)
+        decided = dates.decided or dates.filed
         own_year = next((own.year for own in record.own if own.year is not None), None)
+        # EnrichedCase.decision_year's rule: decided, else filed, else its own citation's year
         citable.append(citable_case(doc_id, record, title=title, year=decided.year if decided else own_year))
     index = CitableIndex(citable)
     links: dict[str, set[str]] = defaultdict(set)

@@ -76,8 +76,6 @@ DIFFICULTIES: dict[str, str] = {
 # A core sentence needs this many lower-case content words: captions ("STATE OF MISSOURI,
 # Respondent."), judges' lines and bare citations have fewer.
 MIN_CORE_CONTENT_WORDS = 3
-# Easy answers are a fact: at most this many words (others: settings questions.max_answer_words).
-MAX_EASY_ANSWER_WORDS = 12
 MIN_QUESTION_WORDS, MAX_QUESTION_WORDS = 4, 30
 
 NUMBER = re.compile(r"\d[\d,.:/\u2013-]*")
@@ -371,6 +369,7 @@ class PassageContext:
     difficulty: str
     min_grounding: float
     max_answer_words: int = QuestionSettings().max_answer_words  # of a medium or hard answer
+    max_easy_answer_words: int = QuestionSettings().max_easy_answer_words
 
 
 class QuestionReply(BaseModel):
@@ -451,7 +450,7 @@ def reply_problem(question: str, answer: str, context: PassageContext) -> str | 
     answer_words = grounding_words(answer)
     if not answer_words:
         return "answer has no content words"
-    limit = MAX_EASY_ANSWER_WORDS if context.difficulty == "easy" else context.max_answer_words
+    limit = context.max_easy_answer_words if context.difficulty == "easy" else context.max_answer_words
     if len(answer.split()) > limit:
         return f"answer longer than {limit} words"
     if not set(answer_words) - set(grounding_words(question)):
@@ -568,7 +567,8 @@ class QuestionGenerator:
         settings = self.settings
         params = {"max_tokens": settings.max_tokens, "temperature": settings.temperature,
                   "repetition_penalty": settings.repetition_penalty}
-        context = PassageContext(passage.text, difficulty, settings.min_answer_grounding, settings.max_answer_words)
+        context = PassageContext(passage.text, difficulty, settings.min_answer_grounding, settings.max_answer_words,
+                                 settings.max_easy_answer_words)
         messages = question_messages(passage.text, question_type=question_type, difficulty=difficulty,
                                      focus_areas=focus_areas)
         try:

@@ -516,8 +516,9 @@ class QuestionSettings(BaseModel):
     passage_words_hard: int = Field(
         40, ge=1, description="The same for a hard question: its reasoning needs more context.")
     max_answer_words: int = Field(
-        60, ge=1, description="A medium or hard answer of more words is refused (an easy one is a "
-        "fact: 12 words at most).")
+        60, ge=1, description="A medium or hard answer of more words is refused.")
+    max_easy_answer_words: int = Field(
+        12, ge=1, description="An easy answer is a fact: one of more words is refused.")
     aside_boost: float = Field(
         1.5, ge=1, description="For unexpected questions, each mark of an aside, dissent or procedural "
         "point a sentence holds (two at most) multiplies its distance from the judgement's centre by "

@@ -70,10 +70,11 @@ def precedent_factor(case_year: int | None, query_year: int | None, settings: Ra
     return 1.0 if late <= 0 else round(math.exp(-late / settings.precedent_decay_years), 4)
 
 
-def normalised(scores: dict[str, float]) -> dict[str, float]:
-    """Min-max to [0, 1] (all equal: 1.0), so priors act on one scale whatever the ranker.
+def min_max(scores: dict[str, float]) -> dict[str, float]:
+    """Min-max to [0, 1] (all equal: 1.0): how the hybrid blend puts its rankers on one scale,
+    and how priors act on one scale whatever the ranker.
 
-    >>> normalised({"a": 2.0, "b": 4.0, "c": 3.0})
+    >>> min_max({"a": 2.0, "b": 4.0, "c": 3.0})
     {'a': 0.0, 'b': 1.0, 'c': 0.5}
     """
     if not scores:
@@ -140,13 +141,13 @@ def apply_priors(
     dated = query_year is not None and settings.precedent_decay_years > 0
     adjusted = scores
     if dated:
-        adjusted = with_precedent_prior(normalised(scores), signals.decision_years(list(scores)), query_year, settings)
+        adjusted = with_precedent_prior(min_max(scores), signals.decision_years(list(scores)), query_year, settings)
     links: dict[str, set[str]] = {}
     if settings.citation_smoothing > 0 and settings.citation_smoothing_cases > 0:
         links = signals.citation_links(best_cases(adjusted, settings.citation_smoothing_cases))
     if not any(links.values()):
         return adjusted
-    return smoothed_by_citations(adjusted if dated else normalised(scores), links, settings)
+    return smoothed_by_citations(adjusted if dated else min_max(scores), links, settings)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from search.priors import Priors
+from search.priors import Priors, min_max
 
 
 def case_scores_from_passages(
@@ -44,14 +44,6 @@ def case_scores_from_passages(
             totals[case_id] = totals.get(case_id, 0.0) + score / scale
         passages += 1
     return {case_id: round(total / passages, 10) for case_id, total in totals.items()} if passages else {}
-
-
-def min_max(scores: dict[str, float]) -> dict[str, float]:
-    if not scores:
-        return {}
-    low, high = min(scores.values()), max(scores.values())
-    span = high - low
-    return {key: (value - low) / span if span > 0 else 1.0 for key, value in scores.items()}
 
 
 def blend_case_scores(dense: dict[str, float], lexical: dict[str, float], weight: float) -> dict[str, float]:

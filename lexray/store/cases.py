@@ -26,7 +26,6 @@ from lexray.models import (
 )
 from lexray.store.chunks import ChunkRecords
 from lexray.store.citations import CitationRecords
-from lexray.store.connection import CITATIONS
 from lexray.store.documents import tenant_scope, to_bson
 
 # A case in one of these states was interrupted mid-way (e.g. a killed job): resume it.
@@ -228,9 +227,7 @@ class CaseRecords(CitationRecords, ChunkRecords):
         (read from the citator's records: the one filter that is not a field of the case)."""
         query = filter_query(filters, tenant_id)
         if filters is not None and filters.cites is not None:
-            citing = self.db[CITATIONS].find(tenant_scope({"cited_case_id": filters.cites}, tenant_id),
-                                             {"_id": 0, "case_id": 1})
-            query["case_id"] = {"$in": sorted({row["case_id"] for row in citing})}
+            query["case_id"] = {"$in": self.cases_citing(tenant_id=tenant_id, case_id=filters.cites)}
         return query
 
     # Reads for retrieval: listings, facets, hits

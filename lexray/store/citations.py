@@ -26,6 +26,7 @@ from pymongo import UpdateOne
 from lexray.citator import CitableIndex, citable_case, citation_years, decision_years
 from lexray.models import CaseCitations, CitableCase, CitationResolution, CitationStatus, CitedAuthority
 from lexray.store.connection import CITABLE_CASES, CITATIONS
+from lexray.store.documents import tenant_scope
 from lexray.store.erasures import CaseErasedError, ErasureReceipts
 
 # Citations resolved per query: keeps each $in list, and the citable cases it brings up, bounded.
@@ -126,13 +127,13 @@ class CitationRecords(ErasureReceipts):
                     {"$group": {"_id": "$_id.cited", "count": {"$sum": 1}}}]
         return {row["_id"]: row["count"] for row in self.db[CITATIONS].aggregate(pipeline)}
 
-    def cases_citing(self, *, tenant_id: str, case_id: str | None = None, citation: str | None = None) -> list[str]:
+    def cases_citing(self, *, tenant_id: str | None, case_id: str | None = None, citation: str | None = None) -> list[str]:
         """Ids of ``tenant_id``'s cases that cite a stored case (``case_id``, resolved citations)
         or a normalised citation (``citation``, whether or not it resolved), sorted."""
         if (case_id is None) == (citation is None):
             raise ValueError("give one of case_id and citation")
         query = {"cited_case_id": case_id} if case_id is not None else {"keys": citation}
-        rows = self.db[CITATIONS].find({"tenant_id": tenant_id, **query}, {"_id": 0, "case_id": 1})
+        rows = self.db[CITATIONS].find(tenant_scope(query, tenant_id), {"_id": 0, "case_id": 1})
         return sorted({row["case_id"] for row in rows})
 
     def citation_links(self, case_ids: list[str], *, tenant_id: str) -> dict[str, set[str]]:

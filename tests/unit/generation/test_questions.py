@@ -309,6 +309,10 @@ def test_passage_words_answer_length_and_aside_boost_settings_reach_their_use():
     passage = "The magistrate convicted the appellant under section 19 and fined him 500 rupees."
     assert reply_problem(*ok, PassageContext(passage, "medium", 0.6)) is None
     assert "longer than 5 words" in reply_problem(*ok, PassageContext(passage, "medium", 0.6, max_answer_words=5))
+    # questions.max_easy_answer_words: of an easy answer only.
+    assert reply_problem(*ok, PassageContext(passage, "easy", 0.6)) is None
+    assert "longer than 5 words" in reply_problem(*ok, PassageContext(passage, "easy", 0.6, max_easy_answer_words=5))
+    assert reply_problem(*ok, PassageContext(passage, "medium", 0.6, max_easy_answer_words=5)) is None
     # questions.aside_boost: multiplies an unexpected passage's score per aside mark.
     aside = "We note, although it does not decide the appeal"
     scores = {boost: next(passage.score for passage in select_passages(

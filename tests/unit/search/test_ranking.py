@@ -10,7 +10,8 @@ from lexray.ids import vector_id_for
 from lexray.settings import RankingSettings, Settings
 from search.priors import Priors
 from search.query import query_passages
-from search.ranking import blend_case_scores, case_scores_from_passages, min_max, rank_cases, top_chunks_of_cases
+from search.priors import min_max
+from search.ranking import blend_case_scores, case_scores_from_passages, rank_cases, top_chunks_of_cases
 from search.sharded_index import IndexService, TenantView
 
 
