@@ -44,6 +44,7 @@ from search.snippets import highlight_snippet, query_terms
 from lexray.store import CaseStore
 from lexray.settings import settings_from_json
 from serve_app import schemas
+from serve_app.citation_checks import verified_citations
 from serve_app.errors import ApiError, reraised
 from serve_app.llm_client import LLMClient
 from serve_app.logs import replica_logger
@@ -67,6 +68,7 @@ class Turn:
 
     message: str
     intent: str
+    tenant_id: str
     query: str | None = None
     passages: list[dict] = field(default_factory=list)     # relevant chunks, prompt order
     found_relevant: bool = False
@@ -114,8 +116,9 @@ class Chat:
                     yield {"type": "token", "text": shown}
             if tail := markers.flush():
                 yield {"type": "token", "text": tail}
-            response = self._response(turn, session["session_id"], self._grounded(turn, "".join(pieces)),
-                                      model=await self.llm.model_name())
+            response = await self._checked(
+                self._response(turn, session["session_id"], self._grounded(turn, "".join(pieces)),
+                               model=await self.llm.model_name()), tenant_id)
         await self._store_turn(session, turn, response)
         # The answer event's citations have never carried ``erased`` (always false on a new answer).
         yield {"type": "answer", **response.model_dump(exclude={"citations": {"__all__": {"erased"}}})}
@@ -183,7 +186,7 @@ class Chat:
         if len(message) > chat.max_message_chars:
             raise ApiError("validation_error",
                            f"message is {len(message):,} characters; at most {chat.max_message_chars:,}")
-        turn = Turn(message=message, intent=detect_intent(message))
+        turn = Turn(message=message, intent=detect_intent(message), tenant_id=tenant_id)
         if not INTENTS[turn.intent].retrieves:
             turn.fixed_answer = FIXED_REPLIES[turn.intent]
             return turn
@@ -237,7 +240,9 @@ class Chat:
             return self._response(turn, session_id, GroundedAnswer(text=turn.fixed_answer or "",
                                                                    sources=turn.fixed_sources), model=None)
         reply = await self.llm.chat(turn.llm_messages, self._answer_params())
-        return self._response(turn, session_id, self._grounded(turn, reply["text"]), model=reply["model"])
+        return await self._checked(
+            self._response(turn, session_id, self._grounded(turn, reply["text"]), model=reply["model"]),
+            turn.tenant_id)
 
     def _grounded(self, turn: Turn, draft: str) -> GroundedAnswer:
         """The model's supported sentences; when none is supported, the passages' own sentences
@@ -266,6 +271,12 @@ class Chat:
             intent=turn.intent, query=turn.query, found_relevant=turn.found_relevant, answer_kind=kind,
             unsupported_sentences=grounded.dropped_sentences, model=model if kind == "generated" else None,
             created_at=utcnow())
+
+    async def _checked(self, response: schemas.ChatResponse, tenant_id: str) -> schemas.ChatResponse:
+        """``response`` with the case citations of its answer checked against the tenant's cases."""
+        checked = await asyncio.to_thread(verified_citations, self.store, response.answer, tenant_id=tenant_id,
+                                          settings=self.settings.citator)
+        return response.model_copy(update={"case_citations": checked})
 
     def _sources(self, turn: Turn) -> list[tuple[str, str]]:
         return source_texts(turn.passages, self.settings.chat.passage_chars)

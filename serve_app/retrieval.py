@@ -18,7 +18,7 @@ from ray import serve
 
 from actors.index_actor import find_index_actor, get_index_actor
 from lexray.metrics import record_search
-from lexray.models import CaseFilters, CitationStatus, ProcessingStatus
+from lexray.models import CaseFilters, ProcessingStatus
 from search.priors import Priors, reference_year, years_of
 from search.ranking import RankedCases, blend_case_scores, rank_cases, top_chunks_of_cases
 from search.snippets import highlight_snippet, query_terms
@@ -26,20 +26,16 @@ from lexray.store import CaseStore, vector_from_bytes
 from lexray.settings import settings_from_json
 from search.query import QueryPassages, query_passages, search_passages, spread
 from pipelines.document import extract_case_text
-from pipelines.enrich.citator import text_citations
 from pipelines.embed import Embedder
 from pipelines.ocr_tasks import ray_ocr_runner
 from serve_app import schemas
+from serve_app.citation_checks import verified_citations
 from serve_app.errors import ApiError
 from serve_app.deployment_helpers import case_with_text, validate_pdf
 
 QUERY_ECHO_CHARS = 500
 INDEX_STATS_TIMEOUT_S = 5
 METADATA_FIELDS = ("court", "case_type")
-VERIFY_STATUS = {CitationStatus.RESOLVED: "found", CitationStatus.DANGLING: "not_found",
-                 CitationStatus.AMBIGUOUS: "ambiguous"}
-
-
 def decision_date(metadata: dict):
     """Date decided, else date filed, as a date (stored as a BSON datetime), or None."""
     decided = metadata.get("date_decided") or metadata.get("date_filed")
@@ -314,16 +310,8 @@ class Retrieval:
     def verify_citations(self, text: str, tenant_id: str) -> schemas.VerifyResponse:
         """The citations of ``text``, each found among the tenant's cases or not (eyecite runs
         here, in the replica, never on the gateway's event loop)."""
-        found = text_citations(text, self.settings.citator)
-        resolutions = self.store.resolve_authorities(found.cited, tenant_id=tenant_id)
-        citations = [schemas.VerifiedCitation(
-            citation=cited.citation, normalized=cited.normalized, status=VERIFY_STATUS[resolution.status],
-            case_id=resolution.case_id, candidates=resolution.candidates,
-            char_start=cited.spans[0][0], char_end=cited.spans[0][1])
-            for cited, resolution in zip(found.cited, resolutions, strict=True)]
-        citations += [schemas.VerifiedCitation(citation=written, status="unknown_reporter", char_start=start,
-                                               char_end=end) for written, start, end in found.unknown_reporter]
-        return schemas.VerifyResponse(citations=sorted(citations, key=lambda citation: citation.char_start))
+        return schemas.VerifyResponse(
+            citations=verified_citations(self.store, text, tenant_id=tenant_id, settings=self.settings.citator))
 
     def metadata_values(self, field: str, tenant_id: str) -> schemas.MetadataValuesResponse:
         if field not in METADATA_FIELDS:

@@ -36,6 +36,7 @@ from pipelines.document import display_name, extract_case_text
 from pipelines.sections import detect_sections
 from pipelines.ocr_tasks import ray_ocr_runner
 from serve_app import schemas
+from serve_app.citation_checks import verified_citations
 from serve_app.errors import ApiError
 from serve_app.generated_records import GeneratedRecords
 from serve_app.deployment_helpers import case_with_text, focus_areas_listing, validate_pdf
@@ -60,7 +61,7 @@ class Summarization:
             case["cleaned_content"], request, sections=case.get("sections") or [],
             page_spans=case.get("page_spans") or [], source="case", case_id=case["case_id"],
             document_hash=case.get("document_hash"), title=case.get("title"),
-            filename=case.get("original_filename"))
+            filename=case.get("original_filename"), tenant_id=tenant_id)
         return await self.records.save(record, tenant_id)
 
     async def summarize_upload(self, pdf_bytes: bytes, filename: str, form: schemas.SummarizeUploadForm,
@@ -73,7 +74,8 @@ class Summarization:
         sections = await asyncio.to_thread(detect_sections, case_text.cleaned_content, case_text.page_spans)
         record = await self._summarize(
             case_text.cleaned_content, form, sections=sections, page_spans=case_text.page_spans,
-            source="upload", document_hash=sha256_hex(pdf_bytes), filename=display_name(filename))
+            source="upload", document_hash=sha256_hex(pdf_bytes), filename=display_name(filename),
+            tenant_id=tenant_id)
         return await self.records.save(record, tenant_id) if form.store else record
 
     async def summarize_text(self, request: schemas.SummarizeTextRequest,
@@ -83,7 +85,8 @@ class Summarization:
         if len(request.text) > limit:
             raise ApiError("validation_error", f"text: at most {limit:,} characters, not {len(request.text):,}")
         sections = await asyncio.to_thread(detect_sections, request.text, [])
-        return await self._summarize(request.text, request, sections=sections, page_spans=[], source="text")
+        return await self._summarize(request.text, request, sections=sections, page_spans=[], source="text",
+                                     tenant_id=tenant_id)
 
     async def summarize_many(self, request: schemas.SummarizeManyRequest,
                              tenant_id: str) -> schemas.ComparisonResponse:
@@ -108,7 +111,8 @@ class Summarization:
             cases=[schemas.ComparedCase(case_id=case["case_id"], title=case.get("title"), summary=summary.text,
                                         pages=summary.pages, word_count=summary.word_count)
                    for case, summary in zip(cases, summaries)],
-            comparison=schemas.ComparisonResult(text=comparison, model=await self.llm.model_name()),
+            comparison=schemas.ComparisonResult(text=comparison, model=await self.llm.model_name(),
+                                                case_citations=await self._case_citations(comparison, tenant_id)),
         )
 
     # Reads
@@ -133,7 +137,7 @@ class Summarization:
         return await asyncio.to_thread(case_with_text, self.store, case_id, tenant_id)
 
     async def _summarize(self, text: str, options: schemas.SummaryOptions, *, sections: list, page_spans: list,
-                         source: str, **identity: Any) -> schemas.SummaryResponse:
+                         source: str, tenant_id: str, **identity: Any) -> schemas.SummaryResponse:
         if not content_words(text):
             raise SummaryOptionError("the text has no words to summarise")
         spans = [PageSpan.model_validate(span) for span in page_spans]
@@ -146,7 +150,8 @@ class Summarization:
 
         async def run_abstractive() -> None:
             summary = await self._abstractive(text, options, sections=sections, page_spans=spans)
-            summaries["abstractive"] = {**summary.as_dict(), "model": await self.llm.model_name()}
+            summaries["abstractive"] = {**summary.as_dict(), "model": await self.llm.model_name(),
+                                        "case_citations": await self._case_citations(summary.text, tenant_id)}
 
         runs = {"extractive": [run_extractive], "abstractive": [run_abstractive],
                 "both": [run_extractive, run_abstractive]}[options.mode]
@@ -155,6 +160,11 @@ class Summarization:
             source=source, **identity, length=options.length, target_words=options.target_words(),
             focus_areas=options.focus_areas, mode=options.mode, summaries=schemas.SummaryResults(**summaries),
             stored=False, created_at=utcnow())
+
+    async def _case_citations(self, generated: str, tenant_id: str) -> list[schemas.VerifiedCitation]:
+        """The case citations a model wrote, checked against the tenant's cases."""
+        return await asyncio.to_thread(verified_citations, self.store, generated, tenant_id=tenant_id,
+                                       settings=self.settings.citator)
 
     async def _abstractive(self, text: str, options, *, sections: list, page_spans: list[PageSpan]):
         summarizer = await self._summarizer(text)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lexray.models import CaseFilters
+from serve_app.schemas.citator import VerifiedCitation
 from serve_app.schemas.common import not_blank
 
 
@@ -67,6 +68,10 @@ class ChatResponse(BaseModel):
     unsupported_sentences: int = Field(description="Sentences of the model's draft left out because "
                                                    "no retrieved chunk supports them.")
     model: str | None = Field(description="The model that wrote the answer (answer_kind generated).")
+    case_citations: list[VerifiedCitation] = Field(
+        default_factory=list, description="The case citations in `answer` (e.g. '(2013) 4 SCC 1', "
+        "'347 U.S. 483'), each checked against the tenant's cases as POST /citator/verify checks "
+        "them: found (case_id), not_found, ambiguous or unknown_reporter.")
     created_at: datetime
 
 

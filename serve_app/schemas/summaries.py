@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lexray.summary_options import DEFAULT_LENGTH, FOCUS_AREAS, MAX_SUMMARY_WORDS, validate_options, word_budget
+from serve_app.schemas.citator import VerifiedCitation
 from serve_app.schemas.common import comma_separated, not_blank
 
 
@@ -127,6 +128,9 @@ class AbstractiveSummaryResult(BaseModel):
     word_count: int
     parts_used: list[SummaryPartItem]
     model: str
+    case_citations: list[VerifiedCitation] = Field(
+        default_factory=list, description="The case citations in `text`, each checked against the "
+        "tenant's cases when the summary was made (as POST /citator/verify checks them).")
 
 
 class SummaryResults(BaseModel):
@@ -166,6 +170,8 @@ class ComparedCase(BaseModel):
 class ComparisonResult(BaseModel):
     text: str
     model: str
+    case_citations: list[VerifiedCitation] = Field(
+        default_factory=list, description="The case citations in `text`, each checked against the tenant's cases.")
 
 
 class ComparisonResponse(BaseModel):
