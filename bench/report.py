@@ -201,6 +201,23 @@ def load_notes(figures: dict) -> list[str]:
     return notes
 
 
+def citator_rows(figures: dict) -> list[ReportRow]:
+    area = "citator"
+    citator, baseline = figures["extraction"]["citator"], figures["extraction"]["baseline"]
+    resolution, exact = figures["resolution"]["citator_all"], figures["resolution"]["baseline_all"]
+    label = "metadata.citations, exact string"
+    return [
+        ReportRow(area, "cited authorities found (recall)", citator["authority_recall"],
+                  baseline["authority_recall"], label, decimals=3),
+        ReportRow(area, "references found: full, short, id., supra (recall)", citator["reference_recall"],
+                  baseline["reference_recall"], label, decimals=3),
+        ReportRow(area, "resolution precision", resolution["resolution_precision"],
+                  exact["resolution_precision"], label, decimals=3),
+        ReportRow(area, "resolution recall", resolution["resolution_recall"],
+                  exact["resolution_recall"], label, decimals=3),
+    ]
+
+
 BENCHES: tuple[BenchSpec, ...] = (
     BenchSpec("extraction", "ingestion: extraction", "bench.extraction", (), ("--repeat", "1"),
               extraction_rows, full_timeout_s=1200),
@@ -212,6 +229,7 @@ BENCHES: tuple[BenchSpec, ...] = (
     BenchSpec("retrieval", "retrieval quality: AILA", "bench.retrieval", ("--dataset", AILA_SUBSET, "--split", "test"),
               ("--dataset", AILA_SUBSET, "--split", "test", "--modes", "bm25"), retrieval_rows,
               full_timeout_s=1800),
+    BenchSpec("citator", "citator", "bench.citator", (), (), citator_rows, full_timeout_s=600),
     BenchSpec("llm", "LLM serving", "bench.llm", (),
               ("--concurrency", "1", "--requests-per-level", "2", "--max-tokens", "32"), llm_rows,
               full_timeout_s=2400),
@@ -233,7 +251,7 @@ def select(names: str | None, benches: Sequence[BenchSpec] = BENCHES) -> list[Be
     >>> select("extraction,typo")
     Traceback (most recent call last):
     ...
-    ValueError: unknown bench(es) typo; known: extraction, embedding, search_latency, retrieval, llm, load
+    ValueError: unknown bench(es) typo; known: extraction, embedding, search_latency, retrieval, citator, llm, load
     """
     if names is None:
         return list(benches)

@@ -79,6 +79,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import faiss
@@ -86,9 +87,10 @@ import numpy as np
 
 from search.vector_shard import VectorShard, planned_kind
 from lexray.local_stack import free_port, wait_for
-from lexray.models import CaseMetadata, Chunk, LegalCaseDocument, ProcessingStatus
+from lexray.models import CaseMetadata, Chunk, CitationStatus, LegalCaseDocument, ProcessingStatus
 from lexray.settings import IndexSettings, Settings, get_settings
 from lexray.store import CaseStore, to_bson, vector_to_bytes
+from lexray.store.connection import CITATIONS
 
 from bench.cli import option_type, positive_ints
 from bench.deploy import app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
@@ -104,6 +106,7 @@ SPREAD = 1.5
 ADD_BATCH = 5000
 WARM_UP_QUERIES = 10
 TENANT = "bench"
+CITES_PER_CASE = 3
 FILTERED_CASE_FRACTION = 0.01
 VOCABULARY = (
     "court appeal judgment appellant respondent evidence witness contract negligence damages "
@@ -163,7 +166,8 @@ def case_documents(corpus: Corpus) -> list[dict]:
         to_bson(LegalCaseDocument(
             case_id=case_id, tenant_id=TENANT, title=f"Synthetic case {number}",
             document_hash=hashlib.sha256(case_id.encode()).hexdigest(),
-            metadata=CaseMetadata(court="Synthetic Bench Court", case_type="civil"),
+            metadata=CaseMetadata(court="Synthetic Bench Court", case_type="civil",
+                                  date_decided=date(1950 + number % 70, 1 + number % 12, 1)),
             processing_status=ProcessingStatus.INDEXED, chunk_count=chunk_count,
             embedding_dimension=DIMENSION,
         ).model_dump(mode="python"))
@@ -198,9 +202,31 @@ def chunk_documents(corpus: Corpus, start: int, end: int) -> list[dict]:
     return documents
 
 
+def citation_documents(corpus: Corpus) -> list[dict]:
+    """Resolved citator records: each synthetic case cites the next ``CITES_PER_CASE`` cases,
+    so ranking's citation smoothing reads real links (as the citator stores them).
+
+    >>> rows = citation_documents(make_corpus(100, 1))
+    >>> len(rows), rows[0]["case_id"], rows[0]["cited_case_id"], rows[0]["status"]
+    (15, 'bench-case-0', 'bench-case-1', 'resolved')
+    """
+    case_ids = list(dict.fromkeys(corpus.case_ids))
+    rows = []
+    for number, case_id in enumerate(case_ids):
+        for position in range(CITES_PER_CASE):
+            cited = case_ids[(number + 1 + position) % len(case_ids)]
+            key = f"{1000 + number} Bench {position}"
+            rows.append({"case_id": case_id, "tenant_id": TENANT, "position": position, "keys": [key],
+                         "citation": key, "normalized": key, "depth": 1, "pages": [1],
+                         "status": CitationStatus.RESOLVED.value, "cited_case_id": cited, "candidates": [cited],
+                         "matched_by": "citation"})
+    return rows
+
+
 def store_corpus(store: CaseStore, corpus: Corpus) -> None:
-    """The corpus in MongoDB, in batches of ``ADD_BATCH`` chunks."""
+    """The corpus in MongoDB (cases, their citations, chunks in batches of ``ADD_BATCH``)."""
     store.cases.insert_many(case_documents(corpus), ordered=False)
+    store.db[CITATIONS].insert_many(citation_documents(corpus), ordered=False)
     for start in range(0, len(corpus.vectors), ADD_BATCH):
         store.chunks.insert_many(chunk_documents(corpus, start, min(start + ADD_BATCH, len(corpus.vectors))),
                                  ordered=False)
@@ -459,6 +485,8 @@ def measure_http(base: Settings, sizes: list[int], query_count: int, k: int, mod
 
             seconds, _ = timed_calls(lambda text: embedder.encode([text]), texts)
             rows.append(Row("query_embedding", "query embedding (in process)", size, seconds))
+            seconds = priors_reads_seconds(store, corpus, query_count, settings)
+            rows.append(Row("priors_store_reads", "ranking priors' MongoDB reads", size, seconds))
             seconds, found = timed_queries(
                 lambda query: [hit.vector_id for hit in
                                ray.get(actor.search.remote(query, candidates, TENANT, None))[0]],
@@ -479,6 +507,26 @@ def measure_http(base: Settings, sizes: list[int], query_count: int, k: int, mod
                                  f"than {k} cases or cases without chunks; the row is not representative")
     return rows, {"deploy_s": round(deploy_s, 1), "mongodb": "given" if mongodb_uri else "own, in memory",
                   "auth": "api key", "shards": 1, "modes": modes}, notes
+
+
+def priors_reads_seconds(store: CaseStore, corpus: Corpus, count: int, settings: Settings) -> list[float]:
+    """Seconds per search of what ranking's priors read from MongoDB in the Retrieval deployment
+    (``serve_app.retrieval.StoreSignals``): the decision dates of a round's candidate cases (a
+    fact-description query) and the citation links of the best ``citation_smoothing_cases``;
+    part of each HTTP search (short queries skip the dates)."""
+    from serve_app.retrieval import StoreSignals
+
+    case_ids = list(dict.fromkeys(corpus.case_ids))
+    rng = np.random.default_rng(2)
+    signals = StoreSignals(store, TENANT, None)
+    samples = [[case_ids[i] for i in rng.choice(len(case_ids), min(100, len(case_ids)), replace=False)]
+               for _ in range(count)]
+
+    def read(candidates: list[str]) -> None:
+        signals.decision_years(candidates)
+        signals.citation_links(candidates[:settings.ranking.citation_smoothing_cases])
+
+    return timed_calls(read, samples)[0]
 
 
 def http_breakdown(rows: list[Row], size: int) -> str | None:

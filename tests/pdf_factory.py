@@ -117,9 +117,10 @@ def with_garbage_xref(pdf_bytes: bytes) -> bytes:
 def with_garbage_body(pdf_bytes: bytes, *, seed: int = 7) -> bytes:
     """The header and the last 300 bytes (xref, trailer) kept, every object in between garbage.
 
-    >>> broken = with_garbage_body(text_pdf(["x"]))
-    >>> broken[:5], len(broken) == len(text_pdf(["x"]))
-    (b'%PDF-', True)
+    >>> original = text_pdf(["x"])
+    >>> broken = with_garbage_body(original)
+    >>> broken[:5], len(broken) == len(original), broken[-300:] == original[-300:]
+    (b'%PDF-', True, True)
     """
     header_end = pdf_bytes.index(b"\n") + 1
     kept_tail = 300

@@ -17,3 +17,15 @@ def test_bench_prints_both_tables_and_writes_its_figures(tmp_path, capsys):
     first, every = figures["resolution"]["citator_first"], figures["resolution"]["citator_all"]
     assert first["resolvable"] < every["resolvable"]
     assert every["resolution_precision"] == every["resolution_recall"] == 1.0
+
+
+def test_the_report_shows_the_citator_beside_its_baseline(tmp_path):
+    from bench.report import citator_rows, BENCHES
+
+    assert main(["--json", str(tmp_path / "citator.json")]) == 0
+    rows = citator_rows(json.loads((tmp_path / "citator.json").read_text()))
+    by_measurement = {row.measurement: row for row in rows}
+    found = by_measurement["cited authorities found (recall)"]
+    assert found.value == 1.0 and found.baseline < 1.0 and found.ratio > 1.0
+    assert by_measurement["resolution precision"].value == 1.0
+    assert "citator" in {spec.name for spec in BENCHES}
