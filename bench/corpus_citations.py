@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from lexray.citator import CitableIndex, citable_case
+from lexray.citator import CitableIndex, case_year, citable_case
 from lexray.models import CaseCitations, CitationStatus, PageSpan
 from lexray.settings import CitatorSettings
 from pipelines.enrich import case_citations
@@ -33,10 +33,7 @@ def corpus_citation_links(bodies: dict[str, tuple[str | None, str]], settings: C
                                 settings=settings)
         records[doc_id] = record
         dates = find_dates(text)
-        decided = dates.decided or dates.filed
-        own_year = next((own.year for own in record.own if own.year is not None), None)
-        # EnrichedCase.decision_year's rule: decided, else filed, else its own citation's year
-        citable.append(citable_case(doc_id, record, title=title, year=decided.year if decided else own_year))
+        citable.append(citable_case(doc_id, record, title=title, year=case_year(dates.decided or dates.filed, record.own)))
     index = CitableIndex(citable)
     links: dict[str, set[str]] = defaultdict(set)
     for doc_id, record in records.items():

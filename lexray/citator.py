@@ -29,8 +29,16 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 
-from lexray.models import DEFAULT_TENANT, CaseCitations, CitableCase, CitationResolution, CitationStatus
+from lexray.models import (
+    DEFAULT_TENANT,
+    CaseCitations,
+    CitableCase,
+    CitationResolution,
+    CitationStatus,
+    OwnCitation,
+)
 
 # Words every other caption holds (parties' roles, forms of government, company forms, Latin):
 # matching on them would tie "State v. Smith" to any State case of the year.
@@ -108,6 +116,20 @@ class CitableIndex:
             if named:
                 return _resolution(named, "name")
         return CitationResolution(status=CitationStatus.DANGLING)
+
+
+def case_year(decided: date | None, own: Iterable[OwnCitation]) -> int | None:
+    """The year a case's citations are matched with: the year it was decided (``decided``: its
+    decision date, else its filing date), else the year of its own reporter citation.
+
+    >>> case_year(date(1954, 5, 17), [])
+    1954
+    >>> case_year(None, [OwnCitation(citation="1 U.S. 1", normalized="1 U.S. 1", kind="reporter", year=1790)])
+    1790
+    """
+    if decided is not None:
+        return decided.year
+    return next((citation.year for citation in own if citation.year is not None), None)
 
 
 def decision_years(citation_year: int) -> tuple[int, int]:

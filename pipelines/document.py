@@ -20,6 +20,7 @@ from typing import TypeVar
 import numpy as np
 from pydantic import BaseModel, Field
 
+from lexray.citator import case_year
 from lexray.errors import DocumentTooComplexError, LexRayError, NoTextError, StoreUnavailableError
 from lexray.fair_share import backoff_seconds
 from lexray.ids import chunk_id_for, sha256_hex, vector_id_for
@@ -75,11 +76,8 @@ class EnrichedCase(BaseModel):
 
     def decision_year(self) -> int | None:
         """The year the case was decided (else filed, else of its own reporter citation): what
-        a citation's year is matched with."""
-        decided = self.metadata.date_decided or self.metadata.date_filed
-        if decided is not None:
-            return decided.year
-        return next((own.year for own in self.citations.own if own.year is not None), None)
+        a citation's year is matched with (``lexray.citator.case_year``)."""
+        return case_year(self.metadata.date_decided or self.metadata.date_filed, self.citations.own)
 
 
 @dataclass

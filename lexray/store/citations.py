@@ -120,6 +120,13 @@ class CitationRecords(ErasureReceipts):
             citing[citing_id]["title"] = title
         return sorted(citing.values(), key=lambda entry: (-entry["depth"], entry["case_id"]))
 
+    def without_citator_record(self, case_ids: list[str]) -> list[str]:
+        """Those of ``case_ids`` the citator holds no record of (cases stored before it existed,
+        or whose recording failed): what ``jobs.citator_backfill`` fills in."""
+        recorded = {row["case_id"] for row in self.db[CITABLE_CASES].find(
+            {"case_id": {"$in": case_ids}}, {"_id": 0, "case_id": 1})}
+        return [case_id for case_id in case_ids if case_id not in recorded]
+
     def cited_by_counts(self, case_ids: list[str], *, tenant_id: str) -> dict[str, int]:
         """case_id -> how many of ``tenant_id``'s cases cite it (cases cited by none are left out)."""
         pipeline = [{"$match": {"tenant_id": tenant_id, "cited_case_id": {"$in": case_ids}}},
