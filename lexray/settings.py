@@ -99,6 +99,13 @@ class EnrichSettings(BaseModel):
     max_issues: int = Field(5, ge=1, description="Legal issues kept per case, in order of appearance.")
     max_issue_chars: int = Field(
         200, ge=1, description="A longer legal issue is cut at the last word that fits and ends in '…'.")
+    headline_lines: int = Field(
+        3, ge=1, le=20, description="A judgement named on its first line ('X vs Y on 9 May, 1980', "
+        "'X v Y' above the court's name, as Indian reports print it) is looked for in this many first "
+        "non-empty lines, when the caption gives no parties or no decision date.")
+    headline_max_chars: int = Field(
+        300, ge=20, le=2000, description="A longer line is text, not a judgement's name (and bounds "
+        "the time the headline pattern takes per line).")
 
 
 class CitatorSettings(BaseModel):

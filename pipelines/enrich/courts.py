@@ -21,6 +21,14 @@ US_STATES = [
     "South Carolina", "South Dakota", "Tennessee", "Texas", "Utah", "Vermont", "Virginia",
     "Washington", "West Virginia", "Wisconsin", "Wyoming",
 ]
+# India's High Courts by the place each is named after (present and former names).
+INDIAN_HIGH_COURTS = [
+    "Allahabad", "Andhra Pradesh", "Bombay", "Calcutta", "Chhattisgarh", "Delhi", "Gauhati", "Gujarat",
+    "Himachal Pradesh", "Hyderabad", "Jammu and Kashmir", "Jammu & Kashmir", "Jharkhand", "Karnataka", "Kerala",
+    "Madhya Pradesh", "Madras", "Manipur", "Meghalaya", "Mysore", "Orissa", "Odisha", "Patna",
+    "Punjab and Haryana", "Punjab & Haryana", "Rajasthan", "Sikkim", "Telangana", "Tripura", "Uttarakhand",
+]
+HIGH_COURT_PLACE = "|".join(sorted((re.escape(place) for place in INDIAN_HIGH_COURTS), key=len, reverse=True))
 # Longest first, so "West Virginia" wins over "Virginia".
 STATE_PATTERN = "|".join(sorted((re.escape(state) for state in US_STATES), key=len, reverse=True))
 CIRCUITS = (
@@ -39,6 +47,10 @@ STATE_COURT_DIVISION = (
 )
 COURT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"supreme\s+court\s+of\s+the\s+united\s+states", re.I), "scotus"),
+    (re.compile(r"supreme\s+court\s+of\s+india\b", re.I), "india_supreme"),
+    (re.compile(rf"\bhigh\s+court\s+of\s+(?:judicature\s+(?:at|for)\s+)?(?P<place>{HIGH_COURT_PLACE})\b", re.I),
+     "india_high"),
+    (re.compile(rf"\b(?P<place>{HIGH_COURT_PLACE})\s+high\s+court\b", re.I), "india_high"),
     (re.compile(
         rf"united\s+states\s+court\s+of\s+appeals\s*,?\s+(?:for\s+the\s+)?(?P<circuit>{CIRCUITS})\s+circuit", re.I,
     ), "circuit"),
@@ -87,6 +99,12 @@ def find_court(text: str, *, head_chars: int = EnrichSettings().head_chars) -> s
 def _court_name(match: re.Match[str], kind: str) -> str:
     if kind == "scotus":
         return "Supreme Court of the United States"
+    if kind == "india_supreme":
+        return "Supreme Court of India"
+    if kind == "india_high":
+        wanted = " ".join(match["place"].split()).lower()
+        place = next(place for place in INDIAN_HIGH_COURTS if place.lower() == wanted).replace("&", "and")
+        return f"{place} High Court"
     if kind == "circuit":
         circuit = match["circuit"].lower()
         circuit = "District of Columbia" if circuit == "district of columbia" else circuit.title()
@@ -108,13 +126,18 @@ def _canonical_state(name: str) -> str:
 
 
 def jurisdiction_of(court: str | None) -> str | None:
-    """``federal`` for a United States court, else the state the court belongs to.
+    """``federal`` for a United States court, ``India`` for an Indian one, else the state the
+    court belongs to.
 
     >>> jurisdiction_of("Missouri Court of Appeals, Eastern District"), jurisdiction_of("Supreme Court of North Carolina")
     ('Missouri', 'North Carolina')
+    >>> jurisdiction_of("Supreme Court of India"), jurisdiction_of("Punjab and Haryana High Court")
+    ('India', 'India')
     """
     if not court:
         return None
+    if court == "Supreme Court of India" or court.endswith(" High Court"):
+        return "India"
     if court.startswith(("United States", "Supreme Court of the United States")):
         return "federal"
     match = re.search(STATE_PATTERN, court)

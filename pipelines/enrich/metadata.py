@@ -25,7 +25,8 @@ from pipelines.enrich.dates import find_dates
 from pipelines.enrich.issues import find_legal_issues
 from pipelines.enrich.judges import find_judges
 from pipelines.enrich.language import detect_language
-from pipelines.enrich.parties import case_title, find_parties
+from pipelines.enrich.headline import read_headline
+from pipelines.enrich.parties import case_title, find_parties, split_parties
 from pipelines.enrich.statutes import find_statutes
 
 
@@ -44,6 +45,13 @@ def extract_metadata(
     plaintiffs, defendants = find_parties(text, head_chars=head_chars)
     court = find_court(text, head_chars=head_chars)
     dates = find_dates(text, head_chars=head_chars)
+    if not (plaintiffs and defendants and dates.decided) and (headline := read_headline(
+            text, lines_to_read=settings.headline_lines, max_chars=settings.headline_max_chars)) is not None:
+        # A judgement named on its first line (Indian reports): what the caption readers missed.
+        if not (plaintiffs and defendants):
+            plaintiffs, defendants = split_parties(headline.plaintiff), split_parties(headline.defendant)
+        if dates.decided is None and headline.decided is not None:
+            dates = dates._replace(decided=headline.decided)
     citations, precedents = find_case_citations(text)
     return CaseMetadata(
         case_number=find_case_number(text, head_chars=head_chars),

@@ -31,3 +31,16 @@ def test_jurisdiction_of():
     assert jurisdiction_of("Supreme Court of North Carolina") == "North Carolina"
     assert jurisdiction_of("Court of Appeals of West Virginia") == "West Virginia"
     assert jurisdiction_of(None) is None
+
+
+@pytest.mark.parametrize(("text", "court"), [
+    ("Supreme Court of India\n\n26 September 1973", "Supreme Court of India"),
+    ("IN THE HIGH COURT OF JUDICATURE AT BOMBAY\nCIVIL APPELLATE JURISDICTION", "Bombay High Court"),
+    ("Delhi High Court\nRajesh Kumar vs State on 3 March, 2010", "Delhi High Court"),
+    ("IN THE HIGH COURT OF PUNJAB & HARYANA AT CHANDIGARH", "Punjab and Haryana High Court"),
+    # The court below is skipped as for US courts.
+    ("Appeal from the Madras High Court.\nSupreme Court of India", "Supreme Court of India"),
+])
+def test_indian_courts(text, court):
+    assert find_court(text) == court
+    assert jurisdiction_of(court) == "India"
