@@ -523,6 +523,30 @@ class QuestionSettings(BaseModel):
         1.5, ge=1, description="For unexpected questions, each mark of an aside, dissent or procedural "
         "point a sentence holds (two at most) multiplies its distance from the judgement's centre by "
         "this much (1: asides are not preferred).")
+    max_model_calls: int = Field(
+        10, ge=0, le=200, description="Most model calls one request makes to phrase questions on the facts "
+        "LexRay extracted (the answer is always a span of the text); a fact past this budget, or whose model "
+        "phrasing fails validation, gets a template's question (0: templates only).")
+    phrasing_attempts: int = Field(
+        1, ge=1, le=5, description="Model calls per fact before its template is used: a greedy one, then "
+        "sampled retries.")
+    phrasing_max_tokens: int = Field(
+        64, ge=16, le=256, description="Completion tokens of one question the model phrases.")
+    max_fact_passage_chars: int = Field(
+        300, ge=40, description="A caption fact's passage (court, parties, decision date) is the "
+        "caption around it, this many characters.")
+    disposition_tail: float = Field(
+        0.8, ge=0, le=1, description="A sentence with a disposition word (affirmed, reversed, remanded ...) "
+        "is the disposition only in the judgement's last part: after this share of its sentences.")
+    min_reason_chars: int = Field(
+        20, ge=1, description="A reason (\"... because ...\") needs this many characters before its "
+        "\"because\": the clause a why-question asks about.")
+    min_lowercase_share: float = Field(
+        0.5, ge=0, le=1, description="A sentence is asked about only when this share of its words is lower-case: "
+        "captions, address blocks and tables are mostly capitals and numbers.")
+    min_statement_words: int = Field(
+        8, ge=8, description="A sentence of this many words or more can be asked to be completed (medium "
+        "questions of last resort: the part after \"that\", \"is\", \"must\" ...).")
 
 
 # Summaries settings
