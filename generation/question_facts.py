@@ -44,7 +44,7 @@ KIND_DIFFICULTY: dict[str, str] = {
     "date": EASY, "statute": EASY, "citation": EASY, "amount": EASY, "number": EASY, "standard": EASY,
     "posture": EASY, "name": EASY,
     "holding": MEDIUM, "disposition": MEDIUM, "standard_rule": MEDIUM, "statement": MEDIUM,
-    "reason": HARD, "conclusion": HARD, "support": HARD,
+    "reason": HARD, "conclusion": HARD, "support": HARD, "means": HARD,
 }
 # The caption's facts: once per judgement, asked about as the case's (common) facts.
 CASE_KINDS = frozenset({"court", "lower_court", "plaintiff", "defendant", "date_decided"})
@@ -75,14 +75,26 @@ POSTURE = re.compile(r"\b(?:summary judgment|motion to dismiss|motion to suppres
 HOLDING = re.compile(r"\b(?:we|the court|this court|it)\s(?:hold|holds|held|conclude|concludes|concluded|agree|"
                      r"agrees|agreed|find|finds|found|determine|determines|determined|are satisfied|is satisfied|"
                      r"are persuaded|accept|reject|rejects|recognize|recognized)\sthat\s", re.IGNORECASE)
+# "we find Jagels' argument lacks merit": present tense only ("as we held over a century ago" is no holding).
+HOLDING_PLAIN = re.compile(r"\b(?:we|the court|this court)\s(?:hold|holds|conclude|concludes|find|finds)\s(?!that\b)",
+                           re.IGNORECASE)
 DISPOSITION = re.compile(r"\b(?:affirm|affirmed|reverse|reversed|vacate|vacated|remand|remanded|dismiss|"
                          r"dismissed|allowed|set aside)\b", re.IGNORECASE)
-BECAUSE = re.compile(r"\s(?:because|since|as a result of|in light of|given that|due to|on the ground that|"
-                     r"on the basis that|for the reason that|in order to|so that)\s")
+# Not "since" (often a time: "since the Code was enacted") nor "in light of" (often an aside).
+BECAUSE = re.compile(r"(?<!,)\s(?:because|given that|on the ground that|on the grounds that|on the basis that|"
+                     r"for the reason that|in order to|so that)\s")
+# "since" as a reason, not a time ("since 2015", "since May 2015", "since then").
+SINCE = re.compile(r"(?<!,)\ssince\s(?!\d|then\b|[A-Z][a-z]+\s\d|at least\b)")
+# "Because the notice was late, the claim fails.": the reason comes first, up to its comma.
+BECAUSE_FIRST = re.compile(r"^(?:because|since|given that)\s[^,]{10,300},\s", re.IGNORECASE)
+# "To overcome this presumption, the movant must ...": how a party reaches a legal end.
+PURPOSE_FIRST = re.compile(r"^(?:in order to|to)\s(?P<end>[^,]{8,200}),\s", re.IGNORECASE)
+# "This is because ...": the reason for the sentence before.
+THIS_BECAUSE = re.compile(r"^(?:this|that|it) is (?:so )?(?=because\s)", re.IGNORECASE)
 # "..., and thus ...": the clause before is the reason for the one after.
 SO = re.compile(r"[,;]\s(?:and\s)?(?:thus|therefore|so|hence|accordingly|consequently)\s")
 CONCLUSION = re.compile(r"^(?:therefore|thus|accordingly|consequently|hence|for these reasons|for the foregoing "
-                        r"reasons|for the reasons (?:stated|given) above|in sum|as such|as a result|it follows that|"
+                        r"reasons|for the reasons (?:stated|given) above|in sum|as such|as a result(?=,)|it follows that|"
                         r"in short|because of this|for that reason|for this reason)\b,?\s", re.IGNORECASE)
 REVIEW = re.compile(r"\breview(?:s|ed|ing)?\s")
 # "section 19 of the Rent Control Act", "Rule 65", "Article 14": a provision by its number, and
@@ -237,26 +249,44 @@ def sentence_facts(text: str, sentences: Sequence[Sentence], index: int,
         add("standard", (start + match.start(), start + match.end()), topic=topic)
         if review and len(text[start + match.end():trimmed_end(text, sentence)].split()) >= 3:
             add("standard_rule", (start + match.start(), trimmed_end(text, sentence)), topic=topic)
-    holding = HOLDING.search(body)
+    holding = HOLDING.search(body) or HOLDING_PLAIN.search(body)
     if holding and len(body) - holding.end() > 20:
         add("holding", (start + holding.end(), trimmed_end(text, sentence)),
             topic=(start + holding.start(), start + holding.end()))
     if DISPOSITION.search(body) and index >= len(sentences) * settings.disposition_tail:
         add("disposition", (start, trimmed_end(text, sentence)))
-    because = BECAUSE.search(body)
+    because = BECAUSE.search(body) or SINCE.search(body)
     if because and because.start() >= settings.min_reason_chars and len(body) - because.end() > 15:
         add("reason", (start + because.start() + 1, trimmed_end(text, sentence)),
             topic=(start, start + because.start()))
     so = SO.search(body)
     if so and so.start() >= settings.min_reason_chars and len(body) - so.end() > 15:
         add("conclusion", (start, start + so.start()), topic=(start + so.end(), trimmed_end(text, sentence)))
-    conclusion = CONCLUSION.match(body)
+    because_first = BECAUSE_FIRST.match(body)
+    if because_first and len(body) - because_first.end() > 15:
+        add("reason", (start, start + because_first.end() - 2),
+            topic=(start + because_first.end(), trimmed_end(text, sentence)))
+    purpose = PURPOSE_FIRST.match(body)
+    if purpose and len(body) - purpose.end() > 15:
+        add("means", (start + purpose.end(), trimmed_end(text, sentence)),
+            topic=(start + purpose.start("end"), start + purpose.end("end")))
     previous = sentences[index - 1] if index else None
+    this_because = THIS_BECAUSE.match(body)
+    if this_because and previous is not None and is_prose(previous.text):
+        add("reason", (start + this_because.end(), trimmed_end(text, sentence)),
+            passage=(previous.char_start, sentence.char_end), topic=(previous.char_start, trimmed_end(text, previous)))
+    conclusion = CONCLUSION.match(body)
     if conclusion and previous is not None and is_prose(previous.text) and \
             len(previous.text.split()) <= settings.max_answer_words:
         add("conclusion", (previous.char_start, trimmed_end(text, previous)),
             passage=(previous.char_start, sentence.char_end), topic=(start + conclusion.end(), trimmed_end(text, sentence)))
-    if holding and index + 1 < len(sentences) and is_prose(sentences[index + 1].text):
+    if holding and previous is not None and is_prose(previous.text) and not CONCLUSION.match(body) and \
+            len(previous.text.split()) <= settings.max_answer_words:  # the reasoning that leads to it
+        add("support", (previous.char_start, trimmed_end(text, previous)),
+            passage=(previous.char_start, sentence.char_end),
+            topic=(start + holding.end(), trimmed_end(text, sentence)))
+    if holding and index + 1 < len(sentences) and is_prose(sentences[index + 1].text) and \
+            not CONCLUSION.match(sentences[index + 1].text):  # "Therefore, ..." follows from it, not supports it
         following = sentences[index + 1]
         if len(following.text.split()) <= settings.max_answer_words:
             add("support", (following.char_start, trimmed_end(text, following)),
@@ -321,6 +351,8 @@ def trimmed_end(text: str, sentence: Sentence) -> int:
     """The sentence's end without its final punctuation and closing marks."""
     end = sentence.char_end
     while end > sentence.char_start and text[end - 1] in ".;:!?,\"'\u201d\u2019) ":
+        if text[end - 1] == ")" and text.count("(", sentence.char_start, end) >= text.count(")", sentence.char_start, end):
+            break  # "Rule 29.12(c)": the parenthesis closes one of the sentence's own
         end -= 1
     return end
 

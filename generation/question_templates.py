@@ -16,6 +16,7 @@ clause it explains ("Why does the court say that ...?").
 from __future__ import annotations
 
 from generation.question_facts import Fact
+from generation.words import content_words
 
 MAX_TEMPLATE_WORDS = 30  # as generation.questions.MAX_QUESTION_WORDS: a longer question is refused
 WORDS_BEFORE, WORDS_AFTER, TOPIC_WORDS = 12, 8, 18
@@ -30,6 +31,8 @@ QUESTION_PHRASES: dict[str, str] = {
     "date": "what date", "amount": "what amount", "statute": "which provision", "citation": "which reported decision",
     "posture": "what kind of motion or proceeding", "standard": "what standard", "name": "whom",
 }
+PREPOSITIONS = frozenset({"by", "to", "for", "against", "with", "from", "of", "on", "upon", "between", "and", "or",
+                          "before", "after", "under", "toward", "towards", "about", "including", "like"})
 # Sentence openers lower-cased when a clause is quoted inside a question.
 OPENERS = frozenset({"the", "this", "that", "these", "those", "it", "we", "he", "she", "they", "there", "a", "an",
                      "its", "our", "his", "her", "their", "in", "on", "at", "but", "and", "as", "when", "if",
@@ -55,11 +58,13 @@ def template_question(fact: Fact, text: str) -> str | None:
     if fact.kind == "disposition":
         return "What does the court order in disposing of the case?"
     if fact.kind == "reason" and fact.topic:
-        return bounded(f"Why does the court say that {clause(text, fact.topic)}?")
+        return why(text, fact.topic, "Why does the court say that {}?")
     if fact.kind == "conclusion" and fact.topic:
-        return bounded(f"Why does the court conclude that {clause(text, fact.topic)}?")
+        return why(text, fact.topic, "Why does the court conclude that {}?")
+    if fact.kind == "means" and fact.topic:
+        return bounded(f"How, according to the court, does a party {clause(text, fact.topic)}?")
     if fact.kind == "support" and fact.topic:
-        return bounded(f"How does the court support its conclusion that {clause(text, fact.topic)}?")
+        return why(text, fact.topic, "How does the court support its conclusion that {}?")
     return echo_question(fact, text)
 
 
@@ -79,8 +84,9 @@ def echo_question(fact: Fact, text: str) -> str | None:
     before, after = before[-WORDS_BEFORE:], after[:WORDS_AFTER]
     tail = " ".join(after).rstrip(".;:!?,\"'\u201d\u2019 ")
     separator = "" if tail[:1] in (",", ";", ":", ")") else " "
+    if phrase == "whom" and (not before or before[-1].lower() not in PREPOSITIONS):
+        phrase = "who"  # the subject ("Appellant who appeals ..."), not an object ("filed by whom")
     if not before:
-        phrase = "who" if phrase == "whom" else phrase
         question = f"{phrase[0].upper()}{phrase[1:]}{separator}{tail}".strip()
     else:
         lead = ("According to the opinion, " if cut_before else "") + " ".join(before)
@@ -114,9 +120,29 @@ def clause(text: str, span: tuple[int, int]) -> str:
             words = words[len(connective):]
     words = words.strip(" ,;:")
     first, _, rest = words.partition(" ")
-    if first.lower() in OPENERS:
+    if first.lower() in OPENERS or not content_words(first) or first.endswith("ing"):
         words = f"{first.lower()} {rest}".strip()
     return words
+
+
+def why(text: str, topic: tuple[int, int], form: str) -> str | None:
+    """``form`` around the topic clause; when that is too long, around the clause's last part
+    (after its last comma: the main clause, nearest the reason), else its last words quoted.
+
+    >>> text = "Finding no error in the record below, we affirm the judgment"
+    >>> why(text, (0, len(text)), "Why does the court say that {}?")
+    'Why does the court say that finding no error in the record below, we affirm the judgment?'
+    """
+    whole = clause(text, topic)
+    question = bounded(form.format(whole))
+    if question:
+        return question
+    _, comma, main = whole.rpartition(", ")
+    if comma and len(main.split()) >= 4:
+        question = bounded(form.format(clause(main, (0, len(main)))))
+        if question:
+            return question
+    return bounded(form.format('"... ' + " ".join(whole.split()[-TOPIC_WORDS:]) + '"'))
 
 
 def bounded(question: str) -> str | None:

@@ -828,9 +828,15 @@ async def generate_from_facts(
                 _count(result.rejected, problem)
             if question is None:
                 continue
-            if is_duplicate(question, [q.question for q in result.questions], min_overlap=settings.duplicate_overlap):
+            earlier = [q.question for q in result.questions]
+            if is_duplicate(question, earlier, min_overlap=settings.duplicate_overlap):
                 _count(result.rejected, "duplicate question")
-                continue
+                template = candidate.template
+                if phrased_by == "template" or template is None or is_duplicate(
+                        template, earlier, min_overlap=settings.duplicate_overlap) or reply_problem(
+                        template, candidate.answer, _fact_context(candidate, difficulty, settings)):
+                    continue
+                question, phrased_by = template, "template"  # the model asked what was asked: the template may not
             fact = candidate.fact
             result.questions.append(GeneratedQuestion(
                 question, candidate.answer, candidate.passage, calls, fact.answer_start, fact.answer_end,

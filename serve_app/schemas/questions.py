@@ -110,7 +110,7 @@ class QuestionItem(BaseModel):
     fact_kind: str | None = Field(None, description="The kind of fact asked for: court, lower_court, plaintiff, "
                                   "defendant, date_decided, date, statute, citation, amount, number, name, "
                                   "standard, posture (easy); holding, disposition, standard_rule, statement "
-                                  "(medium); reason, conclusion, support (hard).")
+                                  "(medium); reason, conclusion, support, means (hard).")
     phrased_by: Literal["model", "template"] = Field(
         "model", description="Who wrote the question: the model, or a template when the model's phrasing "
         "failed validation or the request's model calls (questions.max_model_calls) were spent.")
