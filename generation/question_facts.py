@@ -14,7 +14,7 @@ clause (a holding, a disposition, the end of a rule's statement) for ``medium``,
 reason for ``hard``.
 
 >>> text = ("The district court granted summary judgment on March 3, 2019. We review the grant of "
-...         "summary judgment de novo. We affirm the judgment because the claim was filed too late.")
+...         "summary judgment de novo. We affirm the district court's judgment because the claim was filed too late.")
 >>> [(f.kind, text[f.answer_start:f.answer_end]) for f in extract_facts(text) if f.kind != "statement"]
 ... # doctest: +NORMALIZE_WHITESPACE
 [('date', 'March 3, 2019'), ('posture', 'summary judgment'), ('posture', 'summary judgment'),
@@ -34,7 +34,7 @@ from generation.words import content_words
 from lexray.settings import EnrichSettings, ExtractiveSettings, QuestionSettings
 from pipelines.enrich.citations import eyecite_citations, is_plausible_case_citation
 from pipelines.enrich.courts import COURT_PATTERNS, LOWER_COURT_CUE
-from pipelines.enrich.dates import DATE, DECIDED_PATTERNS, FILED_PATTERNS
+from pipelines.enrich.dates import DATE, DECIDED_PATTERNS, FILED_PATTERNS, MONTH
 from pipelines.enrich.parties import find_parties
 from pipelines.enrich.statutes import BARE_SECTION, CODE_NAME, CONSTITUTION, INDIAN_SECTION, NAMED_CODE_SECTION
 
@@ -50,13 +50,17 @@ KIND_DIFFICULTY: dict[str, str] = {
 CASE_KINDS = frozenset({"court", "lower_court", "plaintiff", "defendant", "date_decided"})
 
 DATE_SPAN = re.compile(DATE)
+MONTH_YEAR = re.compile(rf"\b{MONTH}\s\d{{4}}\b")  # "in August 2015"
 AMOUNT = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|thousand))?"
                     r"|\b(?:Rs\.?|INR)\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s(?:dollars|rupees|percent)\b")
 # A count or a duration: a number before a time unit or a plural noun ("22 cases", "120 months").
 NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?[\s-](?:years?|months?|days?|hours?|weeks?|[a-z]{2,20}s)\b(?!['\u2019])")
 # Two to four capitalised words in running text after a lower-case word: a person's or party's name.
 # Possessive quantifiers: nothing inside the repetition can backtrack.
-NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z]++(?: [A-Z]\.| [A-Z][a-z]++){1,3}+(?![\w'\u2019-])")
+# A person's name: with a middle initial ("Nichole M. Jagels"), or after a title ("Judge Kozinski").
+NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z]++ [A-Z]\. [A-Z][a-z]++(?![\w'\u2019-])"
+                  r"|\b(?:Mr\.|Ms\.|Mrs\.|Dr\.|Judge|Justice|Officer|Detective|Agent|Trooper|Sergeant|Deputy|Governor)"
+                  r" [A-Z][a-z]++(?: [A-Z][a-z]++)?+(?![\w'\u2019-])")
 # Words that make a capitalised run a title, a law or a place rather than a person's name.
 NOT_NAME_WORDS = frozenset({
     "act", "amendment", "clause", "code", "court", "circuit", "order", "rule", "rules", "reports", "street", "panel",
@@ -86,13 +90,16 @@ BECAUSE = re.compile(r"(?<!,)\s(?:because|given that|on the ground that|on the g
 # "since" as a reason, not a time ("since 2015", "since May 2015", "since then").
 SINCE = re.compile(r"(?<!,)\ssince\s(?!\d|then\b|[A-Z][a-z]+\s\d|at least\b)")
 # "Because the notice was late, the claim fails.": the reason comes first, up to its comma.
-BECAUSE_FIRST = re.compile(r"^(?:because|since|given that)\s[^,]{10,300},\s", re.IGNORECASE)
+BECAUSE_FIRST = re.compile(r"^(?:because|since|given(?: that)?|in light of)\s[^,]{10,300},\s", re.IGNORECASE)
+# "We must, therefore, mount ...": the sentence before is the reason.
+MID_CONCLUSION = re.compile(r",\s(?:therefore|thus|accordingly|consequently|hence),\s", re.IGNORECASE)
 # "To overcome this presumption, the movant must ...": how a party reaches a legal end.
-PURPOSE_FIRST = re.compile(r"^(?:in order to|to)\s(?P<end>[^,]{8,200}),\s", re.IGNORECASE)
+PURPOSE_FIRST = re.compile(r"^(?:in order to|to)\s(?!(?:this|that|the|these|those|a|an|date|be|some|what|which|"
+                           r"such|my|our|its|his|her|their)\b)(?P<end>[a-z]+\s[^,]{8,200}),\s", re.IGNORECASE)
 # "This is because ...": the reason for the sentence before.
 THIS_BECAUSE = re.compile(r"^(?:this|that|it) is (?:so )?(?=because\s)", re.IGNORECASE)
 # "..., and thus ...": the clause before is the reason for the one after.
-SO = re.compile(r"[,;]\s(?:and\s)?(?:thus|therefore|so|hence|accordingly|consequently)\s")
+SO = re.compile(r"[,;]\s(?:and\s)?(?:thus|therefore|so|hence|accordingly|consequently)\s(?![a-z]+ing\b)")
 CONCLUSION = re.compile(r"^(?:therefore|thus|accordingly|consequently|hence|for these reasons|for the foregoing "
                         r"reasons|for the reasons (?:stated|given) above|in sum|as such|as a result(?=,)|it follows that|"
                         r"in short|because of this|for that reason|for this reason)\b,?\s", re.IGNORECASE)
@@ -270,17 +277,19 @@ def sentence_facts(text: str, sentences: Sequence[Sentence], index: int,
     if purpose and len(body) - purpose.end() > 15:
         add("means", (start + purpose.end(), trimmed_end(text, sentence)),
             topic=(start + purpose.start("end"), start + purpose.end("end")))
-    previous = sentences[index - 1] if index else None
+    previous = previous_prose(sentences, index)
     this_because = THIS_BECAUSE.match(body)
-    if this_because and previous is not None and is_prose(previous.text):
+    if this_because and previous is not None:
         add("reason", (start + this_because.end(), trimmed_end(text, sentence)),
             passage=(previous.char_start, sentence.char_end), topic=(previous.char_start, trimmed_end(text, previous)))
     conclusion = CONCLUSION.match(body)
-    if conclusion and previous is not None and is_prose(previous.text) and \
+    # What the sentence concludes: after a leading "Therefore,"; all of it around a ", therefore,".
+    concluded_from = conclusion.end() if conclusion else 0 if MID_CONCLUSION.search(body) else None
+    if concluded_from is not None and previous is not None and \
             len(previous.text.split()) <= settings.max_answer_words:
         add("conclusion", (previous.char_start, trimmed_end(text, previous)),
-            passage=(previous.char_start, sentence.char_end), topic=(start + conclusion.end(), trimmed_end(text, sentence)))
-    if holding and previous is not None and is_prose(previous.text) and not CONCLUSION.match(body) and \
+            passage=(previous.char_start, sentence.char_end), topic=(start + concluded_from, trimmed_end(text, sentence)))
+    if holding and previous is not None and not CONCLUSION.match(body) and \
             len(previous.text.split()) <= settings.max_answer_words:  # the reasoning that leads to it
         add("support", (previous.char_start, trimmed_end(text, previous)),
             passage=(previous.char_start, sentence.char_end),
@@ -300,13 +309,28 @@ def sentence_facts(text: str, sentences: Sequence[Sentence], index: int,
     return facts
 
 
+def previous_prose(sentences: Sequence[Sentence], index: int, *, look_back: int = 3) -> Sentence | None:
+    """The last sentence of running text before ``index``, passing over the citations (at most
+    ``look_back`` sentences back) that separate a court's reason from its "Therefore, ...".
+
+    >>> from generation.sentences import split_sentences
+    >>> sentences = split_sentences("The notice was served too late. Smith v. Jones, 12 F.3d 4 (1990). Thus, it fails.")
+    >>> previous_prose(sentences, 2).text
+    'The notice was served too late.'
+    """
+    for earlier in range(index - 1, max(index - 1 - look_back, -1), -1):
+        if is_prose(sentences[earlier].text):
+            return sentences[earlier]
+    return None
+
+
 def short_fact_spans(sentence: str, cited: Sequence[tuple[str, int, int]] = ()) -> dict[str, list[tuple[int, int]]]:
     """A sentence's short facts by kind, spans within it, none inside another; ``cited``: the
     citations eyecite found in it (``citation_spans``), as (kind, start, end).
 
-    >>> short_fact_spans("Under 42 U.S.C. § 1983, Jane Roe sued on May 1, 2015 for $5,000 and 20 years.")
+    >>> short_fact_spans("Under 42 U.S.C. § 1983, Jane M. Roe sued in May 2015 for $5,000 and 20 years.")
     ... # doctest: +NORMALIZE_WHITESPACE
-    {'statute': [(6, 22)], 'date': [(41, 52)], 'amount': [(57, 63)], 'number': [(68, 76)], 'name': [(24, 32)]}
+    {'statute': [(6, 22)], 'date': [(44, 52)], 'amount': [(57, 63)], 'number': [(68, 76)], 'name': [(24, 35)]}
     """
     found: dict[str, list[tuple[int, int]]] = {}
     taken: list[tuple[int, int]] = []
@@ -324,7 +348,7 @@ def short_fact_spans(sentence: str, cited: Sequence[tuple[str, int, int]] = ()) 
             keep("statute", (match.start("sign"), match.end()) if "sign" in pattern.groupindex else match.span())
     for kind, start, end in cited:
         keep(kind, (start, end))
-    for pattern, kind in ((DATE_SPAN, "date"), (AMOUNT, "amount"), (NUMBER, "number"), (POSTURE, "posture"),
+    for pattern, kind in ((DATE_SPAN, "date"), (MONTH_YEAR, "date"), (AMOUNT, "amount"), (NUMBER, "number"), (POSTURE, "posture"),
                           (NAME, "name")):
         for match in pattern.finditer(sentence):
             if kind != "name" or not NOT_NAME_WORDS.intersection(match.group(0).lower().split()):

@@ -15,7 +15,9 @@ clause it explains ("Why does the court say that ...?").
 
 from __future__ import annotations
 
-from generation.question_facts import Fact
+import re
+
+from generation.question_facts import Fact, is_prose
 from generation.words import content_words
 
 MAX_TEMPLATE_WORDS = 30  # as generation.questions.MAX_QUESTION_WORDS: a longer question is refused
@@ -31,6 +33,7 @@ QUESTION_PHRASES: dict[str, str] = {
     "date": "what date", "amount": "what amount", "statute": "which provision", "citation": "which reported decision",
     "posture": "what kind of motion or proceeding", "standard": "what standard", "name": "whom",
 }
+MID_CONNECTIVE = re.compile(r",\s(?:therefore|thus|accordingly|consequently|hence),\s", re.IGNORECASE)
 PREPOSITIONS = frozenset({"by", "to", "for", "against", "with", "from", "of", "on", "upon", "between", "and", "or",
                           "before", "after", "under", "toward", "towards", "about", "including", "like"})
 # Sentence openers lower-cased when a clause is quoted inside a question.
@@ -118,7 +121,7 @@ def clause(text: str, span: tuple[int, int]) -> str:
     for connective in LEADING_CONNECTIVES:
         if words.lower().startswith(connective):
             words = words[len(connective):]
-    words = words.strip(" ,;:")
+    words = MID_CONNECTIVE.sub(" ", words).strip(" ,;:")
     first, _, rest = words.partition(" ")
     if first.lower() in OPENERS or not content_words(first) or first.endswith("ing"):
         words = f"{first.lower()} {rest}".strip()
@@ -134,6 +137,8 @@ def why(text: str, topic: tuple[int, int], form: str) -> str | None:
     'Why does the court say that finding no error in the record below, we affirm the judgment?'
     """
     whole = clause(text, topic)
+    if not content_words(whole.split()[-1] if whole else "") or not is_prose(whole):
+        return None  # "Tarrant contends that", a citation: no clause to ask why about
     question = bounded(form.format(whole))
     if question:
         return question

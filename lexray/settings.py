@@ -542,7 +542,7 @@ class QuestionSettings(BaseModel):
         0.8, ge=0, le=1, description="A sentence with a disposition word (affirmed, reversed, remanded ...) "
         "is the disposition only in the judgement's last part: after this share of its sentences.")
     min_reason_chars: int = Field(
-        20, ge=1, description="A reason (\"... because ...\") needs this many characters before its "
+        30, ge=1, description="A reason (\"... because ...\") needs this many characters before its "
         "\"because\": the clause a why-question asks about.")
     min_lowercase_share: float = Field(
         0.5, ge=0, le=1, description="A sentence is asked about only when this share of its words is lower-case: "
