@@ -154,7 +154,20 @@ class InProcessEngine:
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
-def measure(engine: InProcessEngine, methods: Sequence[str], opinions: Sequence[Opinion], num_questions: int,
+class NoModel:
+    """Stands for the engine when no model may be called (``--templates-only``)."""
+
+    async def chat(self, messages: list[dict[str, str]], params: dict) -> dict:
+        raise RuntimeError("--templates-only: no model call may be made")
+
+    def run(self, coroutine):
+        return asyncio.run(coroutine)
+
+    def close(self) -> None:
+        pass
+
+
+def measure(engine: InProcessEngine | NoModel, methods: Sequence[str], opinions: Sequence[Opinion], num_questions: int,
             settings: Settings) -> dict[str, MethodFigures]:
     generator = QuestionGenerator(engine.chat, settings.questions)
     figures = {method: MethodFigures() for method in methods}
@@ -197,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--num-questions", type=int, default=5, help="questions asked per request")
     parser.add_argument("--legacy", action="store_true", help="also run the passage-based generator (baseline)")
     parser.add_argument("--only-legacy", action="store_true", help="run only the passage-based generator")
+    parser.add_argument("--templates-only", action="store_true",
+                        help="no model: every question a template's (questions.max_model_calls = 0); starts no engine")
     add_json_option(parser)
     args = parser.parse_args(argv)
     settings = get_settings()
@@ -205,7 +220,13 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no PDF of enough pages", file=sys.stderr)
         return 1
     methods = ["legacy"] if args.only_legacy else ["facts", "legacy"] if args.legacy else ["facts"]
-    engine = InProcessEngine(settings)
+    if args.templates_only:
+        if "legacy" in methods:
+            parser.error("--templates-only runs the facts method alone")
+        settings = settings.model_copy(update={"questions": settings.questions.model_copy(update={"max_model_calls": 0})})
+        engine = NoModel()
+    else:
+        engine = InProcessEngine(settings)
     try:
         figures = measure(engine, methods, opinions, args.num_questions, settings)
     finally:
