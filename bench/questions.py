@@ -6,7 +6,9 @@ question type and each difficulty, ``--num-questions`` questions asked, as the A
 The PDFs are read by the real pipeline (``pipelines.document.extract_case_text``, OCR where a
 page has no text layer); the questions come from ``generation.questions`` on the bundled model,
 a vLLM engine started in this process (as ``bench.summaries`` starts one). A request succeeds
-when exactly the number asked comes back (else the API answers 422 ``insufficient_material``).
+when exactly the number asked comes back (else the API answers 422 ``insufficient_material``);
+on the fact path each answer is checked to be its span of the text, on its page (else the bench
+stops).
 Prints the success rate per type x difficulty cell and overall, how many answers the model
 phrased the question of and how many a template phrased, model calls and seconds; with
 ``--legacy``, the passage-based generator of before facts (the model writes question and answer;
@@ -38,6 +40,7 @@ from generation.questions import (
 )
 from lexray.models import PageSpan
 from lexray.settings import Settings, get_settings
+from pipelines.clean import pages_in_range
 
 DEFAULT_PDF_DIRS = (Path("samples/pdfs"), Path("/work/shared/data/pdfs"))
 METHODS = ("facts", "legacy")
@@ -124,6 +127,12 @@ async def ask(generator: QuestionGenerator, method: str, opinion: Opinion, quest
                                                          question_type=question_type, difficulty=difficulty)
     except InsufficientMaterialError:
         return False, 0, 0, 0
+    if method == "facts":
+        for item in result.questions:  # the answer is the text's span, on the page it names
+            span = opinion.text[item.answer_start:item.answer_end]
+            pages = tuple(pages_in_range(opinion.page_spans, item.answer_start, item.answer_end))
+            if " ".join(span.split()) != item.answer or item.answer_pages != pages:
+                raise AssertionError(f"{opinion.name}: answer {item.answer!r} is not its span {span!r} on {pages}")
     templated = sum(item.phrased_by == "template" for item in result.questions)
     return True, len(result.questions) - templated, templated, result.model_calls
 
