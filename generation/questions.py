@@ -52,7 +52,13 @@ from generation.prompts import phrasing_messages, question_messages
 from generation.question_facts import CASE_KINDS, Fact, extract_facts
 from generation.question_templates import template_question
 from generation.sentences import Sentence, split_sentences
-from generation.structured import Chat, StructuredOutputError, generate_structured, guided_schema
+from generation.engine import (
+    GenerationFailedError,
+    GenerationRequestError,
+    GenerationTimeoutError,
+    GenerationUnavailableError,
+)
+from generation.structured import Chat, GuidedDecodingError, StructuredOutputError, generate_structured, guided_schema
 from generation.words import content_words, stemmed_words
 from lexray.errors import LexRayError
 from lexray.models import PageSpan
@@ -739,6 +745,10 @@ def select_facts(
     return candidates
 
 
+# What a call to the model may raise that a template can stand in for (on the fact path only:
+# the passage-based generator has nothing to fall back on).
+MODEL_ERRORS = (GuidedDecodingError, GenerationTimeoutError, GenerationFailedError, GenerationRequestError,
+                GenerationUnavailableError)
 # The first words a phrased question may take, by the fact's kind (easy) or the difficulty.
 KIND_OPENERS: dict[str, str] = {
     "date": "When|On what date|What date|On which date|In what year",
@@ -870,6 +880,8 @@ async def _phrase(chat: Chat, candidate: FactCandidate, question_type: str, diff
             return reply.value.question, "model", reply.attempts, reply.problems
         except StructuredOutputError as exc:
             problems, calls = exc.problems, len(exc.problems)
+        except MODEL_ERRORS as exc:  # a model that fails or is away: the template still asks
+            problems, calls = [f"model error: {exc.code}"], 1
     template = candidate.template
     problem = "no template fits" if template is None else reply_problem(template, candidate.answer, context)
     if problem:

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import pytest
 
+from generation.engine import GenerationTimeoutError
 from generation.question_facts import extract_facts, is_prose, short_fact_spans
 from generation.question_templates import template_question
 from generation.questions import (
@@ -121,6 +122,19 @@ def test_a_template_asks_when_the_models_phrasing_fails_validation():
     assert result.model_calls == 5 and result.templated == 5
     assert result.rejected["answer only repeats the question"] == 1
     assert result.rejected["not valid JSON"] == 1
+
+
+def test_a_model_that_fails_or_times_out_leaves_the_templates_to_ask():
+    async def timing_out(messages, params):
+        raise GenerationTimeoutError("no reply within llm.request_timeout_s")
+
+    async def grammar_error(messages, params):
+        return {"text": "", "finish_reason": "error"}
+
+    for chat, reason in ((timing_out, "model error: generation_timeout"),
+                         (grammar_error, "model error: generation_failed")):
+        result = ask(chat, facts_of(opinion()), num_questions=3)
+        assert result.templated == 3 and result.rejected == {reason: 3}
 
 
 def test_model_calls_stay_within_the_request_budget():
