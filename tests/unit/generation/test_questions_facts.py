@@ -8,6 +8,7 @@ from functools import lru_cache
 import pytest
 
 from generation.engine import GenerationTimeoutError
+from generation.extractive import focus_keywords, focus_matches
 from generation.question_facts import extract_facts, is_prose, short_fact_spans
 from generation.question_templates import template_question
 from generation.questions import (
@@ -18,6 +19,7 @@ from generation.questions import (
     question_items,
     select_facts,
 )
+from generation.words import stemmed_words
 from lexray.settings import QuestionSettings, Settings
 from pipelines.clean import pages_in_range
 from pipelines.document import extract_case_text
@@ -206,3 +208,11 @@ def test_easy_and_medium_requests_of_five_succeed_on_sample_opinions_without_the
             result = ask(ScriptedChat(), facts_of(case, question_type, difficulty), settings=settings,
                          question_type=question_type, difficulty=difficulty)
             assert len(result.questions) == 5 and result.templated == 5
+
+
+def test_focus_areas_put_their_facts_first():
+    case = opinion("doctor__missouri.pdf")
+    keywords = focus_keywords(["relief"])
+    focused = facts_of(case, "common", "medium", focus_areas=["relief"])
+    flags = [focus_matches(set(stemmed_words(c.passage.text)), keywords) > 0 for c in focused]
+    assert flags[0] and flags == sorted(flags, reverse=True)  # every focused fact before the others
