@@ -192,3 +192,44 @@ def question_messages(passage: str, *, question_type: str, difficulty: str,
         {"role": "assistant", "content": QUESTION_EXAMPLES[difficulty]},
         {"role": "user", "content": ask(passage, QUESTION_KINDS[question_type], focus_clause(focus_areas))},
     ]
+
+
+# Questions on extracted facts: the answer is given (a span of the judgment), the model only asks.
+
+PHRASING_SYSTEM = "You write exam questions about court judgments. You are given the answer; write the question."
+PHRASING_PROMPT = ("Passage from a court judgment:\n{passage}\n\nAnswer: {answer}\n\nWrite one question about the "
+                   "passage whose answer is exactly this answer. Do not put the answer in the question.{kind} "
+                   "Reply in JSON.")
+PHRASING_EXAMPLES: dict[str, tuple[str, str]] = {
+    "easy": ("15 days", '{"question":"How many days of notice did the landlord give?"}'),
+    "medium": ("the notice of 15 days was invalid under section 106 of the Transfer of Property Act",
+               '{"question":"What did the High Court hold about the landlord\'s notice?"}'),
+    "hard": ("because a monthly tenancy can only be ended by a notice of one month",
+             '{"question":"Why was the landlord\'s notice of 15 days invalid?"}'),
+}
+
+
+def phrasing_messages(passage: str, answer: str, *, question_type: str, difficulty: str) -> list[dict[str, str]]:
+    """The question for a given ``answer`` (a span of ``passage``), after a worked example.
+
+    >>> messages = phrasing_messages("The fine was 500 rupees.", "500 rupees", question_type="rare",
+    ...                              difficulty="easy")
+    >>> print(messages[-1]["content"])
+    Passage from a court judgment:
+    The fine was 500 rupees.
+    <BLANKLINE>
+    Answer: 500 rupees
+    <BLANKLINE>
+    Write one question about the passage whose answer is exactly this answer. Do not put the answer in the question. Ask about a specific detail. Reply in JSON.
+    """
+    example_answer, example_reply = PHRASING_EXAMPLES[difficulty]
+
+    def ask(text: str, answer_text: str, kind: str = "") -> str:
+        return PHRASING_PROMPT.format(passage=" ".join(text.split()), answer=" ".join(answer_text.split()), kind=kind)
+
+    return [
+        {"role": "system", "content": PHRASING_SYSTEM},
+        {"role": "user", "content": ask(QUESTION_EXAMPLE_PASSAGE, example_answer)},
+        {"role": "assistant", "content": example_reply},
+        {"role": "user", "content": ask(passage, answer, QUESTION_KINDS[question_type])},
+    ]

@@ -48,9 +48,17 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from generation.extractive import candidate_indexes, focus_keywords, focus_matches, lexrank_graph, pagerank
-from generation.prompts import question_messages
+from generation.prompts import phrasing_messages, question_messages
+from generation.question_facts import CASE_KINDS, Fact, extract_facts
+from generation.question_templates import template_question
 from generation.sentences import Sentence, split_sentences
-from generation.structured import Chat, StructuredOutputError, generate_structured, guided_schema
+from generation.engine import (
+    GenerationFailedError,
+    GenerationRequestError,
+    GenerationTimeoutError,
+    GenerationUnavailableError,
+)
+from generation.structured import Chat, GuidedDecodingError, StructuredOutputError, generate_structured, guided_schema
 from generation.words import content_words, stemmed_words
 from lexray.errors import LexRayError
 from lexray.models import PageSpan
@@ -143,6 +151,13 @@ class GeneratedQuestion:
     answer: str
     passage: Passage
     attempts: int
+    # On facts: the answer's span of the text (the answer is it, spaces collapsed), its pages,
+    # the fact's kind, and who phrased the question ("model" or "template").
+    answer_start: int | None = None
+    answer_end: int | None = None
+    answer_pages: tuple[int, ...] = ()
+    fact_kind: str | None = None
+    phrased_by: str = "model"
 
 
 @dataclass
@@ -151,6 +166,10 @@ class QuestionSet:
     passages_tried: int = 0
     model_calls: int = 0
     rejected: dict[str, int] = field(default_factory=dict)  # reason -> count, duplicates included
+
+    @property
+    def templated(self) -> int:
+        return sum(item.phrased_by == "template" for item in self.questions)
 
 
 # Choosing passages
@@ -562,6 +581,15 @@ class QuestionGenerator:
                 "another type or difficulty")
         return result
 
+    async def generate_from_facts(
+        self, candidates: Sequence[FactCandidate], *, num_questions: int, question_type: str, difficulty: str,
+        focus_areas: Sequence[str] = (),
+    ) -> QuestionSet:
+        """Questions on extracted facts (``select_facts``): see ``generate_from_facts``."""
+        return await generate_from_facts(self.chat, candidates, num_questions=num_questions,
+                                         question_type=question_type, difficulty=difficulty,
+                                         focus_areas=focus_areas, settings=self.settings)
+
     async def _ask(self, passage: Passage, question_type: str, difficulty: str,
                    focus_areas: Sequence[str]) -> tuple[QuestionReply | None, int, list[str]]:
         settings = self.settings
@@ -583,12 +611,17 @@ class QuestionGenerator:
 
 def question_items(question_set: QuestionSet, *, question_type: str, difficulty: str,
                    case_id: str | None) -> list[dict[str, Any]]:
-    """The questions as the API shows them, each with its passage as ``source``."""
+    """The questions as the API shows them, each with its passage as ``source`` and, when built
+    on a fact, the answer's own span (``answer_span``), the fact's kind and who phrased it."""
     return [{
         "question": item.question, "type": question_type, "difficulty": difficulty, "answer": item.answer,
         "source": {"case_id": case_id, "page": item.passage.page, "pages": list(item.passage.pages),
                    "char_start": item.passage.char_start, "char_end": item.passage.char_end,
                    "text": item.passage.text},
+        "answer_span": None if item.answer_start is None else {
+            "char_start": item.answer_start, "char_end": item.answer_end,
+            "page": item.answer_pages[0] if item.answer_pages else None, "pages": list(item.answer_pages)},
+        "fact_kind": item.fact_kind, "phrased_by": item.phrased_by,
     } for item in question_set.questions]
 
 
@@ -611,3 +644,246 @@ def rejection_reason(problem: str) -> str:
 def _count(counts: dict[str, int], problem: str) -> None:
     reason = rejection_reason(problem)
     counts[reason] = counts.get(reason, 0) + 1
+
+
+# Questions on extracted facts
+
+
+# Which facts a question type asks about first (tier 0, then 1, then 2); any fact of the right
+# difficulty may serve a type once its first choices run out.
+TYPE_TIERS: dict[str, dict[str, int]] = {
+    "common": {"court": 0, "plaintiff": 0, "defendant": 0, "date_decided": 0, "lower_court": 0, "holding": 0,
+               "disposition": 0, "standard": 0, "standard_rule": 0, "posture": 0, "support": 0, "conclusion": 0,
+               "reason": 0},
+    "rare": {"statute": 0, "citation": 0, "amount": 0, "number": 0, "date": 0, "name": 0,
+             **{kind: 2 for kind in CASE_KINDS}},
+    "unexpected": {kind: 2 for kind in CASE_KINDS},
+}
+
+
+@dataclass(frozen=True)
+class FactCandidate:
+    """A fact ready to ask about: its passage (with pages), the answer as shown (the span,
+    spaces collapsed), the answer's pages, and the template question (None when none fits)."""
+
+    fact: Fact
+    passage: Passage
+    answer: str
+    answer_pages: tuple[int, ...]
+    template: str | None
+
+
+def select_facts(
+    text: str,
+    *,
+    question_type: str,
+    difficulty: str,
+    focus_areas: Iterable[str] = (),
+    page_spans: Sequence[PageSpan] = (),
+    settings: QuestionSettings = QuestionSettings(),
+    extractive_settings: ExtractiveSettings = ExtractiveSettings(),
+) -> list[FactCandidate]:
+    """The facts of ``text`` (``generation.question_facts``) of ``difficulty``'s kinds, best
+    first for ``question_type``: passages holding a focus area's keywords first, then the type's
+    preferred kinds (``TYPE_TIERS``; for ``unexpected``, facts in sentences with an aside's
+    marks), the kinds taken in turn, each kind's facts by their sentence's score for the type
+    (as ``type_scores`` ranks passages). One fact per answer text.
+
+    >>> text = ("The appellant was charged under section 19 of the Rent Control Act on 3 May 1951. "
+    ...         "The magistrate convicted the appellant and imposed a fine of 500 rupees.")
+    >>> [c.answer for c in select_facts(text, question_type="rare", difficulty="easy")]
+    ['section 19 of the Rent Control Act', '3 May 1951', '500 rupees']
+    >>> select_facts("Too short.", question_type="common", difficulty="easy")
+    []
+    """
+    check_options(question_type, difficulty)
+    keyword_sets = focus_keywords(focus_areas)
+    sentences = split_sentences(text, max_segment_chars=extractive_settings.max_segment_chars,
+                                max_segment_periods=extractive_settings.max_segment_periods)
+    limit = settings.max_easy_answer_words if difficulty == "easy" else settings.max_answer_words
+    facts = [fact for fact in extract_facts(text, sentences=sentences, settings=settings,
+                                            extractive_settings=extractive_settings)
+             if fact.difficulty == difficulty and len(fact.answer(text).split()) <= limit]
+    hosts = sorted({fact.sentence for fact in facts if fact.sentence >= 0})
+    host_scores = type_scores(question_type, [sentences[index].text for index in hosts],
+                              damping=extractive_settings.damping, aside_boost=settings.aside_boost) \
+        if hosts else np.zeros(0)
+    score_of = dict(zip(hosts, host_scores.tolist(), strict=True))
+    tiers = TYPE_TIERS[question_type]
+
+    def tier(fact: Fact) -> int:
+        if question_type == "unexpected" and fact.sentence >= 0:
+            return 0 if ASIDE.search(sentences[fact.sentence].text) else 1
+        return tiers.get(fact.kind, 1)
+
+    def focused(fact: Fact) -> bool:
+        passage_words = set(stemmed_words(text[fact.passage_start:fact.passage_end]))
+        return not keyword_sets or focus_matches(passage_words, keyword_sets) > 0
+
+    by_score = sorted(facts, key=lambda fact: (-score_of.get(fact.sentence, math.inf), fact.answer_start))
+    turn: dict[int, int] = {}  # each fact's rank among its kind's, so that kinds take turns
+    seen_kinds: dict[str, int] = {}
+    for fact in by_score:
+        turn[id(fact)] = seen_kinds.get(fact.kind, 0)
+        seen_kinds[fact.kind] = turn[id(fact)] + 1
+    ordered = sorted(by_score, key=lambda fact: (not focused(fact), tier(fact), turn[id(fact)]))
+    candidates: list[FactCandidate] = []
+    answers: set[str] = set()
+    for fact in ordered:
+        answer = " ".join(fact.answer(text).split())
+        if normalized(answer) in answers or not grounding_words(answer):
+            continue
+        answers.add(normalized(answer))
+        passage_text = text[fact.passage_start:fact.passage_end]
+        pages = tuple(pages_in_range(list(page_spans), fact.passage_start, fact.passage_end)) if page_spans else ()
+        answer_pages = tuple(pages_in_range(list(page_spans), fact.answer_start, fact.answer_end)) \
+            if page_spans else ()
+        candidates.append(FactCandidate(
+            fact, Passage(passage_text, fact.passage_start, fact.passage_end, pages,
+                          float(score_of.get(fact.sentence, 0.0))),
+            answer, answer_pages, template_question(fact, text)))
+    return candidates
+
+
+# What a call to the model may raise that a template can stand in for (on the fact path only:
+# the passage-based generator has nothing to fall back on).
+MODEL_ERRORS = (GuidedDecodingError, GenerationTimeoutError, GenerationFailedError, GenerationRequestError,
+                GenerationUnavailableError)
+# The first words a phrased question may take, by the fact's kind (easy) or the difficulty.
+KIND_OPENERS: dict[str, str] = {
+    "date": "When|On what date|What date|On which date|In what year",
+    "date_decided": "When|On what date|What date|On which date",
+    "amount": "How much|What amount|What sum|What was the amount",
+    "number": "How many|How long|What number",
+    "court": "Which court|What court|In which court|In what court",
+    "lower_court": "From which court|From what court|Which court|What court",
+    "plaintiff": "Who|Which party|What party", "defendant": "Who|Which party|What party",
+    "statute": "Which|What|Under which|Under what", "citation": "Which|What", "name": "Who|Whom|Which|What",
+    "posture": "What|Which", "standard": "What standard|Which standard|Under what standard|Under which standard",
+}
+DIFFICULTY_OPENERS: dict[str, str] = {
+    "easy": "What|Which|Who|When|Where|How many|How much",
+    "medium": "What|Which|Who|How|Under what|Under which|According to",
+    "hard": "Why|How",
+}
+
+
+class PhrasedQuestion(BaseModel):
+    """The model's question for a given answer; validated as a reply is (``reply_problem``),
+    the context's answer standing for the reply's."""
+
+    question: str
+
+    @model_validator(mode="after")
+    def _valid_for_answer(self, info: ValidationInfo) -> PhrasedQuestion:
+        self.question = " ".join(self.question.split())
+        if isinstance(info.context, PhrasingContext):
+            problem = reply_problem(self.question, info.context.answer, info.context.passage)
+            if problem:
+                raise ValueError(problem)
+        return self
+
+
+@dataclass(frozen=True)
+class PhrasingContext:
+    answer: str
+    passage: PassageContext
+
+
+def phrasing_schema(kind: str, difficulty: str) -> dict[str, Any]:
+    """The guided-decoding schema of a question for a fact of ``kind``.
+
+    >>> phrasing_schema("amount", "easy")["properties"]["question"]["pattern"][:40]
+    '^(How much|What amount|What sum|What was'
+    """
+    openers = KIND_OPENERS.get(kind, DIFFICULTY_OPENERS["easy"]) if difficulty == "easy" \
+        else DIFFICULTY_OPENERS[difficulty]
+    return {"type": "object", "properties": {"question": {"type": "string", "pattern": rf"^({openers}){PLAIN}+\?$"}},
+            "required": ["question"]}
+
+
+def _fact_context(candidate: FactCandidate, difficulty: str, settings: QuestionSettings) -> PassageContext:
+    return PassageContext(candidate.passage.text, difficulty, settings.min_answer_grounding, settings.max_answer_words,
+                          settings.max_easy_answer_words)
+
+
+async def generate_from_facts(
+    chat: Chat, candidates: Sequence[FactCandidate], *, num_questions: int, question_type: str, difficulty: str,
+    focus_areas: Sequence[str] = (), settings: QuestionSettings = QuestionSettings(),
+) -> QuestionSet:
+    """``num_questions`` distinct questions on ``candidates`` (best first), in waves of as many
+    facts as questions are still missing. The model phrases each question while the request's
+    ``settings.max_model_calls`` last (``phrasing_attempts`` per fact); a phrasing that fails
+    validation, or one past the budget, is the fact's template question (validated alike). A
+    fact with neither is skipped; InsufficientMaterialError when the facts run out first."""
+    check_count(num_questions, settings)
+    check_options(question_type, difficulty, focus_areas)
+    result = QuestionSet([])
+    calls_left = settings.max_model_calls
+    cursor = 0
+    while len(result.questions) < num_questions and cursor < len(candidates):
+        wave = list(candidates[cursor:cursor + num_questions - len(result.questions)])
+        cursor += len(wave)
+        asks = []
+        for candidate in wave:
+            use_model = calls_left >= settings.phrasing_attempts
+            calls_left -= settings.phrasing_attempts if use_model else 0
+            asks.append(_phrase(chat, candidate, question_type, difficulty, settings, use_model))
+        for candidate, (question, phrased_by, calls, problems) in zip(wave, await asyncio.gather(*asks), strict=True):
+            result.passages_tried += 1
+            result.model_calls += calls
+            if phrased_by == "model":
+                calls_left += settings.phrasing_attempts - calls  # a first valid reply leaves the retries unspent
+            for problem in problems:
+                _count(result.rejected, problem)
+            if question is None:
+                continue
+            earlier = [q.question for q in result.questions]
+            if is_duplicate(question, earlier, min_overlap=settings.duplicate_overlap):
+                _count(result.rejected, "duplicate question")
+                template = candidate.template
+                if phrased_by == "template" or template is None or is_duplicate(
+                        template, earlier, min_overlap=settings.duplicate_overlap) or reply_problem(
+                        template, candidate.answer, _fact_context(candidate, difficulty, settings)):
+                    continue
+                question, phrased_by = template, "template"  # the model asked what was asked: the template may not
+            fact = candidate.fact
+            result.questions.append(GeneratedQuestion(
+                question, candidate.answer, candidate.passage, calls, fact.answer_start, fact.answer_end,
+                candidate.answer_pages, fact.kind, phrased_by))
+    if len(result.questions) < num_questions:
+        raise InsufficientMaterialError(
+            f"only {len(result.questions)} of {num_questions} {question_type} {difficulty} questions could be made "
+            f"from the {len(candidates)} facts found in the text"
+            f"{'' if candidates else ' (it states none a question can ask for)'}; ask for fewer, or for another "
+            "type or difficulty")
+    return result
+
+
+async def _phrase(chat: Chat, candidate: FactCandidate, question_type: str, difficulty: str,
+                  settings: QuestionSettings, use_model: bool) -> tuple[str | None, str, int, list[str]]:
+    """(question or None, "model" or "template", model calls, problems) for one fact."""
+    context = _fact_context(candidate, difficulty, settings)
+    problems: list[str] = []
+    calls = 0
+    if use_model:
+        messages = phrasing_messages(candidate.passage.text, candidate.answer, question_type=question_type,
+                                     difficulty=difficulty)
+        params = {"max_tokens": settings.phrasing_max_tokens, "temperature": settings.temperature,
+                  "repetition_penalty": settings.repetition_penalty}
+        try:
+            reply = await generate_structured(
+                chat, messages, PhrasedQuestion, params, attempts=settings.phrasing_attempts,
+                retry_params={"temperature": settings.retry_temperature},
+                context=PhrasingContext(candidate.answer, context),
+                schema=phrasing_schema(candidate.fact.kind, difficulty))
+            return reply.value.question, "model", reply.attempts, reply.problems
+        except StructuredOutputError as exc:
+            problems, calls = exc.problems, len(exc.problems)
+        except MODEL_ERRORS as exc:  # a model that fails or is away: the template still asks
+            problems, calls = [f"model error: {exc.code}"], 1
+    template = candidate.template
+    problem = "no template fits" if template is None else reply_problem(template, candidate.answer, context)
+    if problem:
+        return None, "template", calls, [*problems, f"template: {problem}"]
+    return template, "template", calls, problems

@@ -492,16 +492,19 @@ class ExtractiveSettings(BaseModel):
 
 
 class QuestionSettings(BaseModel):
-    """Question generation (``generation.questions``): limits and the model's decoding per question."""
+    """Question generation (``generation.questions``): limits, the facts questions are built on and
+    the model's decoding per question. The settings marked "passage-based" tune the generator of
+    before facts (the model writes question and answer), kept as ``bench.questions --legacy``'s
+    baseline; the API builds every question on a fact."""
 
     max_questions: int = Field(20, ge=1, le=200, description="Most questions one request may ask for.")
     passages_per_question: int = Field(
-        4, ge=1, description="Candidate passages tried per question asked, at most; fewer valid "
+        4, ge=1, description="Passage-based: candidate passages tried per question asked, at most; fewer valid "
         "questions than asked after that many is a 422 insufficient_material.")
     attempts_per_passage: int = Field(
-        2, ge=1, le=5, description="Model calls per passage: a greedy one, then sampled retries "
+        2, ge=1, le=5, description="Passage-based: model calls per passage: a greedy one, then sampled retries "
         "(new seed) while the reply fails validation.")
-    max_tokens: int = Field(128, ge=16, le=512, description="Completion tokens of one question and answer.")
+    max_tokens: int = Field(128, ge=16, le=512, description="Passage-based: completion tokens of one question and answer.")
     temperature: float = Field(0.0, ge=0, le=2, description="First attempt's temperature (0: greedy).")
     retry_temperature: float = Field(0.7, gt=0, le=2, description="Temperature of the retries.")
     repetition_penalty: float = Field(1.05, gt=0, le=2, description="Light: the small model loops without one.")
@@ -516,12 +519,12 @@ class QuestionSettings(BaseModel):
         0.8, gt=0, le=1, description="Two questions whose content words and numbers overlap this much "
         "(Jaccard) ask the same thing: the later one is dropped.")
     passage_words_easy: int = Field(
-        12, ge=1, description="A passage for an easy question grows from its core sentence by the "
+        12, ge=1, description="Passage-based: a passage for an easy question grows from its core sentence by the "
         "following sentences (same paragraph or not) up to this many words.")
     passage_words_medium: int = Field(
-        20, ge=1, description="The same for a medium question.")
+        20, ge=1, description="Passage-based: the same for a medium question.")
     passage_words_hard: int = Field(
-        40, ge=1, description="The same for a hard question: its reasoning needs more context.")
+        40, ge=1, description="Passage-based: the same for a hard question: its reasoning needs more context.")
     max_answer_words: int = Field(
         60, ge=1, description="A medium or hard answer of more words is refused.")
     max_easy_answer_words: int = Field(
@@ -530,6 +533,30 @@ class QuestionSettings(BaseModel):
         1.5, ge=1, description="For unexpected questions, each mark of an aside, dissent or procedural "
         "point a sentence holds (two at most) multiplies its distance from the judgement's centre by "
         "this much (1: asides are not preferred).")
+    max_model_calls: int = Field(
+        10, ge=0, le=200, description="Most model calls one request makes to phrase questions on the facts "
+        "LexRay extracted (the answer is always a span of the text); a fact past this budget, or whose model "
+        "phrasing fails validation, gets a template's question (0: templates only).")
+    phrasing_attempts: int = Field(
+        1, ge=1, le=5, description="Model calls per fact before its template is used: a greedy one, then "
+        "sampled retries.")
+    phrasing_max_tokens: int = Field(
+        64, ge=16, le=256, description="Completion tokens of one question the model phrases.")
+    max_fact_passage_chars: int = Field(
+        300, ge=40, description="A caption fact's passage (court, parties, decision date) is the "
+        "caption around it, this many characters.")
+    disposition_tail: float = Field(
+        0.8, ge=0, le=1, description="A sentence with a disposition word (affirmed, reversed, remanded ...) "
+        "is the disposition only in the judgement's last part: after this share of its sentences.")
+    min_reason_chars: int = Field(
+        30, ge=1, description="A reason (\"... because ...\") needs this many characters before its "
+        "\"because\": the clause a why-question asks about.")
+    min_lowercase_share: float = Field(
+        0.5, ge=0, le=1, description="A sentence is asked about only when this share of its words is lower-case: "
+        "captions, address blocks and tables are mostly capitals and numbers.")
+    min_statement_words: int = Field(
+        8, ge=8, description="A sentence of this many words or more can be asked to be completed (medium "
+        "questions of last resort: the part after \"that\", \"is\", \"must\" ...).")
 
 
 # Summaries settings

@@ -1,8 +1,11 @@
 """Question generation deployment (issue 5): questions about a stored case, an uploaded PDF or
 text, each with its answer and the page and span of the passage it comes from.
 
-Passages are chosen and replies validated by ``generation.questions`` (pure); the model is the
-LLM deployment, called through its handle with guided JSON (``generation.structured``). What is
+Each question is built on a fact LexRay extracts from the text before the model writes
+(``generation.question_facts``): its answer is a span of the text, with its page; the model
+only phrases the question (the LLM deployment, through its handle, with guided JSON), and a
+template does when the model's phrasing fails validation or the request's model calls are
+spent (``generation.questions``, pure). What is
 kept, in the ``questions`` collection (insert-only, so a later failing request never loses a set):
 
 - questions about a stored case: always;
@@ -28,7 +31,7 @@ from generation.questions import (
     QuestionOptionError,
     check_count,
     question_items,
-    select_passages,
+    select_facts,
 )
 from lexray.ids import sha256_hex
 from lexray.models import PageSpan, utcnow
@@ -108,12 +111,12 @@ class Questions:
     async def _generate(self, text: str, page_spans: list, options: schemas.QuestionOptions, question_type: str, *,
                         origin: str, **identity: Any) -> schemas.QuestionSetResponse:
         spans = [PageSpan.model_validate(span) for span in page_spans]
-        passages = await asyncio.to_thread(
-            select_passages, text, question_type=question_type, difficulty=options.difficulty,
+        facts = await asyncio.to_thread(
+            select_facts, text, question_type=question_type, difficulty=options.difficulty,
             focus_areas=options.focus_areas, page_spans=spans, settings=self.settings.questions,
             extractive_settings=self.settings.extractive)
-        question_set = await self.generator.generate(
-            passages, num_questions=options.num_questions, question_type=question_type,
+        question_set = await self.generator.generate_from_facts(
+            facts, num_questions=options.num_questions, question_type=question_type,
             difficulty=options.difficulty, focus_areas=options.focus_areas)
         return schemas.QuestionSetResponse(
             origin=origin, **identity, question_type=question_type, difficulty=options.difficulty,
@@ -122,6 +125,6 @@ class Questions:
                                      case_id=identity.get("case_id")),
             generation=schemas.QuestionGenerationStats(
                 passages_tried=question_set.passages_tried, model_calls=question_set.model_calls,
-                rejected=question_set.rejected),
+                rejected=question_set.rejected, templated=question_set.templated),
             stored=False, created_at=utcnow(),
         )

@@ -88,19 +88,39 @@ class QuestionSourceSpan(BaseModel):
     text: str
 
 
+class AnswerSpan(BaseModel):
+    """Where the answer is in the source text: ``answer`` is ``[char_start, char_end)`` of it,
+    runs of spaces and line breaks collapsed to one space."""
+
+    char_start: int
+    char_end: int
+    page: int | None = Field(description="Page the answer starts on; None for plain text.")
+    pages: list[int]
+
+
 class QuestionItem(BaseModel):
     question: str
     type: QuestionTypeName
     difficulty: DifficultyName
-    answer: str = Field(description="Grounded in the passage: most of its words are the passage's; for easy "
-                                    "questions a fact copied from it.")
+    answer: str = Field(description="A span of the source text (see answer_span), inside the passage; in sets "
+                                    "made before answer_span existed, grounded words of the passage.")
     source: QuestionSourceSpan
+    answer_span: AnswerSpan | None = Field(None, description="The answer's own span and page; None in sets made "
+                                           "before questions were built on extracted facts.")
+    fact_kind: str | None = Field(None, description="The kind of fact asked for: court, lower_court, plaintiff, "
+                                  "defendant, date_decided, date, statute, citation, amount, number, name, "
+                                  "standard, posture (easy); holding, disposition, standard_rule, statement "
+                                  "(medium); reason, conclusion, support, means (hard).")
+    phrased_by: Literal["model", "template"] = Field(
+        "model", description="Who wrote the question: the model, or a template when the model's phrasing "
+        "failed validation or the request's model calls (questions.max_model_calls) were spent.")
 
 
 class QuestionGenerationStats(BaseModel):
-    passages_tried: int = Field(description="Passages the model was asked about.")
+    passages_tried: int = Field(description="Facts (passages) asked about.")
     model_calls: int = Field(description="Calls to the model, retries included.")
     rejected: dict[str, int] = Field(description="Replies refused (and duplicate questions dropped), by reason.")
+    templated: int = Field(0, description="Questions a template phrased (the others: the model).")
 
 
 class QuestionSetResponse(BaseModel):

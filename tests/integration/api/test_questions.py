@@ -3,8 +3,9 @@ SmolLM2-135M): questions about a stored case (stored, grounded in its pages), ab
 uploaded PDF, the typed routes, stored sets, tenant isolation and bad input.
 
 Two text-layer opinions are uploaded for tenant A and one of them again for tenant B. Every
-question set is checked the same way: exactly the number asked, distinct questions, and each
-source span is the passage's text in the case's cleaned_content, on the page it names.
+question set is checked the same way: exactly the number asked, distinct questions, each
+source span is the passage's text in the case's cleaned_content, on the page it names, and each
+answer is its own span of that text (``answer_span``) inside the passage, on its page.
 """
 
 import re
@@ -12,8 +13,8 @@ import re
 import httpx
 import pytest
 
-from generation.questions import fact_spans
 from lexray.ids import sha256_hex
+from lexray.settings import QuestionSettings
 from serve_app.client import LexRayAPIError, LexRayClient
 from tests import pdf_factory
 from tests.conftest import SAMPLES
@@ -68,13 +69,16 @@ def assert_question_set(question_set: dict, *, count: int, question_type: str, d
     questions = question_set["questions"]
     assert len(questions) == count == question_set["num_questions"], question_set
     assert question_set["model"] == "lexray-smollm2"
-    assert question_set["generation"]["passages_tried"] >= count
-    assert question_set["generation"]["model_calls"] >= question_set["generation"]["passages_tried"]
+    generation = question_set["generation"]
+    assert generation["passages_tried"] >= count
+    assert generation["model_calls"] <= QuestionSettings().max_model_calls  # the request's budget
+    assert generation["templated"] == sum(item["phrased_by"] == "template" for item in questions)
     normalized = {re.sub(r"\W+", " ", item["question"].lower()).strip() for item in questions}
     assert len(normalized) == count, questions  # no duplicates
     pages = {span["page"]: span for span in spans or []}
     for item in questions:
-        assert set(item) == {"question", "type", "difficulty", "answer", "source"}
+        assert set(item) == {"question", "type", "difficulty", "answer", "source", "answer_span", "fact_kind",
+                             "phrased_by"}
         assert item["type"] == question_type and item["difficulty"] == difficulty
         assert item["question"].endswith("?") and item["answer"].strip()
         source = item["source"]
@@ -87,8 +91,14 @@ def assert_question_set(question_set: dict, *, count: int, question_type: str, d
             page = pages[source["page"]]
             assert page["char_start"] <= source["char_start"] < page["char_end"]
             assert source["pages"][0] == source["page"] and set(source["pages"]) <= set(pages)
-        if difficulty == "easy" and fact_spans(source["text"]):
-            assert item["answer"] in fact_spans(source["text"])  # a fact copied from the passage
+        answer = item["answer_span"]
+        assert source["char_start"] <= answer["char_start"] < answer["char_end"] <= source["char_end"]
+        assert item["answer"] == " ".join(text[answer["char_start"]:answer["char_end"]].split())
+        if spans is None:
+            assert answer["page"] is None
+        else:
+            page = pages[answer["page"]]
+            assert page["char_start"] <= answer["char_start"] < page["char_end"]
 
 
 def test_types_and_focus_areas_are_listed_behind_auth(api):
@@ -161,8 +171,7 @@ def test_questions_about_an_uploaded_pdf_are_stored_only_when_asked(api):
     for item in quick.questions:
         assert item.source.case_id is None and item.source.page in (1, 2, 3)
         assert item.source.char_end - item.source.char_start == len(item.source.text) > 0
-        if fact_spans(item.source.text):
-            assert item.answer in fact_spans(item.source.text)
+        assert item.answer in " ".join(item.source.text.split()) and item.answer_span.page in item.source.pages
     with pytest.raises(LexRayAPIError) as missing:
         client.stored_questions(digest)
     assert missing.value.status_code == 404

@@ -220,7 +220,9 @@ def test_exactly_the_questions_asked_for_each_with_its_source():
     items = question_items(result, question_type="common", difficulty="medium", case_id="c1")
     assert [item["source"]["char_start"] for item in items] == [p.char_start for p in passages[:2]]
     assert all(item["source"]["case_id"] == "c1" and item["source"]["page"] for item in items)
-    assert set(items[0]) == {"question", "type", "difficulty", "answer", "source"}
+    assert set(items[0]) == {"question", "type", "difficulty", "answer", "source", "answer_span", "fact_kind",
+                             "phrased_by"}
+    assert items[0]["answer_span"] is None and items[0]["phrased_by"] == "model"
 
 
 def test_easy_answers_are_picked_among_the_passage_facts():
