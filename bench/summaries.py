@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | 
     finally:
         for summarizer in selected.values():
             getattr(summarizer, "close", lambda: None)()
-    print(f"{args.dataset.name}{'' if args.subset == 'all' else f' ({args.subset} half)'}: {len(records)} records, budget = reference length "
+    half = "" if args.subset == "all" else f" ({args.subset} half)"
+    print(f"{args.dataset.name}{half}: {len(records)} records, budget = reference length "
           f"(mean {sum(record.n_words for record in records) / len(records):.0f} words); "
           f"ROUGE F1, stemmed; extractive default: {DEFAULT_METHOD}")
     print(format_table(scores, seconds))

@@ -8,6 +8,10 @@ PageRank are computed here with numpy rather than by ``summa.summarizer.summariz
 summa re-splits the text with its own regex (it breaks ``s. 302``), loses character offsets,
 merges identical sentences and solves a dense eigenproblem that is slow on long judgements.
 
+The default method, ``sectioned``, takes LexRank's sentences by MMR within each rhetorical
+role's share of the budget (``generation.selection``); ``lexrank`` and ``textrank`` take the most
+central first.
+
 Every selected sentence keeps its ``[char_start, char_end)`` in the text and the pages it lies
 on, so a summary can say which pages it drew on.
 
