@@ -1,6 +1,6 @@
 """ROUGE of summaries against reference summaries: the lead-N baseline and each method, same run.
 
-    python -m bench.summaries --dataset FILE [--methods textrank,lexrank,...] [--limit N]
+    python -m bench.summaries --dataset FILE [--methods textrank,lexrank,...] [--limit N] [--subset even|odd]
 
 FILE is ``.jsonl`` or ``.jsonl.xz``, one ``{"id", "judgement", "summary"}`` per line. For each
 record N is the reference summary's word count; every method gets the same budget of N words
@@ -72,10 +72,13 @@ def lead_n(record: SummaryRecord, n_words: int) -> str:
     return first_words(record.judgement, n_words)
 
 
-def extractive(record: SummaryRecord, n_words: int, **options) -> str:
-    settings = get_settings()  # the ranking as configured: extractive.*, summaries.max_graph_sentences
+def extractive(record: SummaryRecord, n_words: int, *, extractive_update: Mapping | None = None, **options) -> str:
+    """``summarize`` as configured (extractive.*, summaries.max_graph_sentences), with
+    ``extractive_update`` replacing some of the ``extractive`` settings (an ablation)."""
+    settings = get_settings()
+    extractive_settings = settings.extractive.model_copy(update=dict(extractive_update or {}))
     return summarize(record.judgement, length=n_words, max_graph_sentences=settings.summaries.max_graph_sentences,
-                     settings=settings.extractive, **options).text
+                     settings=extractive_settings, **options).text
 
 
 class InProcessAbstractive:
@@ -147,9 +150,13 @@ SUMMARIZERS: dict[str, Summarizer] = {
     "textrank_late_bias": partial(extractive, method="textrank", position_bias=3.0),
     "lexrank_late_bias": partial(extractive, method="lexrank", position_bias=3.0),
     "lexrank_early_bias": partial(extractive, method="lexrank", position_bias=-3.0),
+    "lexrank_mmr": partial(extractive, method="lexrank_mmr"),
+    "sectioned": partial(extractive, method="sectioned"),
+    "sectioned_no_mmr": partial(extractive, method="sectioned", extractive_update={"redundancy": 0.0}),
     "abstractive": InProcessAbstractive(),
 }
-DEFAULT_METHODS = ("textrank", "lexrank")
+DEFAULT_METHODS = ("textrank", "lexrank", "lexrank_mmr", "sectioned")
+SUBSETS = ("all", "even", "odd")
 
 
 def read_records(path: Path, limit: int | None = None) -> list[SummaryRecord]:
@@ -173,6 +180,15 @@ def read_records(path: Path, limit: int | None = None) -> list[SummaryRecord]:
     if not records:
         raise DatasetError(f"{path} holds no records")
     return records
+
+
+def subset_records(records: list[SummaryRecord], subset: str) -> list[SummaryRecord]:
+    """All records, or every other one from the first (``even``) or the second (``odd``).
+
+    >>> [record.id for record in subset_records([SummaryRecord(str(i), "j", "s") for i in range(5)], "odd")]
+    ['1', '3']
+    """
+    return records if subset == "all" else records[SUBSETS.index(subset) - 1::2]
 
 
 def score_methods(
@@ -211,6 +227,9 @@ def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | 
                         help=f"comma-separated, of: {', '.join(name for name in summarizers if name != BASELINE)}"
                              f" ({BASELINE} always runs)")
     parser.add_argument("--limit", type=int, default=None, help="score only the first N records")
+    parser.add_argument("--subset", choices=SUBSETS, default="all",
+                        help="score every record, or only the even (0, 2, ...) or odd ones: a parameter chosen "
+                             "on one half is checked on the other")
     add_json_option(parser)
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.methods.split(",") if name.strip() and name.strip() != BASELINE]
@@ -224,6 +243,7 @@ def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | 
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    records = subset_records(records, args.subset)
 
     selected = {BASELINE: summarizers.get(BASELINE, lead_n), **{name: summarizers[name] for name in names}}
     for summarizer in selected.values():
@@ -233,7 +253,8 @@ def main(argv: list[str] | None = None, summarizers: Mapping[str, Summarizer] | 
     finally:
         for summarizer in selected.values():
             getattr(summarizer, "close", lambda: None)()
-    print(f"{args.dataset.name}: {len(records)} records, budget = reference length "
+    half = "" if args.subset == "all" else f" ({args.subset} half)"
+    print(f"{args.dataset.name}{half}: {len(records)} records, budget = reference length "
           f"(mean {sum(record.n_words for record in records) / len(records):.0f} words); "
           f"ROUGE F1, stemmed; extractive default: {DEFAULT_METHOD}")
     print(format_table(scores, seconds))

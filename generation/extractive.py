@@ -8,6 +8,10 @@ PageRank are computed here with numpy rather than by ``summa.summarizer.summariz
 summa re-splits the text with its own regex (it breaks ``s. 302``), loses character offsets,
 merges identical sentences and solves a dense eigenproblem that is slow on long judgements.
 
+The default method, ``sectioned``, takes LexRank's sentences by MMR within each rhetorical
+role's share of the budget (``generation.selection``); ``lexrank`` and ``textrank`` take the most
+central first.
+
 Every selected sentence keeps its ``[char_start, char_end)`` in the text and the pages it lies
 on, so a summary can say which pages it drew on.
 
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from generation.selection import mmr_select, sentence_role
 from generation.sentences import Sentence, split_sentences
 from generation.words import WORD, content_words, stemmed_words
 from lexray.models import PageSpan
@@ -37,11 +42,14 @@ from lexray.summary_options import DEFAULT_LENGTH, FOCUS_AREAS, SummaryOptionErr
 from lexray.settings import ExtractiveSettings, SummarySettings
 from pipelines.clean import pages_in_range
 
-METHODS: tuple[str, ...] = ("textrank", "lexrank")
-# Of the two rankers in their published form, the one with the higher mean ROUGE-2 and ROUGE-L
-# on the IN-Abs dev set (bench/summaries.py; README has the table): 0.384/0.328 against
-# TextRank's 0.365/0.314 and lead-N's 0.283/0.256. It won on 14 of 20 judgements on each.
-DEFAULT_METHOD = "lexrank"
+# textrank and lexrank are the published rankers, their best sentences taken first; lexrank_mmr
+# takes LexRank's by MMR (generation.selection), sectioned also gives each rhetorical role its
+# share of the budget. docs/benchmarks.md has their ROUGE on the IN-Abs dev set.
+METHODS: tuple[str, ...] = ("textrank", "lexrank", "lexrank_mmr", "sectioned")
+SELECTING_METHODS: frozenset[str] = frozenset({"lexrank_mmr", "sectioned"})
+# The highest mean ROUGE-1/2/L on the IN-Abs dev set, and on each half with the MMR weight chosen
+# on the other half (docs/benchmarks.md).
+DEFAULT_METHOD = "sectioned"
 
 # Lines of a judgement's caption and appearance block, not of its reasoning.
 HEADER_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
@@ -141,6 +149,10 @@ def summarize(
 ) -> ExtractiveSummary:
     """The most central sentences of ``text`` within ``length`` words, in document order.
 
+    ``method``: ``textrank`` or ``lexrank`` take the most central first; ``lexrank_mmr`` takes
+    LexRank's by MMR with ``settings.redundancy``; ``sectioned`` (the default) also gives each
+    rhetorical role (``generation.selection``) its share of the budget, unless ``focus_areas``
+    ask for a summary that leans toward some parts.
     The word count lands within half the longest sentence of the budget, unless the text is
     shorter than that (then all of it comes back). ``focus_areas`` multiply the centrality of a
     sentence by ``settings.focus_boost`` per keyword of theirs it holds, twice at most;
@@ -168,15 +180,28 @@ def summarize(
         scores = np.ones(len(sentences))
     else:
         sentence_words = [content_words(sentences[index].text) for index in candidates]
-        centrality = rank_sentences(sentence_words, method=method, position_bias=position_bias,
-                                    max_graph_sentences=max_graph_sentences, damping=settings.damping)
+        graph = lexrank_graph(sentence_words) if method in SELECTING_METHODS else None
+        if graph is None:
+            centrality = rank_sentences(sentence_words, method=method, position_bias=position_bias,
+                                        max_graph_sentences=max_graph_sentences, damping=settings.damping)
+        else:
+            centrality = pagerank(graph, restart=restart_weights(len(candidates), position_bias),
+                                  damping=settings.damping)
         scores = np.zeros(len(sentences))
         for position, index in enumerate(candidates):
             boost = (focus_factor(set(stemmed_words(sentences[index].text)), keyword_sets, boost=settings.focus_boost)
                      if keyword_sets else 1.0)
             scores[index] = centrality[position] * boost
         word_counts = [len(sentence.text.split()) for sentence in sentences]
-        chosen = select_within_budget(candidates, scores, word_counts, budget)
+        if graph is None:
+            chosen = select_within_budget(candidates, scores, word_counts, budget)
+        else:
+            # A focused summary is meant to lean toward its areas, so the roles' shares give way.
+            by_role = method == "sectioned" and not (keyword_sets and settings.focus_boost > 1)
+            roles = [sentence_role(sentences[index].text) for index in candidates] if by_role else None
+            taken = mmr_select(scores[candidates], graph.vectors, [word_counts[index] for index in candidates], budget,
+                               redundancy=settings.redundancy, roles=roles)
+            chosen = [candidates[position] for position in taken]
     return ExtractiveSummary(
         sentences=tuple(
             SummarySentence(
@@ -256,7 +281,8 @@ def rank_sentences(
     ``damping`` (settings ``extractive.damping``).
 
     ``textrank`` (Mihalcea & Tarau 2004): shared words / (log len1 + log len2).
-    ``lexrank`` (continuous LexRank, Erkan & Radev 2004): tf-idf cosine, no threshold.
+    ``lexrank`` (continuous LexRank, Erkan & Radev 2004): tf-idf cosine, no threshold; also the
+    ranking of ``lexrank_mmr`` and ``sectioned``, which differ in how they select.
     ``position_bias`` tilts the random walk's restarts toward late sentences (> 0) or early
     ones (< 0): restart odds grow as exp(position_bias * relative position). 0 is plain PageRank.
 
@@ -276,9 +302,8 @@ def rank_sentences(
         return np.zeros(0)
     if method not in METHODS:
         raise SummaryOptionError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
-    relative_position = np.arange(len(sentence_words)) / max(len(sentence_words) - 1, 1)
-    restart = np.exp(position_bias * relative_position)
-    if method == "lexrank":
+    restart = restart_weights(len(sentence_words), position_bias)
+    if method != "textrank":
         return pagerank(lexrank_graph(sentence_words), restart=restart, damping=damping)
     windows = -(-len(sentence_words) // max_graph_sentences)
     if windows == 1:
@@ -290,6 +315,15 @@ def rank_sentences(
         weights = textrank_similarity(sentence_words[start:stop])
         scores[start:stop] = share * pagerank(weights, restart=restart[start:stop], damping=damping)
     return scores
+
+
+def restart_weights(count: int, position_bias: float = 0.0) -> np.ndarray:
+    """PageRank's restart odds of ``count`` sentences: exp(position_bias * relative position).
+
+    >>> restart_weights(3).tolist(), [round(float(x), 2) for x in restart_weights(3, 1.0)]
+    ([1.0, 1.0, 1.0], [1.0, 1.65, 2.72])
+    """
+    return np.exp(position_bias * np.arange(count) / max(count - 1, 1))
 
 
 def textrank_similarity(sentence_words: Sequence[Sequence[str]]) -> np.ndarray:
