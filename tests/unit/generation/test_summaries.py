@@ -104,12 +104,16 @@ def test_reduce_groups_keep_order_within_budget():
     assert [index for group in groups for index in group] == list(range(5))
 
 
+CALL_NAMES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen".split()
+
+
 class ScriptedModel:
-    """A stand-in for the LLM deployment's ``chat``: records prompts, answers from a script."""
+    """A stand-in for the LLM deployment's ``chat``: records prompts, answers from a script (by
+    default a sentence naming the call, in words: digits the source lacks would be removed)."""
 
     def __init__(self, answer=None):
         self.calls: list[tuple[str, dict]] = []
-        self.answer = answer or (lambda prompt, params: f"Summary sentence number {len(self.calls)} here.")
+        self.answer = answer or (lambda prompt, params: f"Summary sentence number {CALL_NAMES[len(self.calls) % 16]} here.")
 
     async def __call__(self, messages, params):
         prompt = messages[-1]["content"]
@@ -179,8 +183,8 @@ def test_comparison_fits_every_case_into_one_prompt():
     model = ScriptedModel(lambda prompt, params: "Case 1 was dismissed while case 2 was allowed.")
     summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0)
     cases = [(f"Case title {index}", " ".join(paragraphs(40, words=20, tag=f"d{index}"))) for index in range(10)]
-    text = asyncio.run(summarizer.compare(cases, length="short"))
-    assert text == "Case 1 was dismissed while case 2 was allowed."
+    comparison = asyncio.run(summarizer.compare(cases, length="short"))
+    assert comparison.text == "Case 1 was dismissed while case 2 was allowed." and not comparison.removed
     prompt, params = model.calls[0]
     assert all(f"Case {index} (Case title {index - 1})" in prompt for index in range(1, 11))
     prompt_chars = len(prompt) + len(prompts.SUMMARY_SYSTEM)
