@@ -252,3 +252,31 @@ def test_summary_settings_reach_the_part_count_the_join_and_the_cut():
     default = ScriptedModel(lambda prompt, params: "The comparison.")
     asyncio.run(MapReduceSummarizer(default, context_tokens=2048, chars_per_token=4.0).compare(cases, length="short"))
     assert len(model.calls[0][0].split()) < len(default.calls[0][0].split())
+
+
+def test_facts_the_text_lacks_are_removed_from_the_summary_and_listed():
+    text = "The tenant paid Rs. 215 a month to Durgeshwari Devi. The appeal is dismissed with costs."
+    model = ScriptedModel(lambda prompt, params: "The tenant paid Rs. 215 to Durgeshwari Devi. "
+                                                 "The appeal was filed in 2018 by Ramesh Sharma.")
+    summary = asyncio.run(MapReduceSummarizer(model).summarize(text, length=50))
+    assert summary.text == "The tenant paid Rs. 215 to Durgeshwari Devi."
+    assert [(fact["kind"], fact["text"]) for fact in summary.as_dict()["removed"]] == [
+        ("number", "2018"), ("name", "Ramesh Sharma")]
+    assert summary.removed[0].sentence == "The appeal was filed in 2018 by Ramesh Sharma."
+    # a reply with nothing supported is retried, then refused like an empty one
+    invented = ScriptedModel(lambda prompt, params: "The appeal was filed in 2018.")
+    with pytest.raises(SummaryGenerationError):
+        asyncio.run(MapReduceSummarizer(invented).summarize(text, length=50))
+    assert len(invented.calls) == 2
+    # summaries.check_facts off: the reply as the model wrote it
+    unchecked = MapReduceSummarizer(model, settings=SummarySettings(check_facts=False))
+    summary = asyncio.run(unchecked.summarize(text, length=50))
+    assert "2018" in summary.text and summary.removed == ()
+
+
+def test_comparison_facts_are_checked_against_the_compared_summaries():
+    model = ScriptedModel(lambda prompt, params: "Both appeals failed. The first was decided in 1999 (Rs. 500).")
+    cases = [("King v. State", "The appeal of King failed in 1952."), ("Rao v. Union", "The appeal of Rao failed.")]
+    comparison = asyncio.run(MapReduceSummarizer(model).compare(cases, length="short"))
+    assert comparison.text == "Both appeals failed."
+    assert [(fact.kind, fact.text) for fact in comparison.removed] == [("number", "1999"), ("money", "Rs. 500")]
