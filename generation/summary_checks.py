@@ -16,8 +16,8 @@ A fact is one of these kinds, found in this order (an earlier kind's span is not
 - ``reference``: a provision: "section 302 IPC", "s. 19(2)", "Sec. 5", "§ 1983", "Article 21",
   "Order 21 Rule 90", "clause (b)" is not (no number), "302 IPC";
 - ``number``: any other digits ("29,000", "1,00,000", "19th", "2.5");
-- ``name`` / ``party``: a run of capitalised words ("Durgeshwari Devi", "State of Bombay");
-  ``party`` when it stands beside "v." / "vs." / "versus".
+- ``name`` / ``party``: a run of capitalised words ("Durgeshwari Devi", "State of Bombay"), or
+  dotted initials ("Cr.P.C.", "W. H."); ``party`` when it stands beside "v." / "vs." / "versus".
 
 How each is looked up in the source (normalised: thousand separators and leading zeros dropped,
 ordinals read as numbers, any spelling of a provision's kind, dates in any of the forms above,
@@ -194,7 +194,8 @@ def source_facts(text: str) -> SourceFacts:
             numbers.add(NUMBER_WORDS[word])
     words.update("".join(word[0] for word in run) for _, _, run in _name_runs(text, ()) if len(run) > 1)
     words.update(_squash(match.group(0)) for match in DOTTED_ACRONYM.finditer(text))
-    words.update(abbreviation.lower() for abbreviation in INDIAN_CODE_ABBREVIATIONS.values())
+    lowered = text.lower()
+    words.update(short.lower() for long, short in INDIAN_CODE_ABBREVIATIONS.items() if long.lower() in lowered)
     dates: set[tuple[int, ...]] = set()
     for match in DATE.finditer(text):
         for key in _date_keys(match):
@@ -244,6 +245,9 @@ def extract_facts(text: str) -> list[Fact]:
         add("reference", match.start(), end, tuple((_reference_kind(match), full) for full in _provisions(match)))
     for match in NUMBER.finditer(text):
         add("number", match.start(), match.end(), (_number_key(match.group(0)),))
+    for match in DOTTED_ACRONYM.finditer(text):  # "Cr.P.C.", "W. H.": one word, as the source's are read
+        written = match.group(0).rstrip()
+        add("name", match.start(), match.start() + len(written), (_squash(written),))
     for start, end, words in _name_runs(text, taken):
         before, after = text[max(0, start - 12):start], text[end:end + 12]
         party = PARTY_SEPARATOR_BEFORE.search(before) or PARTY_SEPARATOR_AFTER.search(after)
