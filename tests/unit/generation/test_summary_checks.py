@@ -116,3 +116,10 @@ def test_a_codes_acronym_needs_the_code_in_the_source():
     assert removed_texts("He was tried under the Cr.P.C.") == [("name", "Cr.P.C.")]
     with_code = JUDGEMENT + "The Code of Criminal Procedure applied."
     assert check_summary("He was tried under the CrPC and the Cr.P.C.", with_code).removed == ()
+
+
+def test_initials_are_one_word_with_or_without_their_last_dot():
+    source = "Under the Cr.P.C. and s. 5 of the I.P.C., W. H. King was tried in C. A. No. 5."
+    assert check_summary("W.H. King was tried under the Cr.P.C. and the IPC in C.A. No. 5.", source).removed == ()
+    assert [fact.text for fact in extract_facts("under the Cr.P.C applied")] == ["Cr.P.C"]
+    assert [fact.text for fact in extract_facts("C. A. No. 5")] == ["C. A.", "5"]
