@@ -6,13 +6,18 @@ FILE is ``.jsonl`` or ``.jsonl.xz``, one ``{"id", "judgement", "summary"}`` per 
 record N is the reference summary's word count; every method gets the same budget of N words
 (its output is cut to its first N words, so no method gains recall by running long), and lead-N
 is the judgement's first N words. Prints ROUGE-1/2/L F1 (stemmed; mean over records) per
-method with its gain over lead-N, and as its last line one JSON object
-``{"lead_n": {"rouge1", "rouge2", "rougeL"}, "<method>": {...}, ...}``.
+method with its gain over lead-N, NumPrec and NEPrec (the share of the numbers, and of the names,
+parties, provisions and case citations, of a method's summaries that are in the judgement: counts
+added over the records, as ``generation.summary_checks.fact_precision`` defines them; "-" when a
+method's summaries hold none), and as its last line one JSON object
+``{"lead_n": {"rouge1", "rouge2", "rougeL", "num_prec", "ne_prec"}, "<method>": {...}, ...}``.
 
 A method is a callable ``(record, n_words) -> summary text`` in ``SUMMARIZERS``; one with a
 ``prepare()`` is prepared before the clock starts and ``close()``d after. ``abstractive`` is the
 API's map-reduce summarizer (``generation.summaries``) on a vLLM engine started in this process,
-only when ``--methods`` names it (minutes per record on CPUs: use ``--limit``).
+only when ``--methods`` names it (minutes per record on CPUs: use ``--limit``);
+``abstractive_unchecked`` is the same with ``summaries.check_facts`` off, on the same engine (the
+summary before the fact check, measured in the same run).
 
 >>> first_words("The appeal is  dismissed with costs.", 3)
 'The appeal is'
@@ -39,6 +44,7 @@ from bench.tables import Column, text_table
 from generation.extractive import DEFAULT_METHOD, summarize
 from generation.rouge import ROUGE_TYPES, mean_scores, rouge_f1
 from generation.summaries import MapReduceSummarizer, SummaryGenerationError
+from generation.summary_checks import FactPrecision, SourceFacts, fact_precision, source_facts, total_precision
 from lexray.settings import get_settings
 from lexray.summary_options import MAX_SUMMARY_WORDS
 from pipelines.sections import detect_sections
@@ -86,14 +92,22 @@ class InProcessAbstractive:
 
     The engine (vLLM's async engine) runs on an event loop in a background thread, started by
     ``prepare`` (or the first call). A record the model gives nothing usable for scores 0.
+    ``check_facts`` overrides ``summaries.check_facts``; one made with ``shares_engine_with``
+    runs on the other's engine (and closes it).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, check_facts: bool = True, shares_engine_with: InProcessAbstractive | None = None) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.engine = None
         self.failures = 0
+        self.check_facts = check_facts
+        self.host = shares_engine_with
 
     def prepare(self) -> None:
+        if self.host is not None:
+            self.host.prepare()
+            self.loop, self.engine = self.host.loop, self.host.engine
+            return
         if self.engine is not None:
             return
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # its INFO lines go to stdout
@@ -115,7 +129,8 @@ class InProcessAbstractive:
         summarizer = MapReduceSummarizer(
             self._generate, context_tokens=self.engine.llm.max_model_len,
             chars_per_token=len(sample) / max(self.engine.count_tokens(sample), 1),
-            settings=settings.summaries, extractive_settings=settings.extractive)
+            settings=settings.summaries.model_copy(update={"check_facts": self.check_facts}),
+            extractive_settings=settings.extractive)
         sections = detect_sections(record.judgement, [])
         try:
             summary = self._run(summarizer.summarize(
@@ -126,6 +141,10 @@ class InProcessAbstractive:
         return summary.text
 
     def close(self) -> None:
+        if self.host is not None:
+            self.host.close()
+            self.loop, self.engine = None, None
+            return
         if self.engine is not None:
             self.engine.shutdown()
             self.engine = None
@@ -155,6 +174,8 @@ SUMMARIZERS: dict[str, Summarizer] = {
     "sectioned_no_mmr": partial(extractive, method="sectioned", extractive_update={"redundancy": 0.0}),
     "abstractive": InProcessAbstractive(),
 }
+SUMMARIZERS["abstractive_unchecked"] = InProcessAbstractive(check_facts=False,
+                                                            shares_engine_with=SUMMARIZERS["abstractive"])
 DEFAULT_METHODS = ("textrank", "lexrank", "lexrank_mmr", "sectioned")
 SUBSETS = ("all", "even", "odd")
 
@@ -193,29 +214,44 @@ def subset_records(records: list[SummaryRecord], subset: str) -> list[SummaryRec
 
 def score_methods(
     records: list[SummaryRecord], summarizers: Mapping[str, Summarizer]
-) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
-    """Mean ROUGE F1 per method, and mean seconds per record spent summarizing."""
+) -> tuple[dict[str, dict[str, float | None]], dict[str, float]]:
+    """Mean ROUGE F1, NumPrec and NEPrec per method, and mean seconds per record spent summarizing."""
     scores, seconds = {}, {}
+    sources: dict[int, SourceFacts] = {}
     for name, summarizer in summarizers.items():
-        per_record, elapsed = [], 0.0
-        for record in records:
+        per_record, facts, elapsed = [], [], 0.0
+        for index, record in enumerate(records):
             started = time.perf_counter()
             candidate = first_words(summarizer(record, record.n_words), record.n_words)
             elapsed += time.perf_counter() - started
             per_record.append(rouge_f1(record.summary, candidate))
-        scores[name] = mean_scores(per_record)
+            if index not in sources:
+                sources[index] = source_facts(record.judgement)
+            facts.append(fact_precision(candidate, sources[index]))
+        scores[name] = {**mean_scores(per_record), **fact_scores(total_precision(facts))}
         seconds[name] = elapsed / len(records)
     return scores, seconds
 
 
-def format_table(scores: dict[str, dict[str, float]], seconds: dict[str, float]) -> str:
-    """One row per method: ROUGE F1, the gain over lead-N in ROUGE-2 and -L, seconds/record."""
+def fact_scores(counts: FactPrecision) -> dict[str, float | None]:
+    """NumPrec and NEPrec of a method's summaries (None: they hold no number / entity).
+
+    >>> fact_scores(FactPrecision(numbers=4, supported_numbers=3))
+    {'num_prec': 0.75, 'ne_prec': None}
+    """
+    return {"num_prec": counts.num_prec, "ne_prec": counts.ne_prec}
+
+
+def format_table(scores: dict[str, dict[str, float | None]], seconds: dict[str, float]) -> str:
+    """One row per method: ROUGE F1, the gain over lead-N in ROUGE-2 and -L, NumPrec, NEPrec, seconds/record."""
     baseline = scores[BASELINE]
     columns = [Column("method", 22, "<"), *(Column(name, 9, spec=".4f") for name in ROUGE_TYPES),
-               Column("dR-2", 9, spec="+.4f"), Column("dR-L", 9, spec="+.4f"), Column("s/record", 10, spec=".3f")]
+               Column("dR-2", 9, spec="+.4f"), Column("dR-L", 9, spec="+.4f"), Column("NumPrec", 9, spec=".3f"),
+               Column("NEPrec", 9, spec=".3f"), Column("s/record", 10, spec=".3f")]
     return text_table(columns, [(name, *(method_scores[rouge_type] for rouge_type in ROUGE_TYPES),
                                  method_scores["rouge2"] - baseline["rouge2"],
-                                 method_scores["rougeL"] - baseline["rougeL"], seconds[name])
+                                 method_scores["rougeL"] - baseline["rougeL"], method_scores.get("num_prec"),
+                                 method_scores.get("ne_prec"), seconds[name])
                                 for name, method_scores in scores.items()])
 
 

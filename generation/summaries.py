@@ -8,6 +8,12 @@ joined in document order when together they fit the requested length; otherwise 
 combines them (reduce), in groups that fit its context, round after round. Each summary keeps
 the pages of the sentences it was made from.
 
+Every reply of the model (map, reduce, comparison) is checked against the text it summarises
+(``generation.summary_checks``): a sentence stating a number, date, amount, provision, citation or
+name the text does not hold is dropped (a short parenthesis holding it is removed), before the
+reply is used or combined, and the summary lists what was removed. A reply left empty is retried
+like an empty one. Settings ``summaries.check_facts`` turns this off.
+
 All of this is pure except ``MapReduceSummarizer``'s calls to the model, which is any async
 ``generate(messages, params) -> {"text", "finish_reason", ...}``: the LLM deployment's ``chat``
 through a handle, or ``GenerationEngine.generate`` in the bench.
@@ -31,6 +37,7 @@ from generation import extractive
 from generation.extractive import ExtractiveSummary
 from generation.prompts import compare_messages, map_messages, reduce_messages
 from generation.sentences import split_sentences
+from generation.summary_checks import CheckedText, RemovedFact, SourceFacts, check_summary, source_facts
 from generation.words import content_words
 from lexray.errors import LexRayError
 from lexray.models import CaseSection, PageSpan
@@ -107,6 +114,7 @@ class PartInput:
 class AbstractiveSummary:
     text: str
     parts_used: tuple[Part, ...] = field(default=())
+    removed: tuple[RemovedFact, ...] = field(default=())  # facts the text does not hold, left out
 
     @property
     def pages(self) -> list[int]:
@@ -119,7 +127,8 @@ class AbstractiveSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {"text": self.text, "pages": self.pages, "word_count": self.word_count,
-                "parts_used": [part.as_dict() for part in self.parts_used]}
+                "parts_used": [part.as_dict() for part in self.parts_used],
+                "removed": [fact.as_dict() for fact in self.removed]}
 
 
 # Planning
@@ -398,23 +407,31 @@ class MapReduceSummarizer:
             page_spans=page_spans, focus_areas=focus_areas, map_input_words=self.settings.map_input_words,
             max_parts=self.settings.max_map_parts, overshoot=self.settings.input_overshoot,
             extractive_settings=self.extractive_settings)
-        return await self.summarize_parts(inputs, target, focus_areas)
+        source = await asyncio.to_thread(source_facts, text) if self.settings.check_facts else None
+        return await self.summarize_parts(inputs, target, focus_areas, source=source)
 
     async def summarize_parts(
-        self, inputs: Sequence[PartInput], target_words: int, focus_areas: Sequence[str] = ()
+        self, inputs: Sequence[PartInput], target_words: int, focus_areas: Sequence[str] = (), *,
+        source: SourceFacts | None = None,
     ) -> AbstractiveSummary:
+        """The map step on ``inputs``, then ``combine``; with ``source``, every reply checked against it."""
         words = part_words(target_words, len(inputs))
+        removed: list[RemovedFact] = []
         outputs = await asyncio.gather(*(
-            self.generate_text(map_messages(part.text, words, focus_areas), words) for part in inputs))
+            self.generate_text(map_messages(part.text, words, focus_areas), words, source=source, removed=removed)
+            for part in inputs))
         used = [(part, output) for part, output in zip(inputs, outputs, strict=True) if output]
         if not used:
             raise SummaryGenerationError("the model produced no usable summary of any part")
-        text = await self.combine([output for _, output in used], target_words, focus_areas)
-        return AbstractiveSummary(text, tuple(part.part for part, _ in used))
+        text = await self.combine([output for _, output in used], target_words, focus_areas, source=source,
+                                  removed=removed)
+        return AbstractiveSummary(text, tuple(part.part for part, _ in used), tuple(removed))
 
-    async def combine(self, partials: list[str], target_words: int, focus_areas: Sequence[str] = ()) -> str:
+    async def combine(self, partials: list[str], target_words: int, focus_areas: Sequence[str] = (), *,
+                      source: SourceFacts | None = None, removed: list[RemovedFact] | None = None) -> str:
         """The partial summaries joined when they fit ``target_words`` (times
-        ``summaries.join_slack``), else reduced by the model."""
+        ``summaries.join_slack``), else reduced by the model (each reply checked against
+        ``source`` when given, what it removes added to ``removed``)."""
         budget = input_chars(self.context_tokens, output_tokens(target_words, self.context_tokens),
                              self.chars_per_token)
         for _ in range(MAX_REDUCE_ROUNDS):
@@ -423,27 +440,32 @@ class MapReduceSummarizer:
                 break
             groups = reduce_groups(partials, budget)
             if len(groups) == 1:
-                final = await self.generate_text(reduce_messages(partials, target_words, focus_areas), target_words)
+                final = await self.generate_text(reduce_messages(partials, target_words, focus_areas), target_words,
+                                                 source=source, removed=removed)
                 return final or trim_to_words(" ".join(partials), target_words,
                                               extractive_settings=self.extractive_settings)
             partials = list(await asyncio.gather(*(
-                self._reduce_group([partials[index] for index in group], target_words, total, focus_areas)
+                self._reduce_group([partials[index] for index in group], target_words, total, focus_areas,
+                                   source=source, removed=removed)
                 for group in groups)))
         return " ".join(partials)
 
     async def _reduce_group(self, group: list[str], target_words: int, total_words: int,
-                            focus_areas: Sequence[str]) -> str:
+                            focus_areas: Sequence[str], *, source: SourceFacts | None,
+                            removed: list[RemovedFact] | None) -> str:
         if len(group) == 1:
             return group[0]
         share = max(MIN_PART_WORDS, round(target_words * sum(len(p.split()) for p in group) / total_words))
-        reduced = await self.generate_text(reduce_messages(group, share, focus_areas), share)
+        reduced = await self.generate_text(reduce_messages(group, share, focus_areas), share, source=source,
+                                           removed=removed)
         return reduced or trim_to_words(" ".join(group), share, extractive_settings=self.extractive_settings)
 
     async def compare(
         self, cases: Sequence[tuple[str, str]], *, length: str | int = DEFAULT_LENGTH,
         focus_areas: Sequence[str] = (),
-    ) -> str:
-        """A comparison of ``(label, summary)`` cases, each summary condensed to its share of the context."""
+    ) -> CheckedText:
+        """A comparison of ``(label, summary)`` cases, each summary condensed to its share of the
+        context; its facts checked against the labels and summaries (``removed``: what went)."""
         target = validate_options(length, focus_areas)
         budget = input_chars(self.context_tokens, output_tokens(target, self.context_tokens), self.chars_per_token)
         share = max(20, int((budget - len(cases) * (CASE_LABEL_CHARS + 16)) / CHARS_PER_WORD / len(cases)))
@@ -451,17 +473,30 @@ class MapReduceSummarizer:
             lambda: [(label[:CASE_LABEL_CHARS], condense(summary, share, overshoot=self.settings.input_overshoot,
                                                          extractive_settings=self.extractive_settings))
                      for label, summary in cases])
-        text = await self.generate_text(compare_messages(condensed, target, focus_areas), target)
+        source = None
+        if self.settings.check_facts:
+            source = await asyncio.to_thread(source_facts, "\n\n".join(f"{label}\n\n{summary}" for label, summary in cases))
+        removed: list[RemovedFact] = []
+        text = await self.generate_text(compare_messages(condensed, target, focus_areas), target, source=source,
+                                        removed=removed)
         if not text:
             raise SummaryGenerationError("the model produced no usable comparison")
-        return text
+        return CheckedText(text, tuple(removed))
 
-    async def generate_text(self, messages: list[dict[str, str]], words: int) -> str:
-        """The cleaned reply; one sampled retry when the greedy one cleans up to nothing."""
+    async def generate_text(self, messages: list[dict[str, str]], words: int, *, source: SourceFacts | None = None,
+                            removed: list[RemovedFact] | None = None) -> str:
+        """The cleaned reply, without the sentences stating facts ``source`` does not hold
+        (when given; added to ``removed``); one sampled retry when the greedy one comes to nothing."""
         params = {**SAMPLING, "max_tokens": output_tokens(words, self.context_tokens)}
         for attempt in (params, {**params, **RETRY_SAMPLING}):
             reply = await self.generate(messages, attempt)
             cleaned = clean_generated(reply["text"], extractive_settings=self.extractive_settings)
+            if cleaned and source is not None:
+                checked = await asyncio.to_thread(check_summary, cleaned, source,
+                                                  max_parenthesis_chars=self.settings.max_removed_aside_chars)
+                cleaned = checked.text
+                if removed is not None and cleaned:
+                    removed.extend(checked.removed)
             if cleaned:
                 return cleaned
         return ""

@@ -600,6 +600,15 @@ class SummarySettings(BaseModel):
     calibration_chars: int = Field(
         20_000, ge=1, description="The tokenizer's characters per token, which size the parts, are "
         "measured on this many first characters of each text.")
+    check_facts: bool = Field(
+        True, description="Check each reply of the model in an abstractive summary or comparison against "
+        "its source (`generation.summary_checks`): sentences stating a number, date, amount, "
+        "provision, citation or name the source does not hold are dropped and listed in `removed`.")
+    max_removed_aside_chars: int = Field(
+        120, ge=0, description="A fact of an abstractive summary that its source does not hold (a "
+        "number, date, amount, provision, citation or name: `generation.summary_checks`) removes "
+        "only the parenthesis around it when that is at most this many characters long; anywhere "
+        "else it drops its sentence.")
 
 
 # Chat settings

@@ -111,8 +111,10 @@ class Summarization:
             cases=[schemas.ComparedCase(case_id=case["case_id"], title=case.get("title"), summary=summary.text,
                                         pages=summary.pages, word_count=summary.word_count)
                    for case, summary in zip(cases, summaries)],
-            comparison=schemas.ComparisonResult(text=comparison, model=await self.llm.model_name(),
-                                                case_citations=await self._case_citations(comparison, tenant_id)),
+            comparison=schemas.ComparisonResult(
+                text=comparison.text, model=await self.llm.model_name(),
+                case_citations=await self._case_citations(comparison.text, tenant_id),
+                removed=[fact.as_dict() for fact in comparison.removed]),
         )
 
     # Reads

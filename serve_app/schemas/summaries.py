@@ -122,6 +122,16 @@ class SummaryPartItem(BaseModel):
     pages: list[int] = Field(description="Pages of the sentences the model read from this part.")
 
 
+class RemovedFact(BaseModel):
+    """A fact the model wrote that its source does not hold, left out of the text."""
+
+    kind: Literal["number", "money", "date", "reference", "citation", "name", "party"]
+    text: str = Field(description="As the model wrote it.")
+    reason: str = Field(description="What the source lacks, and whether the sentence was dropped or only "
+                                    "the parenthesis around the fact removed.")
+    sentence: str = Field(description="The model's sentence that held it.")
+
+
 class AbstractiveSummaryResult(BaseModel):
     text: str
     pages: list[int] = Field(description="Every page of the parts used.")
@@ -131,6 +141,9 @@ class AbstractiveSummaryResult(BaseModel):
     case_citations: list[VerifiedCitation] = Field(
         default_factory=list, description="The case citations in `text`, each checked against the "
         "tenant's cases when the summary was made (as POST /citator/verify checks them).")
+    removed: list[RemovedFact] = Field(
+        default_factory=list, description="Numbers, dates, amounts, provisions, citations and names the model "
+        "wrote that the text does not hold: their sentences are not in `text`.")
 
 
 class SummaryResults(BaseModel):
@@ -172,6 +185,9 @@ class ComparisonResult(BaseModel):
     model: str
     case_citations: list[VerifiedCitation] = Field(
         default_factory=list, description="The case citations in `text`, each checked against the tenant's cases.")
+    removed: list[RemovedFact] = Field(
+        default_factory=list, description="Numbers, dates, amounts, provisions, citations and names the model "
+        "wrote that the compared summaries and titles do not hold: their sentences are not in `text`.")
 
 
 class ComparisonResponse(BaseModel):

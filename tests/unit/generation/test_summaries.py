@@ -104,12 +104,16 @@ def test_reduce_groups_keep_order_within_budget():
     assert [index for group in groups for index in group] == list(range(5))
 
 
+CALL_NAMES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen".split()
+
+
 class ScriptedModel:
-    """A stand-in for the LLM deployment's ``chat``: records prompts, answers from a script."""
+    """A stand-in for the LLM deployment's ``chat``: records prompts, answers from a script (by
+    default a sentence naming the call, in words: digits the source lacks would be removed)."""
 
     def __init__(self, answer=None):
         self.calls: list[tuple[str, dict]] = []
-        self.answer = answer or (lambda prompt, params: f"Summary sentence number {len(self.calls)} here.")
+        self.answer = answer or (lambda prompt, params: f"Summary sentence number {CALL_NAMES[len(self.calls) % 16]} here.")
 
     async def __call__(self, messages, params):
         prompt = messages[-1]["content"]
@@ -179,8 +183,8 @@ def test_comparison_fits_every_case_into_one_prompt():
     model = ScriptedModel(lambda prompt, params: "Case 1 was dismissed while case 2 was allowed.")
     summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0)
     cases = [(f"Case title {index}", " ".join(paragraphs(40, words=20, tag=f"d{index}"))) for index in range(10)]
-    text = asyncio.run(summarizer.compare(cases, length="short"))
-    assert text == "Case 1 was dismissed while case 2 was allowed."
+    comparison = asyncio.run(summarizer.compare(cases, length="short"))
+    assert comparison.text == "Case 1 was dismissed while case 2 was allowed." and not comparison.removed
     prompt, params = model.calls[0]
     assert all(f"Case {index} (Case title {index - 1})" in prompt for index in range(1, 11))
     prompt_chars = len(prompt) + len(prompts.SUMMARY_SYSTEM)
@@ -248,3 +252,31 @@ def test_summary_settings_reach_the_part_count_the_join_and_the_cut():
     default = ScriptedModel(lambda prompt, params: "The comparison.")
     asyncio.run(MapReduceSummarizer(default, context_tokens=2048, chars_per_token=4.0).compare(cases, length="short"))
     assert len(model.calls[0][0].split()) < len(default.calls[0][0].split())
+
+
+def test_facts_the_text_lacks_are_removed_from_the_summary_and_listed():
+    text = "The tenant paid Rs. 215 a month to Durgeshwari Devi. The appeal is dismissed with costs."
+    model = ScriptedModel(lambda prompt, params: "The tenant paid Rs. 215 to Durgeshwari Devi. "
+                                                 "The appeal was filed in 2018 by Ramesh Sharma.")
+    summary = asyncio.run(MapReduceSummarizer(model).summarize(text, length=50))
+    assert summary.text == "The tenant paid Rs. 215 to Durgeshwari Devi."
+    assert [(fact["kind"], fact["text"]) for fact in summary.as_dict()["removed"]] == [
+        ("number", "2018"), ("name", "Ramesh Sharma")]
+    assert summary.removed[0].sentence == "The appeal was filed in 2018 by Ramesh Sharma."
+    # a reply with nothing supported is retried, then refused like an empty one
+    invented = ScriptedModel(lambda prompt, params: "The appeal was filed in 2018.")
+    with pytest.raises(SummaryGenerationError):
+        asyncio.run(MapReduceSummarizer(invented).summarize(text, length=50))
+    assert len(invented.calls) == 2
+    # summaries.check_facts off: the reply as the model wrote it
+    unchecked = MapReduceSummarizer(model, settings=SummarySettings(check_facts=False))
+    summary = asyncio.run(unchecked.summarize(text, length=50))
+    assert "2018" in summary.text and summary.removed == ()
+
+
+def test_comparison_facts_are_checked_against_the_compared_summaries():
+    model = ScriptedModel(lambda prompt, params: "Both appeals failed. The first was decided in 1999 (Rs. 500).")
+    cases = [("King v. State", "The appeal of King failed in 1952."), ("Rao v. Union", "The appeal of Rao failed.")]
+    comparison = asyncio.run(MapReduceSummarizer(model).compare(cases, length="short"))
+    assert comparison.text == "Both appeals failed."
+    assert [(fact.kind, fact.text) for fact in comparison.removed] == [("number", "1999"), ("money", "Rs. 500")]
