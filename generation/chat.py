@@ -6,6 +6,7 @@ that need no model (pure: no Ray, no MongoDB, no engine).
     query = clean_rewrite(model_reply, message, history) or fallback_query(message, history)
     history = trim_history(turns, budget_tokens, count_tokens)
     messages = chat_answer_messages(question, source_labels(passages, chars), instruction, history)
+    draft, invented = without_invented_specifics(model_draft, source_texts)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from generation.citations import MARKER_GROUP, tidy, with_markers
 from generation.sentences import split_sentences
-from generation.words import content_words
+from generation.words import content_words, stemmed_words
 from lexray.settings import ChatSettings
 
 
@@ -51,6 +52,10 @@ INTENTS: dict[str, Intent] = {intent.name: intent for intent in (
            ("What did the court hold about the premium?", "Which statute was applied?"), True, None),
 )}
 DEFAULT_INTENT = "legal_question"
+# What a sentence must not invent: numbers ("22", "2,000", "14-306.4", "5.05") and capitalised
+# words after its first (names: "Dearborn", "Tarrant", "Orrington").
+NUMBER = re.compile(r"\d+(?:[.,/:-]\d+)*")
+NAME = re.compile(r"(?<![\w'\u2019-])[A-Z][^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 REWRITE_PREFIX = re.compile(r"^\s*((standalone\s+)?(search\s+)?query|rewritten|search|answer)\s*:\s*", re.IGNORECASE)
 
 
@@ -221,3 +226,57 @@ def evidence_answer(question: str, texts: Sequence[str], max_sentences: int = 2)
             sources.append(number)
         sentences.append(with_markers(" ".join(sentence.split()), f"[{sources.index(number) + 1}]"))
     return " ".join(sentences), sources
+
+
+def specifics(text: str) -> tuple[set[str], set[str]]:
+    """The numbers (thousands separators dropped) and the stemmed words of ``text``'s
+    capitalised words after its first, markers left out.
+
+    >>> numbers, names = specifics("In 2014 Standard paid $2,000 under s. 14-306.4 [2].")
+    >>> sorted(numbers), sorted(names)
+    (['14-306.4', '2000', '2014'], ['standard'])
+    """
+    text = MARKER_GROUP.sub(" ", text)
+    numbers = {number.replace(",", "") for number in NUMBER.findall(text)}
+    first = WORD_START.search(text)
+    names = {word for match in NAME.finditer(text) if first is None or match.start() != first.start()
+             for word in stemmed_words(match.group())}
+    return numbers, names
+
+
+WORD_START = re.compile(r"[^\W\d_]")
+
+
+def invented_specifics(sentence: str, source_texts: Sequence[str]) -> list[str]:
+    """The numbers and names of ``sentence`` that none of ``source_texts`` holds (a number as a
+    number, a name as any word of the same stem, whatever its case): what a sentence must not
+    state however many of its other words the sources share.
+
+    >>> sources = ["The State recommended a 22-year aggregate sentence.", "Jagels appealed to the court."]
+    >>> invented_specifics("Jagels got a 22-year sentence [1].", sources)
+    []
+    >>> invented_specifics("The State recommended a 30-year sentence for Smith.", sources)
+    ['30', 'smith']
+    """
+    numbers, names = specifics(sentence)
+    known_numbers = {number.replace(",", "") for text in source_texts for number in NUMBER.findall(text)}
+    known_words = {word for text in source_texts for word in stemmed_words(text)}
+    return sorted(numbers - known_numbers) + sorted(names - known_words)
+
+
+def without_invented_specifics(draft: str, source_texts: Sequence[str]) -> tuple[str, int]:
+    """``draft`` without its sentences that state a number or a name no source holds, and how
+    many were left out (word overlap alone would let "a 30-year sentence" pass on a source's
+    "a 22-year sentence").
+
+    >>> without_invented_specifics("Review is de novo [1]. It was decided in 1999 [1].",
+    ...                            ["We review the dismissal de novo. The appeal was decided in 2021."])
+    ('Review is de novo [1].', 1)
+    """
+    kept, dropped = [], 0
+    for sentence in split_sentences(draft):
+        if invented_specifics(sentence.text, source_texts):
+            dropped += 1
+        else:
+            kept.append(sentence.text)
+    return " ".join(kept), dropped

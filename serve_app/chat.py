@@ -4,8 +4,9 @@ a retrieved chunk (case, page, span), and sessions in MongoDB.
 A message goes: intent (``generation.chat``) -> for a follow-up, a standalone search query
 written by the LLM from the history -> the best chunks from the Retrieval deployment (hybrid,
 tenant-scoped, filtered), of which only those similar enough to the query are used -> the LLM
-answers from the numbered chunks -> markers that name no chunk are removed, uncited sentences
-are attributed by word overlap (``generation.citations``) -> the turn is appended to the
+answers from the numbered chunks -> sentences stating a number or name no chunk holds are left
+out (``generation.chat``), markers that name no chunk are removed, uncited sentences are
+attributed by word overlap and unsupported ones left out (``generation.citations``) -> the turn is appended to the
 session. With no relevant chunk the answer says so and the LLM is not asked. Greetings and help
 are answered without a search; case searches list the matching cases.
 
@@ -36,6 +37,7 @@ from generation.chat import (
     fallback_query,
     source_texts,
     trim_history,
+    without_invented_specifics,
 )
 from generation.citations import GroundedAnswer, MarkerFilter, ground_answer
 from generation.prompts import CHAT_INSTRUCTIONS, chat_answer_messages, rewrite_messages
@@ -248,7 +250,11 @@ class Chat:
         """The model's supported sentences; when none is supported, the passages' own sentences
         that best match the question (``answer_kind`` "extracted")."""
         texts = [passage["text"] for passage in turn.passages]
-        grounded = ground_answer(draft.strip(), texts, min_overlap=self.settings.chat.attribution_min_overlap)
+        # Names may come from the sources' labels (case titles) as well as their text.
+        draft, invented = without_invented_specifics(
+            draft.strip(), [*texts, *(passage.get("title") or "" for passage in turn.passages)])
+        grounded = ground_answer(draft, texts, min_overlap=self.settings.chat.attribution_min_overlap)
+        grounded.dropped_sentences += invented
         if grounded.text:
             return grounded
         text, sources = evidence_answer(turn.message, texts)
