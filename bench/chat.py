@@ -270,6 +270,7 @@ async def ask_all(client, retrieval, questions: Sequence[Question], filters: dic
     """Every question through ``/chat/ask`` and the baselines; ``filters`` (by PDF) restricts
     each to its case (questions without one are skipped). Also whether each one's context held a
     correct chunk (None until scored)."""
+    from generation.chat import detect_intent, passages_per_case
     from lexray.models import CaseFilters
 
     results: list[Result] = []
@@ -279,7 +280,8 @@ async def ask_all(client, retrieval, questions: Sequence[Question], filters: dic
         if case_filter is None:
             continue
         candidates = await retrieval.passages.remote(question.question, TENANT, CaseFilters(**case_filter),
-                                                     limit=2 * chat.context_passages, per_case=chat.passages_per_case)
+                                                     limit=2 * chat.context_passages,
+                                                     per_case=passages_per_case(detect_intent(question.question), chat))
         passages = context_passages(candidates, chat)
         contexts.append(passages)
         results.extend(baseline_results(question, passages))

@@ -52,6 +52,8 @@ INTENTS: dict[str, Intent] = {intent.name: intent for intent in (
            ("What did the court hold about the premium?", "Which statute was applied?"), True, None),
 )}
 DEFAULT_INTENT = "legal_question"
+# Intents about several cases: their chunks are spread over cases (chat.passages_per_case).
+SEVERAL_CASES = frozenset({"case_search", "comparison"})
 # What a sentence must not invent: numbers ("22", "2,000", "14-306.4", "5.05") and capitalised
 # words after its first (names: "Dearborn", "Tarrant", "Orrington").
 NUMBER = re.compile(r"\d+(?:[.,/:-]\d+)*")
@@ -71,6 +73,17 @@ def detect_intent(message: str) -> str:
         if intent.pattern is not None and intent.pattern.search(message):
             return intent.name
     return DEFAULT_INTENT
+
+
+def passages_per_case(intent: str, chat: ChatSettings) -> int:
+    """How many of the chunks an answer to ``intent`` is given may come from one case: few for
+    case searches and comparisons (they are about several cases), more for other questions
+    (the answer is often in one case, and not always in its best chunk).
+
+    >>> passages_per_case("comparison", ChatSettings()), passages_per_case("legal_question", ChatSettings())
+    (2, 4)
+    """
+    return chat.passages_per_case if intent in SEVERAL_CASES else chat.answer_passages_per_case
 
 
 def without_markers(text: str) -> str:
@@ -158,9 +171,44 @@ def source_label(passage: dict) -> str:
     return f"{passage.get('title') or passage['case_id']}{where}"
 
 
-def source_texts(passages: Sequence[dict], max_chars: int) -> list[tuple[str, str]]:
-    """(label, text) of each passage, its text cut at a word boundary to ``max_chars``."""
-    return [(source_label(passage), clip(passage["text"], max_chars)) for passage in passages]
+def source_texts(passages: Sequence[dict], max_chars: int, question: str = "") -> list[tuple[str, str]]:
+    """(label, text) of each passage, its text cut to the ``max_chars`` around the sentence
+    that best matches ``question`` (``best_window``)."""
+    return [(source_label(passage), best_window(passage["text"], question, max_chars)) for passage in passages]
+
+
+def best_window(text: str, question: str, max_chars: int) -> str:
+    """The sentences of ``text`` (whitespace collapsed) around the one holding most of
+    ``question``'s content words, as many as fit ``max_chars``, "..." where text is left out: a
+    chunk is longer than what the model is shown of it, and its answer is not always at its start.
+
+    >>> text = "The hearing was short. Counsel spoke. The State recommended a 22-year sentence. Costs followed."
+    >>> best_window(text, "What sentence did the State recommend?", 70)
+    '... Counsel spoke. The State recommended a 22-year sentence. ...'
+    >>> best_window(text, "", 40), best_window(text, "anything", 200) == text
+    ('The hearing was short. ...', True)
+    """
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    sentences = [sentence.text for sentence in split_sentences(text)]
+    wanted = set(content_words(question))
+    best = max(range(len(sentences)), key=lambda index: (len(wanted & set(content_words(sentences[index]))), -index))
+    if len(sentences[best]) > max_chars - 8:
+        return clip(sentences[best], max_chars)
+    first = last = best
+    used = len(sentences[best])
+    while True:  # the sentence before, then the one after, while they fit
+        grown = False
+        for index in (first - 1, last + 1):
+            if 0 <= index < len(sentences) and used + 1 + len(sentences[index]) <= max_chars - 8:
+                used += 1 + len(sentences[index])
+                first, last = min(first, index), max(last, index)
+                grown = True
+        if not grown:
+            break
+    window = " ".join(sentences[first:last + 1])
+    return ("... " if first > 0 else "") + window + (" ..." if last < len(sentences) - 1 else "")
 
 
 def clip(text: str, max_chars: int) -> str:

@@ -571,7 +571,11 @@ class ChatSettings(BaseModel):
 
     max_message_chars: int = Field(4000, ge=1, description="Longer messages get 422.")
     context_passages: int = Field(4, ge=1, le=20, description="Retrieved chunks shown to the model.")
-    passages_per_case: int = Field(2, ge=1, description="Of those, at most this many from one case.")
+    passages_per_case: int = Field(
+        2, ge=1, description="Of those, at most this many from one case, for case searches and comparisons.")
+    answer_passages_per_case: int = Field(
+        4, ge=1, description="Of those, at most this many from one case, for other questions (a question "
+        "about one case needs that case's chunks, and its answer is not always in the best one).")
     passage_chars: int = Field(
         500, ge=100, description="Characters of each chunk shown to the model (its context is small)."
     )

@@ -35,6 +35,7 @@ from generation.chat import (
     detect_intent,
     evidence_answer,
     fallback_query,
+    passages_per_case,
     source_texts,
     trim_history,
     without_invented_specifics,
@@ -194,7 +195,7 @@ class Chat:
             return turn
         recent = [{"role": m["role"], "content": m["content"]} for m in history[-self.settings.chat.history_window_messages:]]
         turn.query = await self._search_query(message, recent)
-        turn.passages = await self._relevant_passages(turn.query, tenant_id, request.filters)
+        turn.passages = await self._relevant_passages(turn.query, tenant_id, request.filters, turn.intent)
         turn.found_relevant = bool(turn.passages)
         if not turn.found_relevant:
             turn.fixed_answer = NOTHING_RELEVANT
@@ -205,13 +206,14 @@ class Chat:
                 message, self._sources(turn), CHAT_INSTRUCTIONS[turn.intent], await self._trimmed(recent))
         return turn
 
-    async def _relevant_passages(self, query: str, tenant_id: str, filters: CaseFilters) -> list[dict]:
+    async def _relevant_passages(self, query: str, tenant_id: str, filters: CaseFilters, intent: str) -> list[dict]:
         """The best chunks for ``query`` whose similarity to it reaches ``chat.min_relevance``:
         twice as many are ranked as are used, so chunks BM25 favours but that are off the
-        question's meaning make room for the next ones."""
+        question's meaning make room for the next ones; at most ``passages_per_case(intent)``
+        of one case."""
         chat = self.settings.chat
         candidates = await reraised(self.retrieval.passages.remote(
-            query, tenant_id, filters, limit=2 * chat.context_passages, per_case=chat.passages_per_case))
+            query, tenant_id, filters, limit=2 * chat.context_passages, per_case=passages_per_case(intent, chat)))
         return [passage for passage in candidates if passage["relevance"] >= chat.min_relevance][:chat.context_passages]
 
     async def _search_query(self, message: str, history: list[dict]) -> str:
@@ -285,7 +287,7 @@ class Chat:
         return response.model_copy(update={"case_citations": checked})
 
     def _sources(self, turn: Turn) -> list[tuple[str, str]]:
-        return source_texts(turn.passages, self.settings.chat.passage_chars)
+        return source_texts(turn.passages, self.settings.chat.passage_chars, turn.query or turn.message)
 
     def _answer_params(self) -> dict:
         # Greedy: the answer should restate the sources, not vary.

@@ -42,3 +42,16 @@ def test_restated_specifics_pass_in_any_typography():
 
 def test_markers_are_not_numbers():
     assert invented_specifics("The State recommended a 22-year sentence [7][1, 3].", SOURCES) == []
+
+
+def test_the_model_is_shown_the_part_of_a_long_chunk_that_matches_the_question():
+    from generation.chat import best_window, source_texts
+
+    filler = " ".join(f"The hearing on day {day} dealt with scheduling." for day in range(1, 30))
+    chunk = f"{filler} The State recommended a 22-year aggregate sentence. {filler}"
+    window = best_window(chunk, "What aggregate sentence did the State recommend?", 300)
+    assert len(window) <= 300 and "The State recommended a 22-year aggregate sentence." in window
+    assert window.startswith("... ") and window.endswith(" ...")
+    [(label, text)] = source_texts([{"title": "Jagels v. State", "case_id": "c", "page_numbers": [2],
+                                     "text": chunk}], 300, "What aggregate sentence did the State recommend?")
+    assert label == "Jagels v. State, page 2" and text == window
