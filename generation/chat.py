@@ -328,3 +328,43 @@ def without_invented_specifics(draft: str, source_texts: Sequence[str]) -> tuple
         else:
             kept.append(sentence.text)
     return " ".join(kept), dropped
+
+
+def sentence_support(sentence: str, source_texts: Sequence[str]) -> float:
+    """The largest share of ``sentence``'s content words that one sentence of a source, or two
+    adjacent ones, holds (1.0 for a sentence without content words). A sentence a chunk
+    supports restates one place of it; one assembled from words spread over the chunk does not.
+
+    >>> sources = ["The State recommended a 22-year sentence. The plea was entered in 2016. Costs followed."]
+    >>> sentence_support("The State recommended a 22-year sentence [1].", sources)
+    1.0
+    >>> sentence_support("The plea court recommended costs.", sources)
+    0.5
+    """
+    words = set(content_words(MARKER_GROUP.sub(" ", sentence)))
+    if not words:
+        return 1.0
+    best = 0.0
+    for text in source_texts:
+        parts = [set(content_words(part.text)) for part in split_sentences(text)]
+        for window in [*parts, *(first | second for first, second in zip(parts, parts[1:]))]:
+            best = max(best, len(words & window) / len(words))
+    return best
+
+
+def without_scattered_sentences(draft: str, source_texts: Sequence[str], min_overlap: float) -> tuple[str, int]:
+    """``draft`` without its sentences whose ``sentence_support`` is below ``min_overlap``
+    (settings ``chat.sentence_min_overlap``), and how many were left out.
+
+    >>> without_scattered_sentences("The State recommended a 22-year sentence [1]. The plea recommended costs.",
+    ...                             ["The State recommended a 22-year sentence. Costs followed. The plea was late."],
+    ...                             0.7)
+    ('The State recommended a 22-year sentence [1].', 1)
+    """
+    kept, dropped = [], 0
+    for sentence in split_sentences(draft):
+        if sentence_support(sentence.text, source_texts) >= min_overlap:
+            kept.append(sentence.text)
+        else:
+            dropped += 1
+    return " ".join(kept), dropped

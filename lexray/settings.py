@@ -593,6 +593,11 @@ class ChatSettings(BaseModel):
         300, ge=1, description="A rewritten query longer than this is not used (the small model "
         "sometimes answers instead); the follow-up and the previous question are searched together.",
     )
+    sentence_min_overlap: float = Field(
+        0.7, ge=0, le=1,
+        description="Share of an answer sentence's content words that one sentence of a chunk, or two "
+        "adjacent ones, must hold; sentences assembled from words spread over a chunk are left out.",
+    )
     attribution_min_overlap: float = Field(
         0.5, gt=0, le=1,
         description="Share of an answer sentence's content words a cited chunk must contain to "

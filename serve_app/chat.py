@@ -4,8 +4,8 @@ a retrieved chunk (case, page, span), and sessions in MongoDB.
 A message goes: intent (``generation.chat``) -> for a follow-up, a standalone search query
 written by the LLM from the history -> the best chunks from the Retrieval deployment (hybrid,
 tenant-scoped, filtered), of which only those similar enough to the query are used -> the LLM
-answers from the numbered chunks -> sentences stating a number or name no chunk holds are left
-out (``generation.chat``), markers that name no chunk are removed, uncited sentences are
+answers from the numbered chunks -> sentences stating a number or name no chunk holds, or whose
+words no one place of a chunk holds, are left out (``generation.chat``), markers that name no chunk are removed, uncited sentences are
 attributed by word overlap and unsupported ones left out (``generation.citations``) -> the turn is appended to the
 session. With no relevant chunk the answer says so and the LLM is not asked. Greetings and help
 are answered without a search; case searches list the matching cases.
@@ -39,6 +39,7 @@ from generation.chat import (
     source_texts,
     trim_history,
     without_invented_specifics,
+    without_scattered_sentences,
 )
 from generation.citations import GroundedAnswer, MarkerFilter, ground_answer
 from generation.prompts import CHAT_INSTRUCTIONS, chat_answer_messages, rewrite_messages
@@ -255,8 +256,9 @@ class Chat:
         # Names may come from the sources' labels (case titles) as well as their text.
         draft, invented = without_invented_specifics(
             draft.strip(), [*texts, *(passage.get("title") or "" for passage in turn.passages)])
+        draft, scattered = without_scattered_sentences(draft, texts, self.settings.chat.sentence_min_overlap)
         grounded = ground_answer(draft, texts, min_overlap=self.settings.chat.attribution_min_overlap)
-        grounded.dropped_sentences += invented
+        grounded.dropped_sentences += invented + scattered
         if grounded.text:
             return grounded
         text, sources = evidence_answer(turn.message, texts)

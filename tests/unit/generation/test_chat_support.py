@@ -55,3 +55,18 @@ def test_the_model_is_shown_the_part_of_a_long_chunk_that_matches_the_question()
     [(label, text)] = source_texts([{"title": "Jagels v. State", "case_id": "c", "page_numbers": [2],
                                      "text": chunk}], 300, "What aggregate sentence did the State recommend?")
     assert label == "Jagels v. State, page 2" and text == window
+
+
+def test_sentences_assembled_from_words_spread_over_a_chunk_are_left_out():
+    from generation.chat import without_scattered_sentences
+
+    chunk = ("St. Pierre first sued Dearborn and the City, but voluntarily dismissed her claims against the City. "
+             "In her suit against Dearborn, St. Pierre argued that it violated the Texas Insurance Code. The "
+             "district court dismissed St. Pierre's suit without prejudice on grounds that the City could not act "
+             "as Dearborn's agent under the Texas Insurance Code.")
+    # What the model wrote (bench.chat, ca5-10): its words are in the chunk, not in one place of it.
+    draft = ("The district court disposed of St. Pierre's first suit against Dearborn with discretion after "
+             "reviewing the case carefully [1]. The district court dismissed St. Pierre's suit without prejudice [1].")
+    kept, dropped = without_scattered_sentences(draft, [chunk], 0.7)
+    assert (kept, dropped) == ("The district court dismissed St. Pierre's suit without prejudice [1].", 1)
+    assert ground_answer(draft, [chunk], min_overlap=0.5).dropped_sentences == 0  # overlap alone keeps both
