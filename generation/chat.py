@@ -6,6 +6,7 @@ that need no model (pure: no Ray, no MongoDB, no engine).
     query = clean_rewrite(model_reply, message, history) or fallback_query(message, history)
     history = trim_history(turns, budget_tokens, count_tokens)
     messages = chat_answer_messages(question, source_labels(passages, chars), instruction, history)
+    draft, invented = without_invented_specifics(model_draft, source_texts)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from generation.citations import MARKER_GROUP, tidy, with_markers
 from generation.sentences import split_sentences
-from generation.words import content_words
+from generation.words import content_words, stemmed_words
 from lexray.settings import ChatSettings
 
 
@@ -51,6 +52,12 @@ INTENTS: dict[str, Intent] = {intent.name: intent for intent in (
            ("What did the court hold about the premium?", "Which statute was applied?"), True, None),
 )}
 DEFAULT_INTENT = "legal_question"
+# Intents about several cases: their chunks are spread over cases (chat.passages_per_case).
+SEVERAL_CASES = frozenset({"case_search", "comparison"})
+# What a sentence must not invent: numbers ("22", "2,000", "14-306.4", "5.05") and capitalised
+# words after its first (names: "Dearborn", "Tarrant", "Orrington").
+NUMBER = re.compile(r"\d+(?:[.,/:-]\d+)*")
+NAME = re.compile(r"(?<![\w'\u2019-])[A-Z][^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 REWRITE_PREFIX = re.compile(r"^\s*((standalone\s+)?(search\s+)?query|rewritten|search|answer)\s*:\s*", re.IGNORECASE)
 
 
@@ -66,6 +73,17 @@ def detect_intent(message: str) -> str:
         if intent.pattern is not None and intent.pattern.search(message):
             return intent.name
     return DEFAULT_INTENT
+
+
+def passages_per_case(intent: str, chat: ChatSettings) -> int:
+    """How many of the chunks an answer to ``intent`` is given may come from one case: few for
+    case searches and comparisons (they are about several cases), more for other questions
+    (the answer is often in one case, and not always in its best chunk).
+
+    >>> passages_per_case("comparison", ChatSettings()), passages_per_case("legal_question", ChatSettings())
+    (2, 4)
+    """
+    return chat.passages_per_case if intent in SEVERAL_CASES else chat.answer_passages_per_case
 
 
 def without_markers(text: str) -> str:
@@ -153,9 +171,44 @@ def source_label(passage: dict) -> str:
     return f"{passage.get('title') or passage['case_id']}{where}"
 
 
-def source_texts(passages: Sequence[dict], max_chars: int) -> list[tuple[str, str]]:
-    """(label, text) of each passage, its text cut at a word boundary to ``max_chars``."""
-    return [(source_label(passage), clip(passage["text"], max_chars)) for passage in passages]
+def source_texts(passages: Sequence[dict], max_chars: int, question: str = "") -> list[tuple[str, str]]:
+    """(label, text) of each passage, its text cut to the ``max_chars`` around the sentence
+    that best matches ``question`` (``best_window``)."""
+    return [(source_label(passage), best_window(passage["text"], question, max_chars)) for passage in passages]
+
+
+def best_window(text: str, question: str, max_chars: int) -> str:
+    """The sentences of ``text`` (whitespace collapsed) around the one holding most of
+    ``question``'s content words, as many as fit ``max_chars``, "..." where text is left out: a
+    chunk is longer than what the model is shown of it, and its answer is not always at its start.
+
+    >>> text = "The hearing was short. Counsel spoke. The State recommended a 22-year sentence. Costs followed."
+    >>> best_window(text, "What sentence did the State recommend?", 70)
+    '... Counsel spoke. The State recommended a 22-year sentence. ...'
+    >>> best_window(text, "", 40), best_window(text, "anything", 200) == text
+    ('The hearing was short. ...', True)
+    """
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    sentences = [sentence.text for sentence in split_sentences(text)]
+    wanted = set(content_words(question))
+    best = max(range(len(sentences)), key=lambda index: (len(wanted & set(content_words(sentences[index]))), -index))
+    if len(sentences[best]) > max_chars - 8:
+        return clip(sentences[best], max_chars)
+    first = last = best
+    used = len(sentences[best])
+    while True:  # the sentence before, then the one after, while they fit
+        grown = False
+        for index in (first - 1, last + 1):
+            if 0 <= index < len(sentences) and used + 1 + len(sentences[index]) <= max_chars - 8:
+                used += 1 + len(sentences[index])
+                first, last = min(first, index), max(last, index)
+                grown = True
+        if not grown:
+            break
+    window = " ".join(sentences[first:last + 1])
+    return ("... " if first > 0 else "") + window + (" ..." if last < len(sentences) - 1 else "")
 
 
 def clip(text: str, max_chars: int) -> str:
@@ -221,3 +274,97 @@ def evidence_answer(question: str, texts: Sequence[str], max_sentences: int = 2)
             sources.append(number)
         sentences.append(with_markers(" ".join(sentence.split()), f"[{sources.index(number) + 1}]"))
     return " ".join(sentences), sources
+
+
+def specifics(text: str) -> tuple[set[str], set[str]]:
+    """The numbers (thousands separators dropped) and the stemmed words of ``text``'s
+    capitalised words after its first, markers left out.
+
+    >>> numbers, names = specifics("In 2014 Standard paid $2,000 under s. 14-306.4 [2].")
+    >>> sorted(numbers), sorted(names)
+    (['14-306.4', '2000', '2014'], ['standard'])
+    """
+    text = MARKER_GROUP.sub(" ", text)
+    numbers = {number.replace(",", "") for number in NUMBER.findall(text)}
+    first = WORD_START.search(text)
+    names = {word for match in NAME.finditer(text) if first is None or match.start() != first.start()
+             for word in stemmed_words(match.group())}
+    return numbers, names
+
+
+WORD_START = re.compile(r"[^\W\d_]")
+
+
+def invented_specifics(sentence: str, source_texts: Sequence[str]) -> list[str]:
+    """The numbers and names of ``sentence`` that none of ``source_texts`` holds (a number as a
+    number, a name as any word of the same stem, whatever its case): what a sentence must not
+    state however many of its other words the sources share.
+
+    >>> sources = ["The State recommended a 22-year aggregate sentence.", "Jagels appealed to the court."]
+    >>> invented_specifics("Jagels got a 22-year sentence [1].", sources)
+    []
+    >>> invented_specifics("The State recommended a 30-year sentence for Smith.", sources)
+    ['30', 'smith']
+    """
+    numbers, names = specifics(sentence)
+    known_numbers = {number.replace(",", "") for text in source_texts for number in NUMBER.findall(text)}
+    known_words = {word for text in source_texts for word in stemmed_words(text)}
+    return sorted(numbers - known_numbers) + sorted(names - known_words)
+
+
+def without_invented_specifics(draft: str, source_texts: Sequence[str]) -> tuple[str, int]:
+    """``draft`` without its sentences that state a number or a name no source holds, and how
+    many were left out (word overlap alone would let "a 30-year sentence" pass on a source's
+    "a 22-year sentence").
+
+    >>> without_invented_specifics("Review is de novo [1]. It was decided in 1999 [1].",
+    ...                            ["We review the dismissal de novo. The appeal was decided in 2021."])
+    ('Review is de novo [1].', 1)
+    """
+    kept, dropped = [], 0
+    for sentence in split_sentences(draft):
+        if invented_specifics(sentence.text, source_texts):
+            dropped += 1
+        else:
+            kept.append(sentence.text)
+    return " ".join(kept), dropped
+
+
+def sentence_support(sentence: str, source_texts: Sequence[str]) -> float:
+    """The largest share of ``sentence``'s content words that one sentence of a source, or two
+    adjacent ones, holds (1.0 for a sentence without content words). A sentence a chunk
+    supports restates one place of it; one assembled from words spread over the chunk does not.
+
+    >>> sources = ["The State recommended a 22-year sentence. The plea was entered in 2016. Costs followed."]
+    >>> sentence_support("The State recommended a 22-year sentence [1].", sources)
+    1.0
+    >>> sentence_support("The plea court recommended costs.", sources)
+    0.5
+    """
+    words = set(content_words(MARKER_GROUP.sub(" ", sentence)))
+    if not words:
+        return 1.0
+    best = 0.0
+    for text in source_texts:
+        parts = [set(content_words(part.text)) for part in split_sentences(text)]
+        for window in [*parts, *(first | second for first, second in zip(parts, parts[1:]))]:
+            best = max(best, len(words & window) / len(words))
+    return best
+
+
+def without_scattered_sentences(draft: str, source_texts: Sequence[str], min_overlap: float) -> tuple[str, int]:
+    """``draft`` without its sentences whose ``sentence_support`` is below ``min_overlap``
+    (settings ``chat.sentence_min_overlap``), and how many were left out.
+
+    >>> without_scattered_sentences("The State recommended a 22-year sentence [1]. The plea recommended costs.",
+    ...                             ["The State recommended a 22-year sentence. Costs followed. The plea was late."],
+    ...                             0.7)
+    ('The State recommended a 22-year sentence [1].', 1)
+    """
+    kept, dropped = [], 0
+    for sentence in split_sentences(draft):
+        if sentence_support(sentence.text, source_texts) >= min_overlap:
+            kept.append(sentence.text)
+        else:
+            dropped += 1
+    return " ".join(kept), dropped

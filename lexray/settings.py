@@ -619,7 +619,11 @@ class ChatSettings(BaseModel):
 
     max_message_chars: int = Field(4000, ge=1, description="Longer messages get 422.")
     context_passages: int = Field(4, ge=1, le=20, description="Retrieved chunks shown to the model.")
-    passages_per_case: int = Field(2, ge=1, description="Of those, at most this many from one case.")
+    passages_per_case: int = Field(
+        2, ge=1, description="Of those, at most this many from one case, for case searches and comparisons.")
+    answer_passages_per_case: int = Field(
+        4, ge=1, description="Of those, at most this many from one case, for other questions (a question "
+        "about one case needs that case's chunks, and its answer is not always in the best one).")
     passage_chars: int = Field(
         500, ge=100, description="Characters of each chunk shown to the model (its context is small)."
     )
@@ -636,6 +640,11 @@ class ChatSettings(BaseModel):
     max_rewrite_chars: int = Field(
         300, ge=1, description="A rewritten query longer than this is not used (the small model "
         "sometimes answers instead); the follow-up and the previous question are searched together.",
+    )
+    sentence_min_overlap: float = Field(
+        0.7, ge=0, le=1,
+        description="Share of an answer sentence's content words that one sentence of a chunk, or two "
+        "adjacent ones, must hold; sentences assembled from words spread over a chunk are left out.",
     )
     attribution_min_overlap: float = Field(
         0.5, gt=0, le=1,

@@ -4,8 +4,9 @@ a retrieved chunk (case, page, span), and sessions in MongoDB.
 A message goes: intent (``generation.chat``) -> for a follow-up, a standalone search query
 written by the LLM from the history -> the best chunks from the Retrieval deployment (hybrid,
 tenant-scoped, filtered), of which only those similar enough to the query are used -> the LLM
-answers from the numbered chunks -> markers that name no chunk are removed, uncited sentences
-are attributed by word overlap (``generation.citations``) -> the turn is appended to the
+answers from the numbered chunks -> sentences stating a number or name no chunk holds, or whose
+words no one place of a chunk holds, are left out (``generation.chat``), markers that name no chunk are removed, uncited sentences are
+attributed by word overlap and unsupported ones left out (``generation.citations``) -> the turn is appended to the
 session. With no relevant chunk the answer says so and the LLM is not asked. Greetings and help
 are answered without a search; case searches list the matching cases.
 
@@ -34,8 +35,11 @@ from generation.chat import (
     detect_intent,
     evidence_answer,
     fallback_query,
+    passages_per_case,
     source_texts,
     trim_history,
+    without_invented_specifics,
+    without_scattered_sentences,
 )
 from generation.citations import GroundedAnswer, MarkerFilter, ground_answer
 from generation.prompts import CHAT_INSTRUCTIONS, chat_answer_messages, rewrite_messages
@@ -192,7 +196,7 @@ class Chat:
             return turn
         recent = [{"role": m["role"], "content": m["content"]} for m in history[-self.settings.chat.history_window_messages:]]
         turn.query = await self._search_query(message, recent)
-        turn.passages = await self._relevant_passages(turn.query, tenant_id, request.filters)
+        turn.passages = await self._relevant_passages(turn.query, tenant_id, request.filters, turn.intent)
         turn.found_relevant = bool(turn.passages)
         if not turn.found_relevant:
             turn.fixed_answer = NOTHING_RELEVANT
@@ -203,13 +207,14 @@ class Chat:
                 message, self._sources(turn), CHAT_INSTRUCTIONS[turn.intent], await self._trimmed(recent))
         return turn
 
-    async def _relevant_passages(self, query: str, tenant_id: str, filters: CaseFilters) -> list[dict]:
+    async def _relevant_passages(self, query: str, tenant_id: str, filters: CaseFilters, intent: str) -> list[dict]:
         """The best chunks for ``query`` whose similarity to it reaches ``chat.min_relevance``:
         twice as many are ranked as are used, so chunks BM25 favours but that are off the
-        question's meaning make room for the next ones."""
+        question's meaning make room for the next ones; at most ``passages_per_case(intent)``
+        of one case."""
         chat = self.settings.chat
         candidates = await reraised(self.retrieval.passages.remote(
-            query, tenant_id, filters, limit=2 * chat.context_passages, per_case=chat.passages_per_case))
+            query, tenant_id, filters, limit=2 * chat.context_passages, per_case=passages_per_case(intent, chat)))
         return [passage for passage in candidates if passage["relevance"] >= chat.min_relevance][:chat.context_passages]
 
     async def _search_query(self, message: str, history: list[dict]) -> str:
@@ -248,7 +253,12 @@ class Chat:
         """The model's supported sentences; when none is supported, the passages' own sentences
         that best match the question (``answer_kind`` "extracted")."""
         texts = [passage["text"] for passage in turn.passages]
-        grounded = ground_answer(draft.strip(), texts, min_overlap=self.settings.chat.attribution_min_overlap)
+        # Names may come from the sources' labels (case titles) as well as their text.
+        draft, invented = without_invented_specifics(
+            draft.strip(), [*texts, *(passage.get("title") or "" for passage in turn.passages)])
+        draft, scattered = without_scattered_sentences(draft, texts, self.settings.chat.sentence_min_overlap)
+        grounded = ground_answer(draft, texts, min_overlap=self.settings.chat.attribution_min_overlap)
+        grounded.dropped_sentences += invented + scattered
         if grounded.text:
             return grounded
         text, sources = evidence_answer(turn.message, texts)
@@ -279,7 +289,7 @@ class Chat:
         return response.model_copy(update={"case_citations": checked})
 
     def _sources(self, turn: Turn) -> list[tuple[str, str]]:
-        return source_texts(turn.passages, self.settings.chat.passage_chars)
+        return source_texts(turn.passages, self.settings.chat.passage_chars, turn.query or turn.message)
 
     def _answer_params(self) -> dict:
         # Greedy: the answer should restate the sources, not vary.

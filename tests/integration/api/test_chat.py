@@ -16,6 +16,7 @@ import ray
 from ray import serve
 from ray.util.state import list_actors
 
+from generation.chat import passages_per_case
 from generation.sentences import split_sentences
 from generation.words import content_words
 from lexray.models import CaseFilters
@@ -56,12 +57,13 @@ def http(api, tenant: str = "chat-a") -> httpx.Client:
     return httpx.Client(base_url=api["url"], headers={"Authorization": f"Bearer {KEYS[tenant]}"}, timeout=300)
 
 
-def retrieved_chunk_ids(query: str, tenant: str, settings, filters: CaseFilters | None = None) -> set[str]:
+def retrieved_chunk_ids(query: str, tenant: str, settings, filters: CaseFilters | None = None,
+                        intent: str = "legal_question") -> set[str]:
     """The chunks the Retrieval deployment gives chat for ``query`` (the same call)."""
     retrieval = serve.get_deployment_handle("Retrieval", app_name="lexray")
     chat = settings.chat
     passages = retrieval.passages.remote(query, tenant, filters, limit=2 * chat.context_passages,
-                                         per_case=chat.passages_per_case).result()
+                                         per_case=passages_per_case(intent, chat)).result()
     relevant = [passage for passage in passages if passage["relevance"] >= chat.min_relevance]
     return {passage["chunk_id"] for passage in relevant[:chat.context_passages]}
 
@@ -74,7 +76,8 @@ def assert_grounded(response: dict, api, tenant: str = "chat-a") -> None:
     for citation in citations:
         assert f"[{citation['marker']}]" in response["answer"]
     assert "[0]" not in response["answer"] and f"[{len(citations) + 1}]" not in response["answer"]
-    assert {c["chunk_id"] for c in citations} <= retrieved_chunk_ids(response["query"], tenant, api["settings"])
+    assert {c["chunk_id"] for c in citations} <= retrieved_chunk_ids(response["query"], tenant, api["settings"],
+                                                                     intent=response["intent"])
     # Every sentence is supported by the chunks its markers name.
     chunk_words = {c["marker"]: set(content_words(chunk_text(api, c["chunk_id"]))) for c in citations}
     min_overlap = api["settings"].chat.attribution_min_overlap
