@@ -38,6 +38,7 @@ class CitationRecords(ErasureReceipts):
     def _ensure_citation_indexes(self) -> None:
         citations = self.db[CITATIONS]
         citations.create_index([("case_id", 1), ("normalized", 1)], unique=True)
+        citations.create_index([("tenant_id", 1), ("case_id", 1)])
         citations.create_index([("tenant_id", 1), ("cited_case_id", 1)])
         citations.create_index([("tenant_id", 1), ("candidates", 1)])
         citations.create_index([("tenant_id", 1), ("keys", 1)])
@@ -147,16 +148,19 @@ class CitationRecords(ErasureReceipts):
         """For each of ``case_ids``, the cases it cites or is cited by (resolved citations only):
         what ranking's citation smoothing reads (``search.priors.CaseSignals``)."""
         links: dict[str, set[str]] = {case_id: set() for case_id in case_ids}
-        rows = self.db[CITATIONS].find(
-            {"tenant_id": tenant_id, "status": CitationStatus.RESOLVED.value,
-             "$or": [{"case_id": {"$in": case_ids}}, {"cited_case_id": {"$in": case_ids}}]},
-            {"_id": 0, "case_id": 1, "cited_case_id": 1})
-        for row in rows:
-            citing, cited = row["case_id"], row["cited_case_id"]
-            if citing in links:
-                links[citing].add(cited)
-            if cited in links:
-                links[cited].add(citing)
+        # A search makes this read every round: two reads each exactly on an index (tenant and
+        # side), the status checked here. An $or, or a third field in the filter, made the
+        # bundled MongoDB-protocol server scan the tenant's citations (1.1 s at 15,000 records).
+        fields = {"_id": 0, "case_id": 1, "cited_case_id": 1, "status": 1}
+        for side in ("case_id", "cited_case_id"):
+            for row in self.db[CITATIONS].find({"tenant_id": tenant_id, side: {"$in": case_ids}}, fields):
+                if row.get("status") != CitationStatus.RESOLVED.value:
+                    continue
+                citing, cited = row["case_id"], row["cited_case_id"]
+                if citing in links:
+                    links[citing].add(cited)
+                if cited in links:
+                    links[cited].add(citing)
         return links
 
     def resolve_authorities(
