@@ -26,7 +26,8 @@ import yaml
 from lexray import LOCAL_RAY_ENV
 from lexray.ray_connect import pid_alive
 from lexray.redaction import has_credentials, redact_uri
-from lexray.settings import PROJECT_ROOT, Settings, get_settings
+from lexray.settings import Settings, get_settings
+from lexray.serve_config import serve_config
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -218,13 +219,15 @@ class LocalStack:
         return [self._up_mongo(), self._up_ray(), self._deploy_app()]
 
     def serve_config(self) -> dict:
-        """configs/serve.yaml with this environment's LEXRAY_* settings for every replica
-        (credentials left to the head's environment)."""
-        config = yaml.safe_load((PROJECT_ROOT / "configs" / "serve.yaml").read_text())
+        """configs/serve.yaml (the ``serve_overlay`` merged, e.g. configs/serve.gpu.yaml) with
+        this environment's LEXRAY_* settings for every replica (credentials left to the head's
+        environment; they win over the overlay's ``env_vars``)."""
+        config = serve_config(self.settings.serve_overlay)
         env_vars = runtime_env_vars(lexray_env(self.settings, self.environ))
         config["http_options"].update(host=self.settings.api.host, port=self.settings.api.port)
         for application in config["applications"]:
-            application.setdefault("runtime_env", {})["env_vars"] = env_vars
+            runtime_env = application.setdefault("runtime_env", {})
+            runtime_env["env_vars"] = {**(runtime_env.get("env_vars") or {}), **env_vars}
         return config
 
     def _deploy_app(self) -> str:

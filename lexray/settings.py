@@ -678,6 +678,10 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Snapshots, uploads, local DB files.")
+    serve_overlay: Path | None = Field(
+        None, description="A Serve overlay merged over configs/serve.yaml's deployment options "
+        "(relative to the project), e.g. configs/serve.gpu.yaml: GPUs and batching of the LLM "
+        "replicas on GPU nodes (lexray.serve_config).")
     mongodb: MongoSettings = MongoSettings()
     ocr: OcrSettings = OcrSettings()
     limits: LimitSettings = LimitSettings()

@@ -3,68 +3,59 @@
     serve run configs/serve.yaml        # or: serve deploy configs/serve.yaml
     serve run serve_app.app:app         # defaults, settings from LEXRAY_* env vars
 
-Replicas, autoscaling and resources live in configs/serve.yaml; ``build_app`` applies that
-file's per-deployment options, so every way of starting the app deploys the same shape.
+Replicas, autoscaling and resources live in configs/serve.yaml (with the ``serve_overlay``
+setting's overlay merged, e.g. configs/serve.gpu.yaml: ``lexray.serve_config``); ``build_app``
+applies those per-deployment options, so every way of starting the app deploys the same shape.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
-import yaml
 from ray.serve import Application
 
-from lexray.settings import PROJECT_ROOT, Settings
+from lexray.settings import Settings, get_settings
 from serve_app.gateway import Gateway
 from serve_app.chat import Chat
 from serve_app.ingestion import Ingestion
 from serve_app.llm import LLM
 from serve_app.questions import Questions
 from serve_app.retrieval import Retrieval
+from lexray.serve_config import DEPLOYMENT_OPTION_KEYS, merge_options, overlay_path, serve_config
+from lexray.serve_config import deployment_options as serve_options
 from serve_app.summarization import Summarization
 
-SERVE_CONFIG = PROJECT_ROOT / "configs" / "serve.yaml"
-DEPLOYMENT_OPTION_KEYS = {"num_replicas", "autoscaling_config", "ray_actor_options",
-                          "max_ongoing_requests", "max_queued_requests", "health_check_period_s",
-                          "health_check_timeout_s", "graceful_shutdown_timeout_s", "logging_config"}
+
+@lru_cache(maxsize=4)
+def deployment_options(overlay: Path | None = None) -> dict[str, dict]:
+    """Per-deployment options of configs/serve.yaml, with ``overlay`` merged (``serve_config``)."""
+    return serve_options(serve_config(overlay))
 
 
-@lru_cache(maxsize=1)
-def deployment_options() -> dict[str, dict]:
-    """Per-deployment options of the ``lexray`` application in configs/serve.yaml (the
-    application's ``logging_config`` applies to each deployment that sets none)."""
-    config = yaml.safe_load(SERVE_CONFIG.read_text())
-    application = next(app for app in config["applications"] if app["name"] == "lexray")
-    shared = {"logging_config": application["logging_config"]} if "logging_config" in application else {}
-    return {
-        deployment["name"]: {**shared, **{k: v for k, v in deployment.items() if k in DEPLOYMENT_OPTION_KEYS}}
-        for deployment in application.get("deployments", [])
-    }
-
-
-def merged_options(overrides: dict[str, dict] | None = None) -> dict[str, dict]:
-    """configs/serve.yaml's per-deployment options with ``overrides`` ({deployment: {option:
-    value}}) applied; a dict option such as ``autoscaling_config`` is merged key by key.
+def merged_options(overrides: dict[str, dict] | None = None, overlay: Path | None = None) -> dict[str, dict]:
+    """configs/serve.yaml's per-deployment options (``overlay`` merged first) with ``overrides``
+    ({deployment: {option: value}}) applied; a dict option such as ``autoscaling_config`` is
+    merged key by key.
 
     >>> merged_options({"LLM": {"autoscaling_config": {"max_replicas": 3}}})["LLM"]["autoscaling_config"]["min_replicas"]
     1
     """
-    options = {name: dict(values) for name, values in deployment_options().items()}
+    options = {name: dict(values) for name, values in deployment_options(overlay_path(overlay)).items()}
     for name, changes in (overrides or {}).items():
         unknown = set(changes) - DEPLOYMENT_OPTION_KEYS
         if unknown:
             raise ValueError(f"not deployment options: {', '.join(sorted(unknown))}")
-        current = options.setdefault(name, {})
-        for key, value in changes.items():
-            current[key] = {**current.get(key, {}), **value} if isinstance(value, dict) else value
+        merge_options(options.setdefault(name, {}), changes)
     return options
 
 
 def build_app(settings: Settings | None = None, overrides: dict[str, dict] | None = None) -> Application:
     """The graph; ``settings`` (tests, scripts) are passed to every replica explicitly,
     otherwise each replica reads LEXRAY_* from its runtime_env. ``overrides`` change
-    configs/serve.yaml's options per deployment for this build (a benchmark's autoscaling)."""
-    options = merged_options(overrides)
+    configs/serve.yaml's options per deployment for this build (a benchmark's autoscaling);
+    the ``serve_overlay`` setting (e.g. configs/serve.gpu.yaml) is merged before them."""
+    options = merged_options(overrides, (settings or get_settings()).serve_overlay)
 
     def _configured(deployment):
         return deployment.options(**options.get(deployment.name, {}))
