@@ -102,6 +102,13 @@ def _question_passages(text: str) -> object:
     return select_passages(text, question_type="common", difficulty="medium")
 
 
+def _question_facts(text: str) -> object:
+    from generation.questions import select_facts
+
+    # hard reads reasons as well as facts: the most work of the three difficulties.
+    return select_facts(text, question_type="common", difficulty="hard")
+
+
 # Every public function that reads a whole document or a whole query.
 WHOLE_TEXT_FUNCTIONS: dict[str, Callable[[str], object]] = {
     "extract_metadata": _extract_metadata,
@@ -113,6 +120,7 @@ WHOLE_TEXT_FUNCTIONS: dict[str, Callable[[str], object]] = {
     "citations+statutes": _citations,
     "extractive summarize": _summarize,
     "question passages": _question_passages,
+    "question facts": _question_facts,
 }
 
 
