@@ -144,6 +144,12 @@ class Chat:
     async def conversation(self, session_id: str, tenant_id: str) -> schemas.ChatSessionResponse:
         return schemas.ChatSessionResponse.model_validate(await self._stored_session(session_id, tenant_id))
 
+    async def list_sessions(self, tenant_id: str, skip: int = 0, limit: int = 20) -> schemas.ChatSessionListResponse:
+        total, rows = await self._db(self.store.list_sessions, tenant_id=tenant_id, skip=skip, limit=limit)
+        return schemas.ChatSessionListResponse(
+            total=total, skip=skip, limit=limit,
+            sessions=[schemas.ChatSessionSummary.model_validate(row) for row in rows])
+
     async def delete_conversation(self, session_id: str, tenant_id: str) -> schemas.DeletedSessionResponse:
         if not await self._db(self.store.delete_session, session_id, tenant_id=tenant_id):
             raise ApiError("not_found", f"no chat session {session_id!r}")

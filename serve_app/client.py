@@ -78,6 +78,7 @@ from serve_app.schemas import (
     ChatAskRequest,
     ChatMessageRequest,
     ChatResponse,
+    ChatSessionListResponse,
     ChatSessionResponse,
     ComparisonResponse,
     DeletedSessionResponse,
@@ -489,6 +490,10 @@ class LexRayClient:
                                  params={"include_content": _form_bool(include_content)})
         return CaseResponse.model_validate_json(response.content)
 
+    def case_pdf(self, case_id: str) -> bytes:
+        """The PDF an uploaded case was extracted from (404 for a case ingested from a folder)."""
+        return self._request("GET", f"{RETRIEVAL_PREFIX}/case/{quote(case_id, safe='')}/pdf").content
+
     def filter_cases(
         self, filters: CaseFilters | dict | None = None, *, skip: int = 0, limit: int = 20
     ) -> CaseListResponse:
@@ -661,6 +666,11 @@ class LexRayClient:
 
     def conversation(self, session_id: str) -> ChatSessionResponse:
         return self._get_model(f"{CHAT_PREFIX}/conversation/{quote(session_id, safe='')}", ChatSessionResponse)
+
+    def chat_sessions(self, *, skip: int = 0, limit: int = 20) -> ChatSessionListResponse:
+        """The tenant's chat sessions without their messages, most recently used first."""
+        response = self._request("GET", f"{CHAT_PREFIX}/sessions", params={"skip": skip, "limit": limit})
+        return ChatSessionListResponse.model_validate_json(response.content)
 
     def delete_conversation(self, session_id: str) -> DeletedSessionResponse:
         response = self._request("DELETE", f"{CHAT_PREFIX}/conversation/{quote(session_id, safe='')}")

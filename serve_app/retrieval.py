@@ -261,6 +261,18 @@ class Retrieval:
             **case, "metadata": metadata, "page_count": metadata.get("page_count", 0),
             "sections": case.get("sections") or []})
 
+    def case_pdf(self, case_id: str, tenant_id: str) -> tuple[bytes, str]:
+        """The PDF the case was extracted from, as uploaded, and its file name."""
+        case = self.store.get_case(case_id, tenant_id=tenant_id, with_content=False)
+        if case is None:
+            raise ApiError("not_found", f"no case {case_id!r}")
+        pdf_bytes = self.store.load_upload(tenant_id=tenant_id, document_hash=case["document_hash"])
+        if pdf_bytes is None:
+            # Cases ingested from a folder by a batch job keep their text, not their bytes.
+            raise ApiError("not_found", f"the PDF of case {case_id!r} is not stored (it was ingested "
+                                        "from a folder, not uploaded)")
+        return pdf_bytes, case.get("original_filename") or f"{case_id}.pdf"
+
     def list_cases(self, filters: CaseFilters, tenant_id: str, skip: int = 0,
                    limit: int = 20) -> schemas.CaseListResponse:
         rows = self.store.list_cases(filters, tenant_id=tenant_id, skip=skip, limit=limit)

@@ -65,6 +65,15 @@ class ChatSessions(ErasureReceipts):
              "$inc": {"message_count": len(messages)}},
         ).matched_count == 1
 
+    def list_sessions(self, *, tenant_id: str, skip: int = 0, limit: int = 20) -> tuple[int, list[dict]]:
+        """How many sessions the tenant has, and one page of them without their messages, most
+        recently used first (on the ``tenant_id, updated_at`` index)."""
+        sessions = self.db[CHAT_SESSIONS]
+        query = {"tenant_id": tenant_id}
+        rows = sessions.find(query, {"_id": 0, "messages": 0, "tenant_id": 0}).sort(
+            [("updated_at", -1), ("session_id", 1)]).skip(skip).limit(limit)
+        return sessions.count_documents(query), list(rows)
+
     def delete_session(self, session_id: str, *, tenant_id: str) -> bool:
         return self.db[CHAT_SESSIONS].delete_one(tenant_scope({"session_id": session_id}, tenant_id)).deleted_count == 1
 

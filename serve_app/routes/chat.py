@@ -41,6 +41,12 @@ async def delete_conversation(session_id: SessionId, tenant: Tenant,
     return await gateway.chat.delete_conversation.remote(session_id, tenant)
 
 
+@router.get("/sessions", response_model=schemas.ChatSessionListResponse, responses=ERRORS)
+async def list_sessions(params: Annotated[schemas.ChatSessionListQuery, Query()], tenant: Tenant,
+                        gateway: Gateway) -> schemas.ChatSessionListResponse:
+    return await gateway.chat.list_sessions.remote(tenant, params.skip, params.limit)
+
+
 @router.get("/session/new", response_model=schemas.NewSessionResponse, responses=ERRORS)
 async def new_session(tenant: Tenant, gateway: Gateway) -> schemas.NewSessionResponse:
     return await gateway.chat.new_session.remote(tenant)

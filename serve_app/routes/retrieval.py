@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from serve_app import schemas
 from serve_app.errors import ApiError
@@ -59,6 +60,27 @@ async def _similar_from_form(request: Request, tenant: str, gateway: GatewayCont
 @router.get("/case/{case_id}", response_model=schemas.CaseResponse, responses=ERRORS)
 async def case(case_id: str, tenant: Tenant, gateway: Gateway, include_content: bool = False) -> schemas.CaseResponse:
     return await gateway.retrieval.case.remote(case_id, tenant, include_content)
+
+
+@router.get("/case/{case_id}/pdf", response_class=Response, responses={
+    **ERRORS, 200: {"description": "The PDF as uploaded.", "content": {"application/pdf": {}}}})
+async def case_pdf(case_id: str, tenant: Tenant, gateway: Gateway) -> Response:
+    pdf_bytes, filename = await gateway.retrieval.case_pdf.remote(case_id, tenant)
+    return Response(pdf_bytes, media_type="application/pdf", headers={
+        "Content-Disposition": inline_disposition(filename),
+        "Cache-Control": "private, no-store"})
+
+
+def inline_disposition(filename: str) -> str:
+    """``Content-Disposition`` showing a stored file in the browser under its name: an ASCII
+    fallback plus the UTF-8 name (RFC 6266), so no name can break or extend the header.
+
+    >>> print(inline_disposition('Ünited "v" Doe.pdf'))
+    inline; filename="_nited _v_ Doe.pdf"; filename*=UTF-8''%C3%9Cnited%20%22v%22%20Doe.pdf
+    """
+    fallback = "".join(char if char.isascii() and char.isprintable() and char not in '"\\' else "_"
+                       for char in filename)
+    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get("/filter", response_model=schemas.CaseListResponse, responses=ERRORS)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from lexray.models import CaseFilters
 from serve_app.schemas.citator import VerifiedCitation
 from serve_app.schemas.common import not_blank
+from serve_app.schemas.retrieval import MAX_RESULTS, MAX_SKIP
 
 
 # Longest session id accepted (ours are 32 hex characters); longer ones are 422, not a lookup.
@@ -92,6 +93,26 @@ class ChatSessionResponse(BaseModel):
     message_count: int = Field(description="Messages ever added; `messages` holds the newest "
                                            "`chat.max_stored_messages`.")
     messages: list[ChatTurnMessage]
+
+
+class ChatSessionSummary(BaseModel):
+    session_id: str
+    title: str | None
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+
+
+class ChatSessionListQuery(BaseModel):
+    skip: int = Field(0, ge=0, le=MAX_SKIP, description="Sessions to skip (most recently used first).")
+    limit: int = Field(20, ge=1, le=MAX_RESULTS)
+
+
+class ChatSessionListResponse(BaseModel):
+    total: int = Field(description="The tenant's chat sessions.")
+    skip: int
+    limit: int
+    sessions: list[ChatSessionSummary] = Field(description="Most recently used first.")
 
 
 class NewSessionResponse(BaseModel):

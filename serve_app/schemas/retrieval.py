@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lexray.models import CaseFilters, CaseMetadata, CaseSection
+from lexray.models import CaseFilters, CaseMetadata, CaseSection, PageSpan
 from serve_app.schemas.common import not_blank
 
 
@@ -146,6 +146,8 @@ class CaseResponse(BaseModel):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     processed_at: datetime | None = None
+    page_spans: list[PageSpan] = Field(
+        default_factory=list, description="Where each page lies in `cleaned_content`: [char_start, char_end).")
     content: str | None = Field(None, description="Extracted text (with include_content).")
     cleaned_content: str | None = Field(
         None, description="Cleaned text, which chunk offsets index (with include_content).")

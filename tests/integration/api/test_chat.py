@@ -212,6 +212,29 @@ def test_new_session_conversation_and_delete(api, corpus):
     assert again.value.status_code == 404
 
 
+def test_sessions_are_listed_most_recent_first_without_messages(api, corpus, first_turn):
+    client = client_for(api, "chat-a")
+    created = client.new_session()
+    listed = client.chat_sessions(limit=100)
+    ids = [session.session_id for session in listed.sessions]
+    assert ids[0] == created.session_id and first_turn["session_id"] in ids
+    assert listed.total == len(ids) >= 2
+    answered = listed.sessions[ids.index(first_turn["session_id"])]
+    assert answered.title and answered.message_count >= 2
+    with http(api) as raw:
+        body = raw.get(f"{API}/sessions", params={"limit": 1}).json()
+    assert len(body["sessions"]) == 1 and "messages" not in body["sessions"][0] and body["total"] == listed.total
+    assert client.chat_sessions(skip=1, limit=100).sessions == listed.sessions[1:]
+    # Tenant B lists none of A's sessions.
+    b_ids = {session.session_id for session in client_for(api, "chat-b").chat_sessions(limit=100).sessions}
+    assert not b_ids & set(ids)
+    client.delete_conversation(created.session_id)
+    assert created.session_id not in {s.session_id for s in client.chat_sessions(limit=100).sessions}
+    with http(api) as raw:
+        for params in ({"limit": 0}, {"limit": 101}, {"skip": -1}, {"skip": 10**30}):
+            assert_error(raw.get(f"{API}/sessions", params=params), 422, "validation_error")
+
+
 def test_intents_and_suggestions(api, corpus, first_turn):
     client = client_for(api, "chat-a")
     intents = client.intents()

@@ -162,6 +162,28 @@ def test_case_route(api, corpus):
     with_content = client.case(ca5, include_content=True)
     assert with_content.cleaned_content and with_content.content
     assert with_content.sections[-1].char_end <= len(with_content.cleaned_content)
+    # The reader shows the text page by page: the spans tile the cleaned text in page order.
+    spans = with_content.page_spans
+    assert [span.page for span in spans] == list(range(1, 11)) and spans == case.page_spans
+    assert spans[0].char_start == 0 and spans[-1].char_end == len(with_content.cleaned_content)
+    assert all(left.char_end <= right.char_start for left, right in zip(spans, spans[1:]))
+
+
+def test_case_pdf_is_the_uploaded_bytes_for_its_tenant_only(api, corpus):
+    ca5 = corpus["a"]["ca5"]
+    pdf = client_for(api, "retrieval-a").case_pdf(ca5)
+    assert pdf == (SAMPLES / SAMPLE_CASES["ca5"][0]).read_bytes()
+    with http(api, "retrieval-a") as client:
+        response = client.get(f"/api/v1/retrieval/case/{ca5}/pdf")
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith('inline; filename="doctor__ca5_')
+    assert "no-store" in response.headers["cache-control"]
+    # Another tenant's case and a missing one answer alike.
+    for tenant, case_id in (("retrieval-b", ca5), ("retrieval-a", "no-such-case")):
+        with http(api, tenant) as client:
+            assert_error(client.get(f"/api/v1/retrieval/case/{case_id}/pdf"), 404, "not_found")
+    with http(api) as anonymous:
+        assert anonymous.get(f"/api/v1/retrieval/case/{ca5}/pdf").status_code == 401
 
 
 def test_filter_listing_pages_newest_decision_first(api, corpus):

@@ -248,6 +248,8 @@ def isolation_checks(corpus: dict, b_cases: int) -> dict[tuple[str, str], list]:
         ("GET", "/api/v1/ingestion/stats"): [("GET", "/api/v1/ingestion/stats", {}, own_stats)],
         ("GET", "/api/v1/retrieval/case/{case_id}"): [
             ("GET", f"/api/v1/retrieval/case/{i}", {"params": {"include_content": "true"}}, 404) for i in a_ids],
+        ("GET", "/api/v1/retrieval/case/{case_id}/pdf"): [
+            ("GET", f"/api/v1/retrieval/case/{i}/pdf", {}, 404) for i in a_ids],
         ("POST", "/api/v1/retrieval/search"): [
             ("POST", "/api/v1/retrieval/search", {"json": {"query": question, "mode": mode, "limit": 100}}, None)
             for mode in ("bm25", "dense", "hybrid")],
@@ -291,6 +293,9 @@ def isolation_checks(corpus: dict, b_cases: int) -> dict[tuple[str, str], list]:
         ("POST", "/api/v1/chat/ask"): [("POST", "/api/v1/chat/ask", {"json": {"message": question}}, None)],
         ("GET", "/api/v1/chat/conversation/{session_id}"): [("GET", f"/api/v1/chat/conversation/{session}", {}, 404)],
         ("DELETE", "/api/v1/chat/conversation/{session_id}"): [("DELETE", f"/api/v1/chat/conversation/{session}", {}, 404)],
+        ("GET", "/api/v1/chat/sessions"): [
+            ("GET", "/api/v1/chat/sessions", {"params": {"limit": 100}},
+             lambda body: session not in {listed["session_id"] for listed in body["sessions"]})],
         ("GET", "/api/v1/chat/suggestions"): [
             ("GET", "/api/v1/chat/suggestions", {"params": {"session_id": session}}, 404),
             ("GET", "/api/v1/chat/suggestions", {}, None)],
