@@ -96,12 +96,6 @@ def _summarize(text: str) -> object:
     return summarize(text)
 
 
-def _question_passages(text: str) -> object:
-    from generation.questions import select_passages
-
-    return select_passages(text, question_type="common", difficulty="medium")
-
-
 def _question_facts(text: str) -> object:
     from generation.questions import select_facts
 
@@ -119,7 +113,6 @@ WHOLE_TEXT_FUNCTIONS: dict[str, Callable[[str], object]] = {
     "query_terms+snippet": _query_snippet,
     "citations+statutes": _citations,
     "extractive summarize": _summarize,
-    "question passages": _question_passages,
     "question facts": _question_facts,
 }
 

@@ -1,19 +1,18 @@
 """Question requests that succeed: for each opinion of ``--min-pages`` pages or more, each
 question type and each difficulty, ``--num-questions`` questions asked, as the API asks them.
 
-    python -m bench.questions [--pdfs DIR ...] [--min-pages 5] [--num-questions 5] [--legacy | --only-legacy]
+    python -m bench.questions [--pdfs DIR ...] [--min-pages 5] [--num-questions 5] [--templates-only]
 
 The PDFs are read by the real pipeline (``pipelines.document.extract_case_text``, OCR where a
 page has no text layer); the questions come from ``generation.questions`` on the bundled model,
 a vLLM engine started in this process (as ``bench.summaries`` starts one). A request succeeds
 when exactly the number asked comes back (else the API answers 422 ``insufficient_material``);
-on the fact path each answer is checked to be its span of the text, on its page (else the bench
-stops).
+each answer is checked to be its span of the text, on its page (else the bench stops).
 Prints the success rate per type x difficulty cell and overall, how many answers the model
-phrased the question of and how many a template phrased, model calls and seconds; with
-``--legacy``, the passage-based generator of before facts (the model writes question and answer;
-the baseline) runs in the same run on the same texts. The last line is one JSON object
-``{"facts": {"cells": {"common/easy": rate, ...}, "overall", "model", "template", ...}, "legacy": ...}``.
+phrased the question of and how many a template phrased, model calls and seconds. The
+passage-based generator of before issue 15 (the model wrote question and answer) was removed;
+its figures stay in docs/benchmarks.md as history. The last line is one JSON object
+``{"facts": {"cells": {"common/easy": rate, ...}, "overall", "model", "template", ...}}``.
 """
 
 from __future__ import annotations
@@ -36,14 +35,12 @@ from generation.questions import (
     InsufficientMaterialError,
     QuestionGenerator,
     select_facts,
-    select_passages,
 )
 from lexray.models import PageSpan
 from lexray.settings import Settings, get_settings
 from pipelines.clean import pages_in_range
 
 DEFAULT_PDF_DIRS = (Path("samples/pdfs"), Path("/work/shared/data/pdfs"))
-METHODS = ("facts", "legacy")
 
 
 @dataclass(frozen=True)
@@ -109,30 +106,22 @@ def read_opinions(directories: Sequence[Path], min_pages: int, settings: Setting
     return opinions
 
 
-async def ask(generator: QuestionGenerator, method: str, opinion: Opinion, question_type: str, difficulty: str,
+async def ask(generator: QuestionGenerator, opinion: Opinion, question_type: str, difficulty: str,
               num_questions: int, settings: Settings) -> tuple[bool, int, int, int]:
     """(succeeded, questions phrased by the model, by a template, model calls) of one request."""
     try:
-        if method == "legacy":
-            passages = select_passages(opinion.text, question_type=question_type, difficulty=difficulty,
-                                       page_spans=opinion.page_spans, settings=settings.questions,
-                                       extractive_settings=settings.extractive)
-            result = await generator.generate(passages, num_questions=num_questions, question_type=question_type,
-                                              difficulty=difficulty)
-        else:
-            facts = select_facts(opinion.text, question_type=question_type, difficulty=difficulty,
-                                 page_spans=opinion.page_spans, settings=settings.questions,
-                                 extractive_settings=settings.extractive)
-            result = await generator.generate_from_facts(facts, num_questions=num_questions,
-                                                         question_type=question_type, difficulty=difficulty)
+        facts = select_facts(opinion.text, question_type=question_type, difficulty=difficulty,
+                             page_spans=opinion.page_spans, settings=settings.questions,
+                             extractive_settings=settings.extractive)
+        result = await generator.generate_from_facts(facts, num_questions=num_questions,
+                                                     question_type=question_type, difficulty=difficulty)
     except InsufficientMaterialError:
         return False, 0, 0, 0
-    if method == "facts":
-        for item in result.questions:  # the answer is the text's span, on the page it names
-            span = opinion.text[item.answer_start:item.answer_end]
-            pages = tuple(pages_in_range(opinion.page_spans, item.answer_start, item.answer_end))
-            if " ".join(span.split()) != item.answer or item.answer_pages != pages:
-                raise AssertionError(f"{opinion.name}: answer {item.answer!r} is not its span {span!r} on {pages}")
+    for item in result.questions:  # the answer is the text's span, on the page it names
+        span = opinion.text[item.answer_start:item.answer_end]
+        pages = tuple(pages_in_range(opinion.page_spans, item.answer_start, item.answer_end))
+        if " ".join(span.split()) != item.answer or item.answer_pages != pages:
+            raise AssertionError(f"{opinion.name}: answer {item.answer!r} is not its span {span!r} on {pages}")
     templated = sum(item.phrased_by == "template" for item in result.questions)
     return True, len(result.questions) - templated, templated, result.model_calls
 
@@ -176,39 +165,34 @@ class NoModel:
         pass
 
 
-def measure(engine: InProcessEngine | NoModel, methods: Sequence[str], opinions: Sequence[Opinion], num_questions: int,
-            settings: Settings) -> dict[str, MethodFigures]:
+def measure(engine: InProcessEngine | NoModel, opinions: Sequence[Opinion], num_questions: int,
+            settings: Settings) -> MethodFigures:
     generator = QuestionGenerator(engine.chat, settings.questions)
-    figures = {method: MethodFigures() for method in methods}
-    for method in methods:
-        started = time.perf_counter()
-        for question_type in QUESTION_TYPES:
-            for difficulty in DIFFICULTIES:
-                cell = f"{question_type}/{difficulty}"
-                for opinion in opinions:
-                    ok, model, template, calls = engine.run(
-                        ask(generator, method, opinion, question_type, difficulty, num_questions, settings))
-                    figures[method].requests.setdefault(cell, []).append(ok)
-                    figures[method].model += model
-                    figures[method].template += template
-                    figures[method].model_calls += calls
-                    print(f"{method} {cell} {opinion.name}: {'ok' if ok else '422'} "
-                          f"(model {model}, template {template}, calls {calls})", file=sys.stderr, flush=True)
-        figures[method].seconds = time.perf_counter() - started
+    figures = MethodFigures()
+    started = time.perf_counter()
+    for question_type in QUESTION_TYPES:
+        for difficulty in DIFFICULTIES:
+            cell = f"{question_type}/{difficulty}"
+            for opinion in opinions:
+                ok, model, template, calls = engine.run(
+                    ask(generator, opinion, question_type, difficulty, num_questions, settings))
+                figures.requests.setdefault(cell, []).append(ok)
+                figures.model += model
+                figures.template += template
+                figures.model_calls += calls
+                print(f"{cell} {opinion.name}: {'ok' if ok else '422'} "
+                      f"(model {model}, template {template}, calls {calls})", file=sys.stderr, flush=True)
+    figures.seconds = time.perf_counter() - started
     return figures
 
 
-def format_table(figures: dict[str, MethodFigures]) -> str:
-    methods = list(figures)
-    cells = list(next(iter(figures.values())).requests)
-    columns = [Column("type/difficulty", 18, "<")] + [Column(method, 9, spec=".0%") for method in methods]
-    rows = [[cell] + [figures[method].rate(cell) for method in methods] for cell in cells]
-    rows.append(["overall"] + [figures[method].overall() for method in methods])
+def format_table(figures: MethodFigures) -> str:
+    columns = [Column("type/difficulty", 18, "<"), Column("facts", 9, spec=".0%")]
+    rows = [[cell, figures.rate(cell)] for cell in figures.requests]
+    rows.append(["overall", figures.overall()])
     totals = [Column("method", 8, "<"), Column("model-phrased", 14), Column("template", 9),
               Column("model calls", 12), Column("seconds", 8, spec=".0f")]
-    total_rows = [[method, figures[method].model if method == "facts" else "-",
-                   figures[method].template if method == "facts" else "-",
-                   figures[method].model_calls, figures[method].seconds] for method in methods]
+    total_rows = [["facts", figures.model, figures.template, figures.model_calls, figures.seconds]]
     return text_table(columns, rows) + "\n\n" + text_table(totals, total_rows)
 
 
@@ -217,8 +201,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdfs", nargs="+", type=Path, default=list(DEFAULT_PDF_DIRS), help="folders of PDFs")
     parser.add_argument("--min-pages", type=int, default=5, help="only opinions of this many pages or more")
     parser.add_argument("--num-questions", type=int, default=5, help="questions asked per request")
-    parser.add_argument("--legacy", action="store_true", help="also run the passage-based generator (baseline)")
-    parser.add_argument("--only-legacy", action="store_true", help="run only the passage-based generator")
     parser.add_argument("--templates-only", action="store_true",
                         help="no model: every question a template's (questions.max_model_calls = 0); starts no engine")
     add_json_option(parser)
@@ -228,22 +210,19 @@ def main(argv: list[str] | None = None) -> int:
     if not opinions:
         print("error: no PDF of enough pages", file=sys.stderr)
         return 1
-    methods = ["legacy"] if args.only_legacy else ["facts", "legacy"] if args.legacy else ["facts"]
     if args.templates_only:
-        if "legacy" in methods:
-            parser.error("--templates-only runs the facts method alone")
         settings = settings.model_copy(update={"questions": settings.questions.model_copy(update={"max_model_calls": 0})})
         engine = NoModel()
     else:
         engine = InProcessEngine(settings)
     try:
-        figures = measure(engine, methods, opinions, args.num_questions, settings)
+        figures = measure(engine, opinions, args.num_questions, settings)
     finally:
         engine.close()
     print(f"{len(opinions)} opinions of {args.min_pages}+ pages ({', '.join(o.name for o in opinions)}); "
           f"{args.num_questions} questions per request; share of requests answered in full (not 422)")
     print(format_table(figures))
-    emit_figures({method: figures[method].as_dict() for method in methods}, args.json)
+    emit_figures({"facts": figures.as_dict()}, args.json)
     return 0
 
 

@@ -6,7 +6,7 @@ that need no model (pure: no Ray, no MongoDB, no engine).
     query = clean_rewrite(model_reply, message, history) or fallback_query(message, history)
     history = trim_history(turns, budget_tokens, count_tokens)
     messages = chat_answer_messages(question, source_labels(passages, chars), instruction, history)
-    draft, invented = without_invented_specifics(model_draft, source_texts)
+    draft, invented = without_invented_facts(model_draft, source_texts)
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from generation.citations import MARKER_GROUP, tidy, with_markers
 from generation.sentences import split_sentences
-from generation.words import content_words, stemmed_words
+from generation.summary_checks import Fact, SourceFacts, sources_facts, unsupported_facts
+from generation.words import content_words
 from lexray.settings import ChatSettings
 
 
@@ -54,10 +55,6 @@ INTENTS: dict[str, Intent] = {intent.name: intent for intent in (
 DEFAULT_INTENT = "legal_question"
 # Intents about several cases: their chunks are spread over cases (chat.passages_per_case).
 SEVERAL_CASES = frozenset({"case_search", "comparison"})
-# What a sentence must not invent: numbers ("22", "2,000", "14-306.4", "5.05") and capitalised
-# words after its first (names: "Dearborn", "Tarrant", "Orrington").
-NUMBER = re.compile(r"\d+(?:[.,/:-]\d+)*")
-NAME = re.compile(r"(?<![\w'\u2019-])[A-Z][^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 REWRITE_PREFIX = re.compile(r"^\s*((standalone\s+)?(search\s+)?query|rewritten|search|answer)\s*:\s*", re.IGNORECASE)
 
 
@@ -276,54 +273,35 @@ def evidence_answer(question: str, texts: Sequence[str], max_sentences: int = 2)
     return " ".join(sentences), sources
 
 
-def specifics(text: str) -> tuple[set[str], set[str]]:
-    """The numbers (thousands separators dropped) and the stemmed words of ``text``'s
-    capitalised words after its first, markers left out.
+def invented_facts(sentence: str, sources: SourceFacts) -> list[tuple[Fact, str]]:
+    """The facts of ``sentence`` (numbers, dates, amounts, provisions, citations, names) that
+    ``sources`` (``summary_checks.sources_facts`` of the passages and their titles) do not hold,
+    each with the reason, markers left out: the check summaries get
+    (``summary_checks.unsupported_facts``), so that a sentence cannot state what its sources do not
+    however many of its other words they share.
 
-    >>> numbers, names = specifics("In 2014 Standard paid $2,000 under s. 14-306.4 [2].")
-    >>> sorted(numbers), sorted(names)
-    (['14-306.4', '2000', '2014'], ['standard'])
-    """
-    text = MARKER_GROUP.sub(" ", text)
-    numbers = {number.replace(",", "") for number in NUMBER.findall(text)}
-    first = WORD_START.search(text)
-    names = {word for match in NAME.finditer(text) if first is None or match.start() != first.start()
-             for word in stemmed_words(match.group())}
-    return numbers, names
-
-
-WORD_START = re.compile(r"[^\W\d_]")
-
-
-def invented_specifics(sentence: str, source_texts: Sequence[str]) -> list[str]:
-    """The numbers and names of ``sentence`` that none of ``source_texts`` holds (a number as a
-    number, a name as any word of the same stem, whatever its case): what a sentence must not
-    state however many of its other words the sources share.
-
-    >>> sources = ["The State recommended a 22-year aggregate sentence.", "Jagels appealed to the court."]
-    >>> invented_specifics("Jagels got a 22-year sentence [1].", sources)
+    >>> sources = sources_facts(["The State recommended a 22-year aggregate sentence.", "Jagels appealed."])
+    >>> invented_facts("Jagels got a 22-year sentence [1].", sources)
     []
-    >>> invented_specifics("The State recommended a 30-year sentence for Smith.", sources)
-    ['30', 'smith']
+    >>> [fact.text for fact, _ in invented_facts("The State recommended a 30-year sentence for Smith.", sources)]
+    ['30', 'Smith']
     """
-    numbers, names = specifics(sentence)
-    known_numbers = {number.replace(",", "") for text in source_texts for number in NUMBER.findall(text)}
-    known_words = {word for text in source_texts for word in stemmed_words(text)}
-    return sorted(numbers - known_numbers) + sorted(names - known_words)
+    return unsupported_facts(MARKER_GROUP.sub(" ", sentence), sources)
 
 
-def without_invented_specifics(draft: str, source_texts: Sequence[str]) -> tuple[str, int]:
-    """``draft`` without its sentences that state a number or a name no source holds, and how
-    many were left out (word overlap alone would let "a 30-year sentence" pass on a source's
-    "a 22-year sentence").
+def without_invented_facts(draft: str, source_texts: Sequence[str]) -> tuple[str, int]:
+    """``draft`` without its sentences that state a fact no source holds (``invented_facts``),
+    and how many were left out (word overlap alone would let "a 30-year sentence" pass on a
+    source's "a 22-year sentence").
 
-    >>> without_invented_specifics("Review is de novo [1]. It was decided in 1999 [1].",
-    ...                            ["We review the dismissal de novo. The appeal was decided in 2021."])
+    >>> without_invented_facts("Review is de novo [1]. It was decided in 1999 [1].",
+    ...                        ["We review the dismissal de novo. The appeal was decided in 2021."])
     ('Review is de novo [1].', 1)
     """
+    sources = sources_facts(source_texts)
     kept, dropped = [], 0
     for sentence in split_sentences(draft):
-        if invented_specifics(sentence.text, source_texts):
+        if invented_facts(sentence.text, sources):
             dropped += 1
         else:
             kept.append(sentence.text)

@@ -134,20 +134,9 @@ def rewrite_messages(history: Sequence[dict[str, str]], message: str) -> list[di
     return [{"role": "user", "content": REWRITE_PROMPT.format(history=conversation, message=message)}]
 
 
-# Questions
+# Questions on extracted facts: the answer is given (a span of the judgment), the model only asks.
 
-QUESTION_SYSTEM = "You write exam questions about court judgments. Every answer comes from the passage."
-
-QUESTION_PROMPT = "Passage from a court judgment:\n{passage}\n\n{instruction}{kind}{focus} Reply in JSON."
-# What each difficulty asks of the question and its answer (keys: generation.questions.DIFFICULTIES).
-QUESTION_INSTRUCTIONS: dict[str, str] = {
-    "easy": "Ask one question whose answer is a short fact from the passage: a name, number, date or place.",
-    "medium": "Ask one question about what the court decided or which rule applies, and answer it in one "
-              "sentence from the passage.",
-    "hard": "Ask one question about why the court decided as it did, and answer it with the court's "
-            "reasoning from the passage.",
-}
-# How each question type leans (keys: generation.questions.QUESTION_TYPES); the passages
+# How each question type leans (keys: generation.questions.QUESTION_TYPES); the facts
 # themselves were chosen for it.
 QUESTION_KINDS: dict[str, str] = {
     "common": "",
@@ -160,41 +149,6 @@ QUESTION_EXAMPLE_PASSAGE = (
     "The High Court held that the landlord's notice of 15 days was invalid under section 106 of the "
     "Transfer of Property Act, because a monthly tenancy can only be ended by a notice of one month."
 )
-QUESTION_EXAMPLES: dict[str, str] = {
-    "easy": '{"answer":"15 days","question":"How many days of notice did the landlord give?"}',
-    "medium": '{"question":"What did the High Court hold about the landlord\'s notice?","answer":"It held that '
-              'the notice of 15 days was invalid under section 106 of the Transfer of Property Act."}',
-    "hard": '{"question":"Why was the landlord\'s notice of 15 days invalid?","answer":"Because a monthly '
-            'tenancy can only be ended by a notice of one month, so 15 days was too short under section 106."}',
-}
-
-
-def question_messages(passage: str, *, question_type: str, difficulty: str,
-                      focus_areas: Sequence[str] = ()) -> list[dict[str, str]]:
-    """One question and its answer about ``passage``, after a worked example.
-
-    >>> messages = question_messages("The appeal is dismissed.", question_type="rare", difficulty="easy")
-    >>> [message["role"] for message in messages]
-    ['system', 'user', 'assistant', 'user']
-    >>> print(messages[-1]["content"])
-    Passage from a court judgment:
-    The appeal is dismissed.
-    <BLANKLINE>
-    Ask one question whose answer is a short fact from the passage: a name, number, date or place. Ask about a specific detail. Reply in JSON.
-    """
-    def ask(text: str, kind: str = "", focus: str = "") -> str:
-        return QUESTION_PROMPT.format(passage=" ".join(text.split()), instruction=QUESTION_INSTRUCTIONS[difficulty],
-                                      kind=kind, focus=focus)
-
-    return [
-        {"role": "system", "content": QUESTION_SYSTEM},
-        {"role": "user", "content": ask(QUESTION_EXAMPLE_PASSAGE)},
-        {"role": "assistant", "content": QUESTION_EXAMPLES[difficulty]},
-        {"role": "user", "content": ask(passage, QUESTION_KINDS[question_type], focus_clause(focus_areas))},
-    ]
-
-
-# Questions on extracted facts: the answer is given (a span of the judgment), the model only asks.
 
 PHRASING_SYSTEM = "You write exam questions about court judgments. You are given the answer; write the question."
 PHRASING_PROMPT = ("Passage from a court judgment:\n{passage}\n\nAnswer: {answer}\n\nWrite one question about the "

@@ -1,38 +1,33 @@
 """Questions about a judgement, each with its answer and the passage (span and page) it comes
-from: grounded first, then generated.
+from: the answer is a fact extracted from the text, the question phrased for it.
 
-1. Passages are chosen from the text deterministically, per question type:
+1. Facts are extracted from the text (``generation.question_facts``): parties, court, dates,
+   amounts, provisions, citations and names for easy questions; holdings, rules and standards for
+   medium ones; reasons for hard ones. ``select_facts`` orders them for a question type:
 
-   - ``common``: the most central sentences (LexRank, as the extractive summary ranks them);
-   - ``rare``: specific sentences (numbers, dates, sections and rules, citations, names), the
-     less central first;
-   - ``unexpected``: sentences far from the text's centroid, those with an aside's marks
+   - ``common``: the judgement's main points (court, parties, holding, disposition ...), their
+     sentences by LexRank centrality;
+   - ``rare``: specific details (numbers, dates, sections and rules, citations, names), the less
+     central sentences first;
+   - ``unexpected``: facts in sentences far from the text's centroid, those with an aside's marks
      (dissent, "we note", "need not", "however", a clerical error, a remand) first.
 
-   With ``focus_areas``, passages holding one of the areas' keywords come before the others.
-   A passage is one sentence (a core), lengthened by the following ones up to the words its
-   difficulty wants (``questions.passage_words_*``), and keeps the citation sentence that
-   follows it ("Wooldridge v. State, 239 S.W.3d 151."). Captions, judges' lines and bare
-   citations are never cores; passages do not overlap.
-2. The model writes ``{"question", "answer"}`` for each passage with guided JSON
-   (``generation.structured``); the difficulty shapes the instruction (``generation.prompts``).
-3. Each reply is validated (``QuestionReply`` with the passage as context): a question ending in
-   "?", an answer that is short for ``easy``, adds something the question does not say, and is
-   grounded (``min_answer_grounding`` of its content words and numbers are in the passage).
-   A refused reply is retried with another seed; a passage whose replies all fail is skipped.
-4. Duplicates (the same question, or one whose content words nearly equal an earlier one's) are
-   dropped; the next passages are tried until there are ``num_questions`` questions, or the
-   passages (``passages_per_question`` per question asked) run out:
-   ``InsufficientMaterialError`` (422), never padding.
+   With ``focus_areas``, facts whose passage holds one of the areas' keywords come first.
+2. The model phrases a question for each fact's answer with guided JSON (``generation.structured``,
+   ``phrasing_schema``); a phrasing that fails validation (``reply_problem``: a question ending in
+   "?", about the passage, not giving the answer away), or one past the request's model calls, is
+   the fact's template question (``generation.question_templates``), validated alike.
+3. Duplicates (the same question, or one whose content words nearly equal an earlier one's) are
+   dropped; the next facts are tried until there are ``num_questions`` questions, or the facts
+   run out: ``InsufficientMaterialError`` (422), never padding.
 
-Everything here is pure except ``QuestionGenerator``'s calls to the model, an async
-``chat(messages, params)`` like the LLM deployment's.
+Everything here is pure except the calls to the model, an async ``chat(messages, params)`` like
+the LLM deployment's.
 
->>> text = ("The appellant was charged under section 19 of the Rent Control Act in 1951. "
-...         "The magistrate convicted the appellant and imposed a fine of 500 rupees. "
-...         "The High Court held that section 19 applies to any sum received for the tenancy.")
->>> [p.text[:40] for p in select_passages(text, question_type="rare", difficulty="easy")]
-['The High Court held that section 19 appl', 'The appellant was charged under section ', 'The magistrate convicted the appellant a']
+>>> text = ("The appellant was charged under section 19 of the Rent Control Act on 3 May 1951. "
+...         "The magistrate convicted the appellant and imposed a fine of 500 rupees.")
+>>> [c.answer for c in select_facts(text, question_type="rare", difficulty="easy")]
+['section 19 of the Rent Control Act', '3 May 1951', '500 rupees']
 """
 
 from __future__ import annotations
@@ -45,20 +40,20 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ValidationInfo, model_validator
 
-from generation.extractive import candidate_indexes, focus_keywords, focus_matches, lexrank_graph, pagerank
-from generation.prompts import phrasing_messages, question_messages
+from generation.extractive import focus_keywords, focus_matches, lexrank_graph, pagerank
+from generation.prompts import phrasing_messages
 from generation.question_facts import CASE_KINDS, Fact, extract_facts
 from generation.question_templates import template_question
-from generation.sentences import Sentence, split_sentences
+from generation.sentences import split_sentences
 from generation.engine import (
     GenerationFailedError,
     GenerationRequestError,
     GenerationTimeoutError,
     GenerationUnavailableError,
 )
-from generation.structured import Chat, GuidedDecodingError, StructuredOutputError, generate_structured, guided_schema
+from generation.structured import Chat, GuidedDecodingError, StructuredOutputError, generate_structured
 from generation.words import content_words, stemmed_words
 from lexray.errors import LexRayError
 from lexray.models import PageSpan
@@ -81,9 +76,6 @@ DIFFICULTIES: dict[str, str] = {
     "hard": "The court's reasoning: how the rule in the passage applies, or what follows from it.",
 }
 
-# A core sentence needs this many lower-case content words: captions ("STATE OF MISSOURI,
-# Respondent."), judges' lines and bare citations have fewer.
-MIN_CORE_CONTENT_WORDS = 3
 MIN_QUESTION_WORDS, MAX_QUESTION_WORDS = 4, 30
 
 NUMBER = re.compile(r"\d[\d,.:/\u2013-]*")
@@ -101,19 +93,6 @@ ASIDE = re.compile(
     r"decline to|even if|although|however|nevertheless|notwithstanding|incidental\w*|parenthetical\w*|"
     r"aside|clerical|nunc pro tunc|remand\w*|waive[sd]?|moot|sua sponte|procedur\w*|we observe)\b",
     re.IGNORECASE)
-FACT_PATTERNS = (
-    re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
-               r"(\s+\d{1,2},)?\s+\d{4}\b"),
-    re.compile(r"\b[A-Z][\w'\u2019.-]*(\s+[A-Z][\w'\u2019.-]*){0,3}\s+v(s)?\.\s+[A-Z][\w'\u2019.-]*(\s+[A-Z][\w'\u2019.-]*){0,3}"),
-    re.compile(r"(\u00a7+\s*\d[\w.()-]*|\b(Section|section|Rule|rule|Article|article|Order|Clause|clause)\s+\d[\w.()-]*)"
-               r"(\s+of\s+the(\s+[A-Z][\w-]*)+)?"),
-    re.compile(r"\$\s?\d[\d,.]*|\b\d[\d,.]*(-|\s+)(years?|months?|days?|hours?|dollars|rupees|percent|counts?|"
-               r"times|girls|boys|children|persons|people)\b"),
-    re.compile(r"(?<![\w.])\d[\d,.:/-]*\d(?![\w.])|(?<![\w.])\d(?![\w.])"),
-    re.compile(r"(?<=[a-z,;:)]\s)[A-Z][A-Za-z'\u2019-]+(\s+([A-Z]\.|[A-Z][A-Za-z'\u2019-]+)){1,3}"),
-)
-MAX_FACTS, MAX_FACT_CHARS = 4, 80
-LOWER_WORD = re.compile(r"\b[a-z][a-z'\u2019-]+\b")
 
 
 class QuestionOptionError(LexRayError, ValueError):
@@ -124,7 +103,7 @@ class QuestionOptionError(LexRayError, ValueError):
 
 
 class InsufficientMaterialError(LexRayError):
-    """Fewer valid, distinct questions than asked once the text's passages ran out."""
+    """Fewer valid, distinct questions than asked once the text's facts ran out."""
 
     code = "insufficient_material"
     http_status = 422
@@ -172,63 +151,7 @@ class QuestionSet:
         return sum(item.phrased_by == "template" for item in self.questions)
 
 
-# Choosing passages
-
-
-def select_passages(
-    text: str,
-    *,
-    question_type: str,
-    difficulty: str,
-    focus_areas: Iterable[str] = (),
-    page_spans: Sequence[PageSpan] = (),
-    settings: QuestionSettings = QuestionSettings(),
-    extractive_settings: ExtractiveSettings = ExtractiveSettings(),
-) -> list[Passage]:
-    """Every passage of ``text`` for questions of ``question_type``, best first (see the module
-    doc); each grows up to ``settings.passage_words_<difficulty>`` words, and none of more than
-    ``settings.max_passage_words`` words is kept. ``extractive_settings`` say how sentences are
-    split, which are candidates and how LexRank ranks them, as for summaries.
-
-    >>> select_passages("Too short.", question_type="common", difficulty="easy")
-    []
-    """
-    check_options(question_type, difficulty)
-    keyword_sets = focus_keywords(focus_areas)
-    sentences = split_sentences(text, max_segment_chars=extractive_settings.max_segment_chars,
-                                max_segment_periods=extractive_settings.max_segment_periods)
-    candidates = candidate_indexes(sentences, min_words=extractive_settings.min_sentence_words,
-                                   body_run=extractive_settings.body_run)
-    cores = [index for index in candidates if is_core(sentences[index].text)]
-    if not cores:
-        return []
-    scores = type_scores(question_type, [sentences[index].text for index in cores],
-                         damping=extractive_settings.damping, aside_boost=settings.aside_boost)
-    focused = [bool(keyword_sets) and focus_matches(set(stemmed_words(sentences[index].text)), keyword_sets) > 0
-               for index in cores]
-    order = sorted(range(len(cores)), key=lambda k: (not focused[k], -scores[k], cores[k]))
-    passage_words = {"easy": settings.passage_words_easy, "medium": settings.passage_words_medium,
-                     "hard": settings.passage_words_hard}[difficulty]
-    used: set[int] = set()
-    passages: list[Passage] = []
-    firsts: list[bool] = []  # focused, and for easy questions holding a fact to ask for
-    for k in order:
-        if cores[k] in used:
-            continue
-        indexes = passage_indexes(sentences, cores[k], passage_words, used)
-        first, last = sentences[indexes[0]], sentences[indexes[-1]]
-        passage_text = text[first.char_start:last.char_end]
-        if len(passage_text.split()) > settings.max_passage_words:
-            continue
-        used.update(indexes)
-        pages = tuple(pages_in_range(list(page_spans), first.char_start, last.char_end)) if page_spans else ()
-        passages.append(Passage(passage_text, first.char_start, last.char_end, pages, float(scores[k])))
-        firsts.append(focused[k] or not keyword_sets)
-    if difficulty == "easy":
-        # Stable: within the focused (or the other) passages, those with a fact to ask for first.
-        ranked = sorted(zip(firsts, passages), key=lambda pair: (not pair[0], not fact_spans(pair[1].text)))
-        passages = [passage for _, passage in ranked]
-    return passages
+# Choosing facts
 
 
 def check_options(question_type: str, difficulty: str, focus_areas: Iterable[str] = ()) -> None:
@@ -246,20 +169,6 @@ def check_options(question_type: str, difficulty: str, focus_areas: Iterable[str
     for area in focus_areas:
         if area not in FOCUS_AREAS:
             raise QuestionOptionError(f"unknown focus area {area!r}; use any of {', '.join(FOCUS_AREAS)}")
-
-
-def is_core(sentence: str) -> bool:
-    """Whether a sentence can carry a question: enough lower-case content words.
-
-    >>> is_core("Angela T. Quigless, P.J., Kurt S. Odenwald, J., and James M. Dowd, J.")
-    False
-    >>> is_core("Wooldridge v. State, 239 S.W.3d 151, 153-54 (Mo. App. E.D. 2007).")
-    False
-    >>> is_core("The State recommended a 22-year aggregate sentence.")
-    True
-    """
-    lower = content_words(" ".join(LOWER_WORD.findall(sentence)))
-    return len(lower) >= MIN_CORE_CONTENT_WORDS
 
 
 def type_scores(
@@ -329,60 +238,12 @@ def specificity(sentence: str) -> float:
             + 0.5 * min(len(PROPER_NAME.findall(sentence)), 4))
 
 
-def fact_spans(passage: str) -> list[str]:
-    """Short facts of a passage an easy question can ask for, most specific first: dates, case
-    names, sections and rules, amounts and durations, other numbers, names (four at most).
-
-    >>> fact_spans("On July 13, 2016, the Court issued an order under Rule 65 to Esteban Leon for 20 days.")
-    ['July 13, 2016', 'Rule 65', '20 days', 'Esteban Leon']
-    """
-    found: list[str] = []
-    citations = [match.span() for match in CITATION.finditer(passage)]
-    for pattern in FACT_PATTERNS:
-        for match in pattern.finditer(passage):
-            fact = match.group(0).strip(" ,;:.")
-            if any(start <= match.start() < end for start, end in citations):
-                continue  # a reporter's volume or page ("239 S.W.3d 151") is no fact to ask for
-            if (fact and len(fact) <= MAX_FACT_CHARS and '"' not in fact and "\\" not in fact
-                    and not any(fact in other or other in fact for other in found)):
-                found.append(fact)
-    return found[:MAX_FACTS]
-
-
-def passage_indexes(sentences: Sequence[Sentence], core: int, words: int, used: set[int]) -> list[int]:
-    """``core`` and the sentences after it (not yet used) up to ``words`` words, with the bare
-    citations among and right after them; a heading or caption line ends the passage."""
-    indexes = [core]
-    total = len(sentences[core].text.split())
-    for following in range(core + 1, len(sentences)):
-        sentence = sentences[following].text
-        if following in used:
-            break
-        if is_core(sentence):
-            if total >= words:
-                break
-        elif not is_citation(sentence):
-            break
-        indexes.append(following)
-        total += len(sentence.split())
-    return indexes
-
-
-def is_citation(sentence: str) -> bool:
-    """A bare citation: a case name or a reporter reference, and nothing a question could ask about.
-
-    >>> is_citation("Wooldridge v. State, 239 S.W.3d 151, 153-54 (Mo. App. E.D. 2007)."), is_citation("Conclusion")
-    (True, False)
-    """
-    return not is_core(sentence) and bool(CASE_NAME.search(sentence) or CITATION.search(sentence))
-
-
 # Validating the model's replies
 
 
 @dataclass(frozen=True)
 class PassageContext:
-    """What a reply is checked against (``QuestionReply``'s validation context)."""
+    """What a phrased question is checked against (``PhrasedQuestion``'s validation context)."""
 
     passage: str
     difficulty: str
@@ -391,64 +252,10 @@ class PassageContext:
     max_easy_answer_words: int = QuestionSettings().max_easy_answer_words
 
 
-class QuestionReply(BaseModel):
-    """The model's reply for one passage. Guided decoding follows the JSON Schema of a
-    difficulty's subclass (its question's first words and lengths); the validator checks the
-    reply against the passage (``PassageContext``)."""
-
-    question: str
-    answer: str
-
-    @model_validator(mode="after")
-    def _grounded_in_passage(self, info: ValidationInfo) -> QuestionReply:
-        self.question, self.answer = " ".join(self.question.split()), " ".join(self.answer.split())
-        if isinstance(info.context, PassageContext):
-            problem = reply_problem(self.question, self.answer, info.context)
-            if problem:
-                raise ValueError(problem)
-        return self
-
-
 # No ASCII quote, backslash or line break inside: nothing JSON must escape. xgrammar 0.2.8
 # cannot compile a counted repetition after an alternation ("(Who|What)[^?]{8,150}"), nor
 # maxLength beside a pattern: a question's length is checked by ``reply_problem``.
 PLAIN = r'[^"\\?\n]'
-
-
-class EasyReply(QuestionReply):
-    # The answer comes first: guided decoding picks it among the passage's facts
-    # (``fact_spans``), then the question is written for it.
-    answer: str = Field(pattern=r'^[^"\\\n]+$')
-    question: str = Field(pattern=rf"^(Who|Whom|What|When|Where|Which|How many|How much|How long|Under what|"
-                                  rf"Under which|In what|In which|On what){PLAIN}+\?$")
-
-
-class MediumReply(QuestionReply):
-    question: str = Field(pattern=rf"^(What|Which|Who|Whom|How|When|Where|Under what|Under which|In what|"
-                                  rf"In which|On what){PLAIN}+\?$")
-    answer: str = Field(pattern=r'^[^"\\\n]+$')
-
-
-class HardReply(QuestionReply):
-    question: str = Field(pattern=rf"^(Why|How){PLAIN}+\?$")
-    answer: str = Field(pattern=r'^[^"\\\n]+$')
-
-
-REPLY_MODELS: dict[str, type[QuestionReply]] = {"easy": EasyReply, "medium": MediumReply, "hard": HardReply}
-
-
-def reply_schema(difficulty: str, passage: str) -> dict[str, Any]:
-    """The guided-decoding schema for a passage: its difficulty's, and for an easy question
-    the answer chosen among the passage's facts (verbatim) when it has any.
-
-    >>> reply_schema("easy", "The fine was 500 rupees.")["properties"]["answer"]
-    {'enum': ['500 rupees']}
-    """
-    schema = guided_schema(REPLY_MODELS[difficulty])
-    facts = fact_spans(passage) if difficulty == "easy" else []
-    if facts:
-        schema["properties"]["answer"] = {"enum": facts}
-    return schema
 
 
 def reply_problem(question: str, answer: str, context: PassageContext) -> str | None:
@@ -539,47 +346,10 @@ def check_count(num_questions: int, settings: QuestionSettings) -> None:
 
 @dataclass
 class QuestionGenerator:
-    """Questions for chosen passages on ``chat`` (the LLM deployment's), within ``settings``."""
+    """Questions on chosen facts on ``chat`` (the LLM deployment's), within ``settings``."""
 
     chat: Chat
     settings: QuestionSettings = field(default_factory=QuestionSettings)
-
-    async def generate(
-        self, passages: Sequence[Passage], *, num_questions: int, question_type: str, difficulty: str,
-        focus_areas: Sequence[str] = (),
-    ) -> QuestionSet:
-        """``num_questions`` distinct questions from ``passages`` (best first), asked in waves of
-        as many passages as questions are still missing; InsufficientMaterialError when the
-        passages (``passages_per_question`` per question) run out first."""
-        check_count(num_questions, self.settings)
-        check_options(question_type, difficulty, focus_areas)
-        budget = list(passages[:num_questions * self.settings.passages_per_question])
-        result = QuestionSet([])
-        cursor = 0
-        while len(result.questions) < num_questions and cursor < len(budget):
-            wave = budget[cursor:cursor + num_questions - len(result.questions)]
-            cursor += len(wave)
-            outcomes = await asyncio.gather(*(
-                self._ask(passage, question_type, difficulty, focus_areas) for passage in wave))
-            for passage, (outcome, calls, problems) in zip(wave, outcomes, strict=True):
-                result.passages_tried += 1
-                result.model_calls += calls
-                for problem in problems:
-                    _count(result.rejected, problem)
-                if outcome is None:
-                    continue
-                if is_duplicate(outcome.question, [q.question for q in result.questions],
-                                min_overlap=self.settings.duplicate_overlap):
-                    _count(result.rejected, "duplicate question")
-                    continue
-                result.questions.append(GeneratedQuestion(outcome.question, outcome.answer, passage, calls))
-        if len(result.questions) < num_questions:
-            raise InsufficientMaterialError(
-                f"only {len(result.questions)} of {num_questions} {question_type} questions could be made "
-                f"from {result.passages_tried} passages of the text"
-                f"{'' if passages else ' (it has no sentences to ask about)'}; ask for fewer, or for "
-                "another type or difficulty")
-        return result
 
     async def generate_from_facts(
         self, candidates: Sequence[FactCandidate], *, num_questions: int, question_type: str, difficulty: str,
@@ -589,25 +359,6 @@ class QuestionGenerator:
         return await generate_from_facts(self.chat, candidates, num_questions=num_questions,
                                          question_type=question_type, difficulty=difficulty,
                                          focus_areas=focus_areas, settings=self.settings)
-
-    async def _ask(self, passage: Passage, question_type: str, difficulty: str,
-                   focus_areas: Sequence[str]) -> tuple[QuestionReply | None, int, list[str]]:
-        settings = self.settings
-        params = {"max_tokens": settings.max_tokens, "temperature": settings.temperature,
-                  "repetition_penalty": settings.repetition_penalty}
-        context = PassageContext(passage.text, difficulty, settings.min_answer_grounding, settings.max_answer_words,
-                                 settings.max_easy_answer_words)
-        messages = question_messages(passage.text, question_type=question_type, difficulty=difficulty,
-                                     focus_areas=focus_areas)
-        try:
-            reply = await generate_structured(
-                self.chat, messages, REPLY_MODELS[difficulty], params, attempts=settings.attempts_per_passage,
-                retry_params={"temperature": settings.retry_temperature}, context=context,
-                schema=reply_schema(difficulty, passage.text))
-        except StructuredOutputError as exc:
-            return None, len(exc.problems), exc.problems
-        return reply.value, reply.attempts, reply.problems
-
 
 def question_items(question_set: QuestionSet, *, question_type: str, difficulty: str,
                    case_id: str | None) -> list[dict[str, Any]]:
@@ -745,8 +496,7 @@ def select_facts(
     return candidates
 
 
-# What a call to the model may raise that a template can stand in for (on the fact path only:
-# the passage-based generator has nothing to fall back on).
+# What a call to the model may raise that a template can stand in for.
 MODEL_ERRORS = (GuidedDecodingError, GenerationTimeoutError, GenerationFailedError, GenerationRequestError,
                 GenerationUnavailableError)
 # The first words a phrased question may take, by the fact's kind (easy) or the difficulty.

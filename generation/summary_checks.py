@@ -1,11 +1,12 @@
-"""The checkable facts of a generated summary, each looked up in the text it summarises (pure:
-no model, no Ray). The small model invents numbers, dates and names ("in 2018" in a 1952
-judgement); a sentence stating one the source does not hold is dropped, and what was removed is
-listed.
+"""The checkable facts of generated text, each looked up in the text it rests on (pure: no
+model, no Ray): a summary against what it summarises, a chat answer against its passages. The
+small model invents numbers, dates and names ("in 2018" in a 1952 judgement); a sentence stating
+one the source does not hold is dropped, and what was removed is listed.
 
     checked = check_summary(summary_text, source_text)
     checked.text       # the sentences whose facts the source holds
     checked.removed    # RemovedFact(kind, text, reason, sentence) for each unsupported fact
+    unsupported_facts(sentence, sources_facts(passage_texts))   # [(Fact, reason)]: chat's check
 
 A fact is one of these kinds, found in this order (an earlier kind's span is not read again):
 
@@ -285,6 +286,33 @@ def unsupported_reason(fact: Fact, source: SourceFacts) -> str | None:
     return f"'{missing[0]}' is not a word of the source" if missing else None
 
 
+def sources_facts(texts: Sequence[str]) -> SourceFacts:
+    """What several sources hold together (a chat answer's passages and their case titles).
+
+    >>> sorted(sources_facts(["Fined Rs. 500.", "Ram Lal v. State"]).numbers)
+    ['500']
+    """
+    return source_facts("\n\n".join(texts))
+
+
+def unsupported_facts(text: str, source: str | SourceFacts) -> list[tuple[Fact, str]]:
+    """The facts of ``text`` (``extract_facts``) that ``source`` does not hold, each with
+    ``unsupported_reason``'s reason: the one check of generated text against what it rests on,
+    used for summaries (``check_summary``) and chat answers (``generation.chat``).
+
+    >>> [(fact.kind, fact.text, reason) for fact, reason in unsupported_facts(
+    ...     "In 2018 Ram Lal paid Rs. 500.", "Ram Lal paid Rs. 500 in 2017.")]
+    [('number', '2018', 'the source has no number 2018')]
+    """
+    facts_of_source = source if isinstance(source, SourceFacts) else source_facts(source)
+    found = []
+    for fact in extract_facts(text):
+        reason = unsupported_reason(fact, facts_of_source)
+        if reason is not None:
+            found.append((fact, reason))
+    return found
+
+
 def check_summary(
     text: str, source: str | SourceFacts, *, max_parenthesis_chars: int = SummarySettings().max_removed_aside_chars,
 ) -> CheckedText:
@@ -308,10 +336,7 @@ def check_summary(
         sentence_text = sentence.text
         cuts: list[tuple[int, int]] = []
         dropped = False
-        for fact in extract_facts(sentence_text):
-            reason = unsupported_reason(fact, facts_of_source)
-            if reason is None:
-                continue
+        for fact, reason in unsupported_facts(sentence_text, facts_of_source):
             aside = _parenthesis(sentence_text, fact.start, fact.end, max_parenthesis_chars)
             action = "sentence dropped" if aside is None else "parenthesis removed"
             removed.append(RemovedFact(fact.kind, fact.text, f"{reason}; {action}", sentence_text))

@@ -498,18 +498,9 @@ class ExtractiveSettings(BaseModel):
 
 class QuestionSettings(BaseModel):
     """Question generation (``generation.questions``): limits, the facts questions are built on and
-    the model's decoding per question. The settings marked "passage-based" tune the generator of
-    before facts (the model writes question and answer), kept as ``bench.questions --legacy``'s
-    baseline; the API builds every question on a fact."""
+    the model's decoding per question (every question is built on a fact)."""
 
     max_questions: int = Field(20, ge=1, le=200, description="Most questions one request may ask for.")
-    passages_per_question: int = Field(
-        4, ge=1, description="Passage-based: candidate passages tried per question asked, at most; fewer valid "
-        "questions than asked after that many is a 422 insufficient_material.")
-    attempts_per_passage: int = Field(
-        2, ge=1, le=5, description="Passage-based: model calls per passage: a greedy one, then sampled retries "
-        "(new seed) while the reply fails validation.")
-    max_tokens: int = Field(128, ge=16, le=512, description="Passage-based: completion tokens of one question and answer.")
     temperature: float = Field(0.0, ge=0, le=2, description="First attempt's temperature (0: greedy).")
     retry_temperature: float = Field(0.7, gt=0, le=2, description="Temperature of the retries.")
     repetition_penalty: float = Field(1.05, gt=0, le=2, description="Light: the small model loops without one.")
@@ -518,18 +509,11 @@ class QuestionSettings(BaseModel):
         "occur in its passage.")
     max_text_chars: int = Field(300_000, ge=1, description="Longest plain text a request may send.")
     max_passage_words: int = Field(
-        150, ge=1, description="A passage (its core sentence and those added to it) of more words "
-        "is not asked about: such sentences are usually tables or broken extraction.")
+        150, ge=1, description="A sentence of more words is not asked about: such sentences are "
+        "usually tables or broken extraction.")
     duplicate_overlap: float = Field(
         0.8, gt=0, le=1, description="Two questions whose content words and numbers overlap this much "
         "(Jaccard) ask the same thing: the later one is dropped.")
-    passage_words_easy: int = Field(
-        12, ge=1, description="Passage-based: a passage for an easy question grows from its core sentence by the "
-        "following sentences (same paragraph or not) up to this many words.")
-    passage_words_medium: int = Field(
-        20, ge=1, description="Passage-based: the same for a medium question.")
-    passage_words_hard: int = Field(
-        40, ge=1, description="Passage-based: the same for a hard question: its reasoning needs more context.")
     max_answer_words: int = Field(
         60, ge=1, description="A medium or hard answer of more words is refused.")
     max_easy_answer_words: int = Field(

@@ -38,7 +38,7 @@ from generation.chat import (
     passages_per_case,
     source_texts,
     trim_history,
-    without_invented_specifics,
+    without_invented_facts,
     without_scattered_sentences,
 )
 from generation.citations import GroundedAnswer, MarkerFilter, ground_answer
@@ -260,7 +260,7 @@ class Chat:
         that best match the question (``answer_kind`` "extracted")."""
         texts = [passage["text"] for passage in turn.passages]
         # Names may come from the sources' labels (case titles) as well as their text.
-        draft, invented = without_invented_specifics(
+        draft, invented = without_invented_facts(
             draft.strip(), [*texts, *(passage.get("title") or "" for passage in turn.passages)])
         draft, scattered = without_scattered_sentences(draft, texts, self.settings.chat.sentence_min_overlap)
         grounded = ground_answer(draft, texts, min_overlap=self.settings.chat.attribution_min_overlap)

@@ -53,7 +53,7 @@ def api(ray_address, mongo_uri, tmp_path_factory, sandbox):
     with deployed_app("hostile", mongo_uri, tmp_path_factory, KEYS, data_dir=sandbox["data_dir"],
                       api={"batch_root": str(sandbox["batch_root"]), "max_upload_bytes": MAX_UPLOAD_BYTES},
                       llm={"max_tokens": 32, "request_timeout_s": 240},
-                      questions={"max_questions": 2, "passages_per_question": 2, "attempts_per_passage": 1},
+                      questions={"max_questions": 2, "max_model_calls": 2},
                       chat={"answer_max_tokens": 48, "rewrite_max_tokens": 16}) as app:
         yield app
 

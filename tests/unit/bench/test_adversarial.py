@@ -25,7 +25,7 @@ from search.tokens import legal_tokens
 PIPELINE_CHARS = 100_000
 # pysbd costs ~20 us a character on normal text, so the sentence splitters get less.
 SENTENCE_CHARS = 40_000
-SENTENCE_FUNCTIONS = {"extractive summarize", "question passages", "question facts"}
+SENTENCE_FUNCTIONS = {"extractive summarize", "question facts"}
 # extract_metadata runs the same eyecite pass as "citations+statutes".
 TESTED_FUNCTIONS = [name for name in WHOLE_TEXT_FUNCTIONS if name != "citations+statutes"]
 LIMIT_S = 60

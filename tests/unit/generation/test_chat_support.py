@@ -1,8 +1,10 @@
-"""Chat's support check rejects invented specifics: a sentence stating a number or a name that
-no source holds is left out, however many of its other words the sources share."""
+"""Chat's support check rejects invented facts: a sentence stating a number, date, amount,
+provision or name that no source holds is left out, however many of its other words the sources
+share (the check summaries get, ``generation.summary_checks``)."""
 
-from generation.chat import invented_specifics, without_invented_specifics
+from generation.chat import invented_facts, without_invented_facts
 from generation.citations import ground_answer
+from generation.summary_checks import sources_facts
 
 SOURCES = [
     "The State recommended a 22-year aggregate sentence.",
@@ -11,37 +13,44 @@ SOURCES = [
 ]
 
 
+def invented(sentence: str, sources=SOURCES) -> list[str]:
+    return [fact.text for fact, _ in invented_facts(sentence, sources_facts(sources))]
+
+
 def test_invented_numbers_are_rejected_even_when_the_words_overlap():
     draft = "The State recommended a 30-year aggregate sentence [1]."
     # Word overlap alone supports it: numbers are not content words.
     assert ground_answer(draft, SOURCES, min_overlap=0.5).text
-    assert invented_specifics(draft, SOURCES) == ["30"]
-    assert without_invented_specifics(draft, SOURCES) == ("", 1)
-    for invented in ("Dearborn sent St. Pierre a $20,000 check [2].", "Section 14-306.5 bans sweepstakes [3].",
-                     "The State recommended a 22-year sentence in 1999 [1]."):
-        assert invented_specifics(invented, SOURCES), invented
+    assert invented(draft) == ["30"]
+    assert without_invented_facts(draft, SOURCES) == ("", 1)
+    assert invented("Dearborn sent St. Pierre a $20,000 check [2].") == ["$20,000"]
+    assert invented("Section 14-306.5 bans sweepstakes [3].") == ["306.5"]
+    assert invented("The State recommended a 22-year sentence in 1999 [1].") == ["1999"]
+    # Provisions and dates are looked up as such, not as bare numbers.
+    assert invented("Article 14 bans sweepstakes [3].") == ["Article 14"]
+    assert invented("The State recommended it on 14 March 2022 [1].") == ["14 March 2022"]
 
 
 def test_invented_names_are_rejected():
-    for invented in ("Dearborn sent Jones a $2,000 check [2].", "The State recommended a 22-year sentence for Smith [1].",
+    for sentence in ("Dearborn sent Jones a $2,000 check [2].", "The State recommended a 22-year sentence for Smith [1].",
                      "Dearborn sent St. Pierre a $2,000 check, said Judge Alito [2]."):
-        assert without_invented_specifics(invented, SOURCES) == ("", 1), invented
-    # A sentence's first word is not taken for a name ("However", "Yes"): that one goes unchecked.
-    assert without_invented_specifics("However, Dearborn sent a $2,000 check [2].", SOURCES)[1] == 0
+        assert without_invented_facts(sentence, SOURCES) == ("", 1), sentence
+    # A sentence's lone first word is not taken for a name ("However", "Yes"): that one goes unchecked.
+    assert without_invented_facts("However, Dearborn sent a $2,000 check [2].", SOURCES)[1] == 0
 
 
 def test_restated_specifics_pass_in_any_typography():
     draft = ("Dearborn sent St. Pierre a check for $2000 [2]. The State recommended 22 years [1]. "
              "Under § 14-306.4, Sweepstakes through an entertaining display are illegal [3].")
-    assert without_invented_specifics(draft, SOURCES) == (draft, 0)
+    assert without_invented_facts(draft, SOURCES) == (draft, 0)
     # Names may come from other text the model was shown (case titles): the caller passes it.
-    assert invented_specifics("In Jagels v. State, the State recommended 22 years.", SOURCES) == ["jagel"]
-    assert invented_specifics("In Jagels v. State, the State recommended 22 years.",
-                              [*SOURCES, "Jagels v. State"]) == []
+    [(party, reason)] = invented_facts("In Jagels v. State, the State recommended 22 years.", sources_facts(SOURCES))
+    assert party.kind == "party" and "'jagels' is not a word of the source" in reason
+    assert invented("In Jagels v. State, the State recommended 22 years.", [*SOURCES, "Jagels v. State"]) == []
 
 
 def test_markers_are_not_numbers():
-    assert invented_specifics("The State recommended a 22-year sentence [7][1, 3].", SOURCES) == []
+    assert invented("The State recommended a 22-year sentence [7][1, 3].") == []
 
 
 def test_the_model_is_shown_the_part_of_a_long_chunk_that_matches_the_question():

@@ -65,7 +65,7 @@ def test_env_vars_reach_the_enrich_and_extractive_groups(monkeypatch):
 
 def test_env_vars_reach_the_summary_and_question_tunables(monkeypatch):
     monkeypatch.setenv("LEXRAY_SUMMARIES_MAX_MAP_PARTS", "8")
-    monkeypatch.setenv("LEXRAY_QUESTIONS_PASSAGE_WORDS_HARD", "60")
+    monkeypatch.setenv("LEXRAY_QUESTIONS_MAX_EASY_ANSWER_WORDS", "20")
     settings = Settings()
     assert settings.summaries.max_map_parts == 8 and settings.summaries.calibration_chars == 20_000
-    assert settings.questions.passage_words_hard == 60 and settings.questions.passage_words_easy == 12
+    assert settings.questions.max_easy_answer_words == 20 and settings.questions.max_answer_words == 60
