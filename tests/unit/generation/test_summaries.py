@@ -144,11 +144,14 @@ def test_map_then_join_when_the_part_summaries_fit():
 
 def test_reduce_when_the_part_summaries_are_too_long_for_the_length():
     text, spans, sections = long_case()
+    # Each part's summary copies the first 120 words of its own sentences, so the fact check
+    # keeps all of it (random words could read as invented names and be cut below the length).
     model = ScriptedModel(lambda prompt, params: (
         "The final combined summary." if prompt.startswith("Summaries of consecutive")
-        else " ".join(paragraphs(12, words=10, tag=prompt))))
+        else " ".join(prompt.split("\n\n")[0].split("\n", 1)[1].split()[:120])))
     summarizer = MapReduceSummarizer(model, context_tokens=2048, chars_per_token=4.0)
     summary = asyncio.run(summarizer.summarize(text, length="short", sections=sections, page_spans=spans))
+    assert not summary.removed
     reduce_calls = [prompt for prompt, _ in model.calls if prompt.startswith("Summaries of consecutive")]
     assert reduce_calls and summary.text == "The final combined summary."
     assert "about 100 words" in reduce_calls[-1]
