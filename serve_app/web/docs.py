@@ -13,7 +13,7 @@ from serve_app.http import docs_csp
 from serve_app.web.pages import static_url
 
 SWAGGER_UI = "vendor/swagger-ui-dist-5.35.0"
-REDOC = "vendor/redoc-3.0.1"
+REDOC = "vendor/redoc-2.5.4"
 FAVICON = f"{SWAGGER_UI}/favicon-32x32.png"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 
