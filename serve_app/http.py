@@ -4,6 +4,8 @@ health checks), body-size limits counted as the body streams in, GZip, CORS and 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import time
@@ -26,6 +28,9 @@ from serve_app.rate_limit import rate_limit_headers
 
 PUBLIC_PATHS = {"/", "/health", "/health/ready", "/health/live", "/docs", "/docs/oauth2-redirect",
                 "/redoc", "/openapi.json"}
+# The web app's page shells and static files (serve_app.web): public, they hold no tenant data;
+# their scripts call /api/v1 with the key like any client.
+WEB_PREFIX = "/app"
 # Public but not free: each asks MongoDB, Ray and the index (limited per client address).
 HEALTH_PATHS = {"/health", "/health/ready"}
 # Multipart framing (boundaries, part headers, form fields) on top of the file itself.
@@ -41,8 +46,61 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-# The docs pages load Swagger UI's scripts and styles; everything else is JSON.
+# JSON answers load nothing.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The web app's pages: everything from the app's own origin, no inline script or style; blob:
+# workers and images for PDF.js.
+APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+           "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# /docs and /redoc (vendored Swagger UI and Redoc): their inline scripts are allowed by hash
+# (``docs_csp``), never 'unsafe-inline'; both libraries set inline styles, Redoc runs its search
+# in a blob: worker.
+DOCS_CSP = ("default-src 'none'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+
+
+def is_public(path: str) -> bool:
+    """Whether ``path`` is served without a key: the root, health, docs, and the web app's
+    shells and static files (not the API under /api/v1).
+
+    >>> [is_public(p) for p in ("/app/", "/app/static/app.css", "/app", "/health", "/docs")]
+    [True, True, True, True, True]
+    >>> [is_public(p) for p in ("/api/v1/retrieval/stats", "/application", "/app/../api/v1/audit")]
+    [False, False, False]
+    """
+    if path in PUBLIC_PATHS:
+        return True
+    in_app = path == WEB_PREFIX or path.startswith(WEB_PREFIX + "/")
+    return in_app and ".." not in path.split("/")
+
+
+def csp_for(path: str) -> str:
+    """The Content-Security-Policy of a response the route did not set one on: the web app's
+    for /app/, the docs' (no inline script) for /docs and /redoc, else the API's.
+
+    >>> csp_for("/api/v1/retrieval/stats") == API_CSP, csp_for("/app/chat") == APP_CSP
+    (True, True)
+    """
+    if path == WEB_PREFIX or path.startswith(WEB_PREFIX + "/"):
+        return APP_CSP
+    if path in ("/docs", "/docs/oauth2-redirect", "/redoc"):
+        return DOCS_CSP.format(hashes="")
+    return API_CSP
+
+
+def docs_csp(html: str) -> str:
+    """``DOCS_CSP`` allowing exactly the inline scripts of ``html`` (the docs page about to be
+    sent), each by its sha256.
+
+    >>> docs_csp("<script>go()</script><script src='/a.js'></script>").split("; ")[1]
+    "script-src 'self' 'sha256-5KYv+PUboo5h+0+YAtGRPbwv5d/QxzHslP4YGnUaxRw='"
+    """
+    hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+                     for body in _INLINE_SCRIPT.findall(html))
+    return DOCS_CSP.format(hashes=hashes)
 
 
 def principal_of(request: Request) -> Principal:
@@ -143,7 +201,7 @@ def install_http_layer(app: FastAPI, api: ApiSettings, key_ring: KeyRing, rate_l
         extra_headers: dict[str, str] = {}
         try:
             path = request.url.path
-            if path not in PUBLIC_PATHS:
+            if not is_public(path):
                 request.state.principal = await _authenticate(request, api, key_ring, rate_limiter)
                 decision = await _hit_rate_limit(request, api, rate_limiter, uploads, key_ring.auth_enabled)
                 extra_headers = rate_limit_headers(decision)
@@ -167,8 +225,7 @@ def install_http_layer(app: FastAPI, api: ApiSettings, key_ring: KeyRing, rate_l
             response = error_response(request, status_for(exc), exc.code, exc.message)
         for name, value in {**SECURITY_HEADERS, **extra_headers}.items():
             response.headers.setdefault(name, value)
-        if not request.url.path.startswith(("/docs", "/redoc")):
-            response.headers.setdefault("Content-Security-Policy", API_CSP)
+        response.headers.setdefault("Content-Security-Policy", csp_for(request.url.path))
         # No X-Request-ID here: the Serve proxy puts the request id (the client's X-Request-ID,
         # else a new one) into the request headers, where it was read above, and on the response.
         response.headers["X-Process-Time"] = f"{time.perf_counter() - started:.6f}"

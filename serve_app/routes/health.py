@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
 
 from serve_app import schemas
 from serve_app.errors import ApiError, error_response
@@ -10,14 +11,18 @@ from serve_app.health import VERSION
 from serve_app.http import principal_of
 from serve_app.routes.context import Gateway
 from serve_app.routes.openapi import ERRORS
+from serve_app.web.pages import prefers_html
 
 router = APIRouter()
 
 
-@router.get("/", response_model=schemas.RootResponse)
-async def root() -> dict:
+@router.get("/", response_model=schemas.RootResponse,
+            responses={307: {"description": "A browser (Accept: text/html first) is sent to the web app, /app/."}})
+async def root(request: Request):
+    if prefers_html(request.headers.get("accept")):
+        return RedirectResponse("/app/", status_code=307)
     return {"name": "LexRay", "version": VERSION,
-            "links": {"docs": "/docs", "openapi": "/openapi.json", "health": "/health",
+            "links": {"app": "/app/", "docs": "/docs", "openapi": "/openapi.json", "health": "/health",
                       "upload": "/api/v1/ingestion/upload", "search": "/api/v1/retrieval/search"}}
 
 
