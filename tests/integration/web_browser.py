@@ -16,6 +16,7 @@ A test module imports the fixtures (they need the ``api`` fixture of the app und
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,3 +112,16 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
                                               nodes: v.nodes.map((n) => n.target.join(" "))}));
     }""")
     return [violation for violation in found if violation["impact"] in impacts]
+
+
+def save_screenshot(page: Page, name: str) -> Path | None:
+    """A PNG of ``page`` as ``<name>.png`` in ``$LEXRAY_SCREENSHOTS_DIR`` when that is set (the
+    README's screenshots are made so: ``LEXRAY_SCREENSHOTS_DIR=docs/screenshots pytest ...``);
+    None otherwise, so ordinary runs leave the tree alone."""
+    folder = os.environ.get("LEXRAY_SCREENSHOTS_DIR")
+    if not folder:
+        return None
+    path = Path(folder) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=False)
+    return path
