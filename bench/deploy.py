@@ -19,6 +19,7 @@ import signal
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -101,6 +102,39 @@ def deployed_app(settings: Settings, overrides: dict[str, dict] | None = None) -
         yield time.perf_counter() - started
     finally:
         serve.shutdown()
+
+
+@contextmanager
+def added_app(settings: Settings, route_prefix: str, api_key: str,
+              overrides: dict[str, dict] | None = None) -> Iterator[float]:
+    """A second LexRay application, ``settings.api.app_name``'s, in the Serve instance that
+    ``deployed_app`` started (same port), its routes under ``route_prefix``; yields the seconds
+    deploying took, and deletes it on exit. Same names in ``settings`` (index actor, database)
+    mean the same index and data: a variant of the first app's settings is served beside it.
+    Ready when an authenticated read answers (under a prefix the health probes are not public
+    paths, and unauthenticated probes would count as failed logins)."""
+    from ray import serve
+
+    from serve_app.app import build_app
+
+    started = time.perf_counter()
+    serve.run(build_app(settings, overrides), name=settings.api.app_name, route_prefix=route_prefix)
+    try:
+        request = urllib.request.Request(
+            f"http://{settings.api.host}:{settings.api.port}{route_prefix}/api/v1/retrieval/stats",
+            headers={"Authorization": f"Bearer {api_key}"})
+
+        def answers() -> bool:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return response.status == 200
+            except (OSError, ValueError):
+                return False
+
+        wait_for(answers, DEPLOY_TIMEOUT_S, f"LexRay application under {route_prefix}")
+        yield time.perf_counter() - started
+    finally:
+        serve.delete(settings.api.app_name)
 
 
 def exit_on_sigterm(signum, frame) -> None:

@@ -3,7 +3,7 @@ actor and, with ``--http``, the deployed LexRay application, all on the same syn
 vectors, with raw FAISS measured in the same run as the baseline.
 
     python -m bench.search_latency [--sizes 10000,100000] [--queries 200] [--k 10] [--threads 1]
-        [--address RAY_ADDRESS] [--skip-actor] [--http] [--http-modes dense,bm25]
+        [--address RAY_ADDRESS] [--skip-actor] [--http] [--http-modes dense,bm25,hybrid]
         [--mongodb-uri URI]
 
 For each size N: N 384-dim L2-normalised vectors drawn around N/50 random centres (so
@@ -29,7 +29,13 @@ With ``--http`` (a fresh local Ray instance only, so no ``--address``), once the
 are measured for every size, the bench deploys the real application (``build_app``, LLM
 deployment included: its load takes a minute or so and is not timed) with ``serve.start`` on a
 free loopback port, its own app name, index actor name, database and data dir, auth on with a
-key made for the run (tenant ``bench``) and the rate limit out of the way. MongoDB is a
+key made for the run (tenant ``bench``) and the rate limit out of the way. Beside it, in the
+same Serve instance and on the same port under ``/priors-off``, a second copy of the application
+whose only difference is ``ranking`` with both priors off (``search.priors.priors_off``: no
+precedent prior, no citation smoothing, so ``rank_cases`` ranks as before the priors and reads
+nothing for them); it shares the first one's index actor and database, so both search the same
+index and resolve against the same data. Its LLM deployment starts no replica (search never
+asks it), so the second copy takes little of the machine. MongoDB is a
 MongoDB-protocol server the bench starts on a free port, in memory, unless ``--mongodb-uri``
 names one (a database of its own there, dropped afterwards). Then, per size, on the same
 synthetic chunks (the corpus is generated again from the same seed):
@@ -51,9 +57,19 @@ synthetic chunks (the corpus is generated again from the same seed):
   hold k cases, each with its matched chunks, or a note says the hits did not resolve.
   So HTTP dense - query embedding - app index actor is the gateway, Serve's handle hops,
   MongoDB reads and the response; the bench prints that difference.
+- ``HTTP search/text, <mode>, priors off``: the same requests to the copy with the priors off,
+  the baseline of the row above (issue 14: p50 with the priors within 1.5x of the ranking
+  without them). The two are interleaved: each query goes to both, back to back, the copy
+  with the priors off first on every other query, so a change in the machine's load or a
+  cache warmed by the first request falls on both alike. ``on/off`` is the priors' row's p50
+  over this one's; the bench also prints the p99 ratio. The bench's queries are short (a few
+  words), so of the two priors only citation smoothing applies (the precedent prior needs a
+  fact description of ``ranking.precedent_min_query_chars``); the row above it times the
+  reads both would make.
 
 Columns: ``p50``/``p99`` latency in ms, ``QPS`` queries over the seconds of the sequential run,
-``vs FAISS`` p50 over raw FAISS's p50 at that size, ``recall@k`` against exact search (raw FAISS,
+``vs FAISS`` p50 over raw FAISS's p50 at that size, ``on/off`` (HTTP rows) p50 with the ranking
+priors over p50 without them, ``recall@k`` against exact search (raw FAISS,
 or the flat shard for the filtered row), ``build s`` seconds to fill the index. FAISS in this
 process uses ``--threads`` OpenMP threads (default 1, like the actor, whose Ray worker gets
 OMP_NUM_THREADS=1; on a busy 2-core machine more threads mostly wait on each other).
@@ -85,6 +101,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from search.priors import priors_off
 from search.vector_shard import VectorShard, planned_kind
 from lexray.local_stack import free_port, wait_for
 from lexray.models import CaseMetadata, Chunk, CitationStatus, LegalCaseDocument, ProcessingStatus
@@ -93,7 +110,7 @@ from lexray.store import CaseStore, to_bson, vector_to_bytes
 from lexray.store.connection import CITATIONS
 
 from bench.cli import option_type, positive_ints
-from bench.deploy import app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
+from bench.deploy import added_app, app_settings, deployed_app, exit_on_sigterm, mongodb_server, start_ray
 from bench.results import add_json_option, emit_figures
 from bench.stats import percentiles_ms, rate
 from bench.tables import Column, text_table
@@ -116,6 +133,12 @@ VOCABULARY = (
 ).split()
 SEARCH_TEXT_PATH = "/api/v1/retrieval/search/text"
 HTTP_MODES = ("dense", "bm25", "hybrid")
+# Where the copy of the application with the ranking priors off answers (same port).
+PRIORS_OFF_PREFIX = "/priors-off"
+PRIORS_OFF_SUFFIX = "_priors_off"  # its rows' keys: the priors' row's key and this
+PRIORS_BOUND = 1.5  # issue 14: search/text p50 with the priors within 1.5x of without
+# The copy's LLM deployment is never asked (search only): no replica, so no vLLM engine.
+NO_LLM_REPLICA = {"LLM": {"autoscaling_config": {"min_replicas": 0}}}
 # Deploying includes loading the LLM deployment's model (vLLM, ~30-50 s on CPUs).
 
 
@@ -250,8 +273,8 @@ class Row:
     def qps(self) -> float:
         return rate(len(self.seconds), sum(self.seconds))
 
-    def figures(self, baseline: Row) -> dict:
-        return {
+    def figures(self, baseline: Row, priors_off_row: Row | None = None) -> dict:
+        figures = {
             **{name: round(value, 3) for name, value in self.percentiles.items()},
             "qps": round(self.qps, 1),
             "p50_vs_faiss": round(self.percentiles["p50_ms"] / baseline.percentiles["p50_ms"], 2),
@@ -259,6 +282,26 @@ class Row:
             "build_s": None if self.build_s is None else round(self.build_s, 2),
             "kind": self.kind,
         }
+        if priors_off_row is not None:
+            figures.update({f"{name}_vs_priors_off": round(ratio, 3)
+                            for name, ratio in priors_ratios(self, priors_off_row).items()})
+        return figures
+
+
+def priors_ratios(with_priors: Row, without: Row) -> dict[str, float]:
+    """p50 and p99 of ``with_priors`` over ``without``'s.
+
+    >>> priors_ratios(Row("a", "a", 100, [0.03] * 3), Row("b", "b", 100, [0.02] * 3))
+    {'p50': 1.5, 'p99': 1.5}
+    """
+    on, off = with_priors.percentiles, without.percentiles
+    return {name: on[f"{name}_ms"] / off[f"{name}_ms"] for name in ("p50", "p99")}
+
+
+def priors_off_of(row: Row, rows: Sequence[Row]) -> Row | None:
+    """The row measured with the priors off against which ``row`` is compared, if any."""
+    return next((other for other in rows
+                 if other.size == row.size and other.key == row.key + PRIORS_OFF_SUFFIX), None)
 
 
 def timed_calls(call: Callable, items: Sequence) -> tuple[list[float], list]:
@@ -272,6 +315,32 @@ def timed_calls(call: Callable, items: Sequence) -> tuple[list[float], list]:
         seconds.append(time.perf_counter() - started)
         returned.append(result)
     return seconds, returned
+
+
+def interleaved_calls(first: Callable, second: Callable, items: Sequence
+                      ) -> tuple[tuple[list[float], list], tuple[list[float], list]]:
+    """``timed_calls`` of two calls on the same items, interleaved: per item both, back to
+    back, ``second`` first on every other item (ABBA...), so drift in the machine's load, and
+    whatever the first call of a pair warms, falls on both alike. Each call's warm-up first.
+
+    >>> order = []
+    >>> (a, _), (b, _) = interleaved_calls(lambda x: order.append(("A", x)), lambda x: order.append(("B", x)),
+    ...                                    [1, 2, 3])
+    >>> order[6:], len(a), len(b)
+    ([('A', 1), ('B', 1), ('B', 2), ('A', 2), ('A', 3), ('B', 3)], 3, 3)
+    """
+    for item in items[:WARM_UP_QUERIES]:
+        first(item)
+        second(item)
+    calls = (first, second)
+    timed: tuple[tuple[list[float], list], ...] = (([], []), ([], []))
+    for position, item in enumerate(items):
+        for which in (0, 1) if position % 2 == 0 else (1, 0):
+            started = time.perf_counter()
+            result = calls[which](item)
+            timed[which][0].append(time.perf_counter() - started)
+            timed[which][1].append(result)
+    return timed[0], timed[1]
 
 
 def timed_queries(search_one: Callable[[np.ndarray], list[int]], queries: np.ndarray
@@ -464,6 +533,12 @@ def measure_http(base: Settings, sizes: list[int], query_count: int, k: int, mod
               flush=True)
         deploy_s = cleanup.enter_context(deployed_app(settings))
         print(f"deployed in {deploy_s:.0f}s", flush=True)
+        without_priors = settings.model_copy(update={
+            "ranking": priors_off(settings.ranking),
+            "api": settings.api.model_copy(update={"app_name": f"{settings.api.app_name}-priors-off"})})
+        off_deploy_s = cleanup.enter_context(added_app(without_priors, PRIORS_OFF_PREFIX, api_key, NO_LLM_REPLICA))
+        print(f"the copy with the ranking priors off deployed under {PRIORS_OFF_PREFIX} in {off_deploy_s:.0f}s",
+              flush=True)
         client = cleanup.enter_context(httpx.Client(
             base_url=f"http://{settings.api.host}:{settings.api.port}",
             headers={"Authorization": f"Bearer {api_key}"}, timeout=120))
@@ -494,18 +569,25 @@ def measure_http(base: Settings, sizes: list[int], query_count: int, k: int, mod
             rows.append(Row("app_index_actor", f"app index actor, k={candidates}, tenant", size, seconds,
                             recall_at_k([ids[:k] for ids in found], exact_top_k(corpus, k)), build_s, kinds))
             for mode in modes:
-                def search_one(text: str, mode: str = mode) -> httpx.Response:
-                    response = client.get(SEARCH_TEXT_PATH, params={"q": text, "mode": mode, "limit": k})
+                def search_one(text: str, prefix: str, mode: str = mode) -> httpx.Response:
+                    response = client.get(prefix + SEARCH_TEXT_PATH, params={"q": text, "mode": mode, "limit": k})
                     response.raise_for_status()
                     return response
 
-                seconds, responses = timed_calls(search_one, texts)
-                rows.append(Row(f"http_search_text_{mode}", f"HTTP search/text, {mode}", size, seconds,
-                                None, build_s, kinds))
-                if unresolved := unresolved_answers(responses, k):
-                    notes.append(f"size {size}, {mode}: {unresolved} of {len(responses)} answers held fewer "
-                                 f"than {k} cases or cases without chunks; the row is not representative")
-    return rows, {"deploy_s": round(deploy_s, 1), "mongodb": "given" if mongodb_uri else "own, in memory",
+                (seconds, responses), (off_seconds, off_responses) = interleaved_calls(
+                    lambda text: search_one(text, ""), lambda text: search_one(text, PRIORS_OFF_PREFIX), texts)
+                key = f"http_search_text_{mode}"
+                rows.append(Row(key, f"HTTP search/text, {mode}", size, seconds, None, build_s, kinds))
+                rows.append(Row(key + PRIORS_OFF_SUFFIX, f"HTTP search/text, {mode}, priors off", size,
+                                off_seconds, None, build_s, kinds))
+                for label, answers in ((mode, responses), (f"{mode} priors off", off_responses)):
+                    if unresolved := unresolved_answers(answers, k):
+                        notes.append(f"size {size}, {label}: {unresolved} of {len(answers)} answers held fewer "
+                                     f"than {k} cases or cases without chunks; the row is not representative")
+    return rows, {"deploy_s": round(deploy_s, 1), "priors_off_deploy_s": round(off_deploy_s, 1),
+                  "priors_off": f"a second copy of the application under {PRIORS_OFF_PREFIX}, same index and "
+                                "database, ranking priors off; requests interleaved",
+                  "mongodb": "given" if mongodb_uri else "own, in memory",
                   "auth": "api key", "shards": 1, "modes": modes}, notes
 
 
@@ -541,16 +623,40 @@ def http_breakdown(rows: list[Row], size: int) -> str | None:
 
 
 def format_table(rows: list[Row], baselines: dict[int, Row], k: int) -> str:
-    columns = [Column("size", 8), Column("measure", 34, "<", gap="  "), Column("kind", 6),
+    columns = [Column("size", 8), Column("measure", 40, "<", gap="  "), Column("kind", 6),
                Column("p50 ms", 9, spec=".3f"), Column("p99 ms", 9, spec=".3f"), Column("QPS", 9, spec=".1f"),
-               Column("vs FAISS", 10, spec=".2f", suffix="x"), Column(f"recall@{k}", 11, spec=".3f"),
-               Column("build s", 9, spec=".1f")]
+               Column("vs FAISS", 10, spec=".2f", suffix="x"), Column("on/off", 8, spec=".2f", suffix="x"),
+               Column(f"recall@{k}", 11, spec=".3f"), Column("build s", 9, spec=".1f")]
     cells = []
     for row in sorted(rows, key=lambda row: row.size):  # stable: each size's rows in run order
-        figures = row.figures(baselines.get(row.size, row))
+        figures = row.figures(baselines.get(row.size, row), priors_off_of(row, rows))
         cells.append((row.size, row.label, row.kind or None, figures["p50_ms"], figures["p99_ms"], figures["qps"],
-                      figures["p50_vs_faiss"], row.recall, row.build_s))
+                      figures["p50_vs_faiss"], figures.get("p50_vs_priors_off"), row.recall, row.build_s))
     return text_table(columns, cells)
+
+
+def priors_lines(rows: list[Row]) -> list[str]:
+    """Per HTTP mode measured with and without the ranking priors: the p50 and p99 ratios and
+    whether the p50 one is within ``PRIORS_BOUND``.
+
+    >>> rows = [Row("http_search_text_dense", "", 100, [0.06] * 3),
+    ...         Row("http_search_text_dense_priors_off", "", 100, [0.05] * 3)]
+    >>> priors_lines(rows)
+    ['size 100, dense: priors on/off p50 60.00 / 50.00 ms = 1.20x (within 1.5x), p99 60.00 / 50.00 ms = 1.20x']
+    """
+    lines = []
+    for row in rows:
+        off = priors_off_of(row, rows)
+        if off is None:
+            continue
+        ratios = priors_ratios(row, off)
+        on_ms, off_ms = row.percentiles, off.percentiles
+        verdict = "within" if ratios["p50"] <= PRIORS_BOUND else "NOT within"
+        mode = row.key.removeprefix("http_search_text_")
+        lines.append(f"size {row.size}, {mode}: priors on/off p50 {on_ms['p50_ms']:.2f} / {off_ms['p50_ms']:.2f} ms "
+                     f"= {ratios['p50']:.2f}x ({verdict} {PRIORS_BOUND}x), p99 {on_ms['p99_ms']:.2f} / "
+                     f"{off_ms['p99_ms']:.2f} ms = {ratios['p99']:.2f}x")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -565,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="Ray cluster for the actor row (default: a fresh local instance)")
     parser.add_argument("--http", action="store_true",
                         help="also deploy the application and time GET /search/text on the same chunks")
-    parser.add_argument("--http-modes", default="dense,bm25",
+    parser.add_argument("--http-modes", default=",".join(HTTP_MODES),
                         help=f"search modes timed over HTTP, comma-separated ({', '.join(HTTP_MODES)})")
     parser.add_argument("--mongodb-uri", default=None,
                         help="MongoDB for --http (default: a server started here, in memory)")
@@ -627,6 +733,8 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         if line := http_breakdown(rows, size):
             print(line)
+    for line in priors_lines(rows):
+        print(line)
     for note in notes:
         print(note)
     figures = {
@@ -635,8 +743,8 @@ def main(argv: list[str] | None = None) -> int:
         "index_settings": configured.model_dump(include={
             "index_type", "approximate_type", "approximate_threshold", "ivf_nlist", "ivf_nprobe",
             "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search"}),
-        "results": {str(size): {row.key: row.figures(baselines[size]) for row in rows if row.size == size}
-                    for size in sizes},
+        "results": {str(size): {row.key: row.figures(baselines[size], priors_off_of(row, rows))
+                                for row in rows if row.size == size} for size in sizes},
         "http": http_facts,
         "notes": notes,
     }

@@ -150,6 +150,20 @@ def apply_priors(
     return smoothed_by_citations(adjusted if dated else min_max(scores), links, settings)
 
 
+def priors_off(settings: RankingSettings) -> RankingSettings:
+    """``settings`` with both priors switched off: ``apply_priors`` then returns the ranker's
+    scores as they are and asks ``CaseSignals`` nothing, the ranking from before the priors
+    (what ``bench.search_latency`` measures them against).
+
+    >>> class Unasked:
+    ...     def decision_years(self, case_ids): raise AssertionError("read")
+    ...     def citation_links(self, case_ids): raise AssertionError("read")
+    >>> apply_priors({"a": 3.0, "b": 5.0}, Unasked(), 1980, priors_off(RankingSettings()))
+    {'a': 3.0, 'b': 5.0}
+    """
+    return settings.model_copy(update={"precedent_decay_years": 0.0, "citation_smoothing": 0.0})
+
+
 @dataclass(frozen=True)
 class Priors:
     """The priors of one search: who answers about cases, the query's reference year, settings."""

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from lexray.settings import RankingSettings
-from search.priors import apply_priors, precedent_factor, reference_year, smoothed_by_citations
+from search.priors import apply_priors, precedent_factor, priors_off, reference_year, smoothed_by_citations
 
 FACTS = ("The appellant joined the Bank in 1961 and was promoted in 1968. A complaint followed in 1972 "
          "and he was dismissed after an inquiry. ") * 12
@@ -74,3 +74,13 @@ def test_apply_priors_asks_links_of_the_best_cases_after_the_precedent_prior():
     assert adjusted["early"] == pytest.approx(0.9)
     assert adjusted["late"] < 0.01
     assert adjusted["cited"] == pytest.approx(0.45)
+
+
+def test_priors_off_switches_both_priors_off_and_keeps_the_rest():
+    configured = RankingSettings(citation_smoothing=0.5, citation_smoothing_cases=7, precedent_grace_years=3)
+    off = priors_off(configured)
+    assert (off.citation_smoothing, off.precedent_decay_years) == (0.0, 0.0)
+    assert (off.citation_smoothing_cases, off.precedent_grace_years) == (7, 3)
+    signals = Signals(years={"a": 2020}, links={"a": {"b"}})
+    assert apply_priors({"a": 3.0, "b": 1.0}, signals, 1990, off) == {"a": 3.0, "b": 1.0}
+    assert signals.asked_links == []

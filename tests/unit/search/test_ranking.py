@@ -8,7 +8,7 @@ import pytest
 
 from lexray.ids import vector_id_for
 from lexray.settings import RankingSettings, Settings
-from search.priors import Priors
+from search.priors import Priors, priors_off
 from search.query import query_passages
 from search.priors import min_max
 from search.ranking import blend_case_scores, case_scores_from_passages, rank_cases, top_chunks_of_cases
@@ -169,3 +169,21 @@ def test_a_case_cited_by_the_best_match_enters_the_results(index):
     assert [case_id for case_id, _ in ranked.best][:2] == ["habeas", "patent"]
     off = rank_with(index, query, linked, None, citation_smoothing=0.0)
     assert "patent" not in {case_id for case_id, _ in off.best}
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_priors_off_ranks_exactly_as_without_priors(index, mode):
+    # What bench.search_latency measures the priors against: the ranking from before them.
+    settings, service = index
+    query = "habeas appeal dispute"
+    linked = Signals(years={"appeal": 2015, "habeas": 1990}, links={"habeas": {"patent"}, "patent": {"habeas"}})
+    vectors = np.vstack([topic_vector("habeas")]) if mode != "bm25" else None
+
+    def ranked(priors):
+        return rank_cases(TenantView(service, TENANT), query_passages(query, settings.chunk), vectors, mode=mode,
+                          limit=3, settings=settings.index, showable=lambda ids: dict.fromkeys(ids), priors=priors)
+
+    off = ranked(Priors(linked, 1995, priors_off(RankingSettings(citation_smoothing=0.5))))
+    without = ranked(None)
+    assert (off.best, off.chunk_hits) == (without.best, without.chunk_hits)
+    assert ranked(Priors(linked, 1995, RankingSettings(citation_smoothing=0.5))).best != without.best
