@@ -66,8 +66,10 @@ async function loadStored() {
       questionSetBlock(questionSet))));
     storedStatus.textContent = response.question_sets.length ? `${response.question_sets.length} stored` : "No stored question sets yet.";
   } catch (err) {
-    storedStatus.textContent = "";
-    showError(stored, err);
+    stored.replaceChildren();
+    // The API answers 404 while nothing is stored (a missing case shows in the page's own error).
+    storedStatus.textContent = err.status === 404 ? "No stored question sets yet." : "";
+    if (err.status !== 404) showError(stored, err);
   }
 }
 

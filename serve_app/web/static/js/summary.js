@@ -83,8 +83,10 @@ async function loadStored() {
     }));
     storedStatus.textContent = response.summaries.length ? `${response.summaries.length} stored` : "No stored summaries yet.";
   } catch (err) {
-    storedStatus.textContent = "";
-    showError(stored, err);
+    stored.replaceChildren();
+    // The API answers 404 while nothing is stored (a missing case shows in the page's own error).
+    storedStatus.textContent = err.status === 404 ? "No stored summaries yet." : "";
+    if (err.status !== 404) showError(stored, err);
   }
 }
 
