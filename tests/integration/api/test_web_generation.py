@@ -163,6 +163,7 @@ def test_a_streamed_answer_cites_the_reader_and_its_session_is_listed_resumed_an
     listed = page.locator(f"#session-list a[data-session-id='{session_id}']")
     expect(listed).to_be_visible()
     expect(listed).to_have_attribute("href", f"/app/chat?session={session_id}")
+    expect(page.locator("#sessions-status")).not_to_have_text("No conversations yet.")
 
     page.goto(f"{api['url']}/app/chat?session={session_id}")
     expect(page.locator(".message.user")).to_have_text(re.compile(re.escape(QUESTION)))

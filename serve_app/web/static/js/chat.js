@@ -54,8 +54,8 @@ async function deleteSession(id) {
   try {
     await apiJson(`${API}/conversation/${encodeURIComponent(id)}`, { method: "DELETE" });
     if (id === sessionId) startNewChat();
+    await loadSessions();
     sessionsStatus.textContent = "Conversation deleted.";
-    await loadSessions(false);
   } catch (err) {
     showError(sessionsError, err);
   }
@@ -87,14 +87,12 @@ function sessionItem(session) {
   return item;
 }
 
-async function loadSessions(announce = true) {
+async function loadSessions({ announce = true } = {}) {
   if (announce) sessionsStatus.textContent = "Loading conversations…";
   try {
     const listing = await apiJson(`${API}/sessions?limit=50`);
     sessionList.replaceChildren(...listing.sessions.map(sessionItem));
-    if (announce || !listing.sessions.length) {
-      sessionsStatus.textContent = listing.sessions.length ? "" : "No conversations yet.";
-    }
+    sessionsStatus.textContent = listing.sessions.length ? "" : "No conversations yet.";
   } catch (err) {
     showError(sessionsError, err);
   }
@@ -144,7 +142,7 @@ async function ask(message) {
     }
     if (!answered) throw new Error("the answer stream ended early");
     chatStatus.textContent = "Answer ready.";
-    loadSessions(false);
+    loadSessions({ announce: false });
   } catch (err) {
     chatStatus.textContent = "";
     draft.remove();

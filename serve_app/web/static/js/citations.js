@@ -62,9 +62,10 @@ export function checkedAnswer(response) {
   }
   const notes = [];
   if (response.unsupported_sentences) {
-    notes.push(`${response.unsupported_sentences} sentence${response.unsupported_sentences === 1 ? "" : "s"} of the draft no source supports ${response.unsupported_sentences === 1 ? "was" : "were"} left out.`);
+    const count = response.unsupported_sentences;
+    notes.push(`Checked against the sources: ${count} sentence${count === 1 ? "" : "s"} of the draft no source supports ${count === 1 ? "was" : "were"} left out.`);
   }
-  if (response.answer_kind === "extracted") notes.push("No generated sentence was supported, so these are the sources' own sentences.");
+  if (response.answer_kind === "extracted") notes.push("No sentence the model wrote was supported, so the answer quotes the sources' own sentences.");
   if (notes.length) body.append(element("p", { className: "meta", text: notes.join(" ") }));
   if (response.case_citations && response.case_citations.length) body.append(caseCitationsBlock(response.case_citations));
   return body;
