@@ -85,6 +85,18 @@ async def case_page(request: Request, case_id: str) -> HTMLResponse:
     return _render(request, "case.html", "case", case_id=case_id)
 
 
+@router.get("/case/{case_id}/summary", response_class=HTMLResponse)
+async def summary_page(request: Request, case_id: str) -> HTMLResponse:
+    """Summaries of a case: made on request, and those stored."""
+    return _render(request, "summary.html", "summary", case_id=case_id)
+
+
+@router.get("/case/{case_id}/questions", response_class=HTMLResponse)
+async def questions_page(request: Request, case_id: str) -> HTMLResponse:
+    """Questions about a case, each answer linked to its source span."""
+    return _render(request, "questions.html", "questions", case_id=case_id)
+
+
 @router.get("/", response_class=HTMLResponse)
 @router.get("/{page}", response_class=HTMLResponse)
 async def page(request: Request, page: str = "") -> HTMLResponse:
