@@ -78,7 +78,10 @@ def test_root_sends_browsers_to_the_app_and_api_clients_json(client):
     assert client.get("/").json()["name"] == "LexRay"
 
 
-@pytest.mark.parametrize("path", [f"/app/{name}" for name in PAGES] + ["/app/case/some-case"])
+CASE_PAGES = ["/app/case/some-case", "/app/case/some-case/summary", "/app/case/some-case/questions"]
+
+
+@pytest.mark.parametrize("path", [f"/app/{name}" for name in PAGES] + CASE_PAGES)
 def test_every_page_renders_a_shell_without_inline_code(client, path):
     response = client.get(path)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
