@@ -171,6 +171,11 @@ class IndexSettings(BaseModel):
     maintenance_tick_s: float = Field(
         1.0, gt=0, description="How often the index actor checks for a due snapshot or reconcile."
     )
+    snapshot_uri: str | None = Field(
+        None, description="Folder of the index snapshots as a pyarrow.fs URI (file:///..., "
+        "s3://bucket/prefix, or a path on a mount every node shares), so a shard restarted on "
+        "another node restores from it; default: <data_dir>/index/<actor_name> on the local disk."
+    )
     use_gpu: bool = Field(False, description="Use faiss-gpu when it is installed and a GPU exists.")
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = Field(
         "auto", description="auto: exact (Flat) below approximate_threshold vectors per shard, "
@@ -704,6 +709,17 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Snapshots of one index actor (several may share a data directory)."""
         return self.data_dir / "index" / self.index.actor_name
+
+    @property
+    def index_snapshot_uri(self) -> str:
+        """Where the index actor's snapshots live: ``index.snapshot_uri``, else ``index_dir``.
+
+        >>> Settings(data_dir="/srv/lexray").index_snapshot_uri
+        '/srv/lexray/index/lexray-index'
+        >>> Settings(index={"snapshot_uri": "s3://bucket/lexray"}).index_snapshot_uri
+        's3://bucket/lexray'
+        """
+        return self.index.snapshot_uri or str(self.index_dir)
 
     @property
     def run_dir(self) -> Path:

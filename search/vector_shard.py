@@ -445,7 +445,11 @@ class VectorShard:
             return None
 
     def save(self, path: Path) -> None:
-        """Write the indexes and id maps to one file, atomically (tmp file, then rename)."""
+        """Write the indexes and id maps to one local file, atomically (tmp file, then rename)."""
+        write_atomically(path, self.to_bytes())
+
+    def to_bytes(self) -> bytes:
+        """The snapshot: indexes and id maps in one ``.npz`` (``from_bytes`` reads it)."""
         ids = np.fromiter(self.case_of_vector.keys(), dtype=np.int64, count=len(self.case_of_vector))
         cases = [self.case_of_vector[int(i)] for i in ids]
         approximate_index, position_ids = (
@@ -464,35 +468,42 @@ class VectorShard:
             tenants=np.array([self.tenant_of_case[case] for case in cases], dtype=np.str_),
             dimension=np.int64(self.dimension),
         )
-        write_atomically(path, buffer.getvalue())
+        return buffer.getvalue()
 
     @classmethod
     def load(cls, path: Path, index_settings: IndexSettings | None = None) -> VectorShard:
+        """Read a snapshot file (see ``from_bytes``)."""
+        return cls.from_bytes(Path(path).read_bytes(), index_settings, source=str(path))
+
+    @classmethod
+    def from_bytes(
+        cls, snapshot: bytes, index_settings: IndexSettings | None = None, source: str = "snapshot"
+    ) -> VectorShard:
         """Read a snapshot, then fit its index to ``index_settings`` (which may rebuild it);
         ValueError when it is damaged or of an older layout."""
         try:
-            shard = cls._load(path, index_settings)
+            shard = cls._load(io.BytesIO(snapshot), index_settings, source)
         except KeyError as exc:
-            raise ValueError(f"snapshot {path} lacks {exc}") from exc
-        except (RuntimeError, zipfile.BadZipFile, EOFError) as exc:
-            raise ValueError(f"snapshot {path} is damaged: {exc}") from exc
+            raise ValueError(f"snapshot {source} lacks {exc}") from exc
+        except (RuntimeError, zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise ValueError(f"snapshot {source} is damaged: {exc}") from exc
         shard._fit_index()
         return shard
 
     @classmethod
-    def _load(cls, path: Path, index_settings: IndexSettings | None) -> VectorShard:
-        with np.load(path, allow_pickle=False) as saved:
+    def _load(cls, snapshot: io.BytesIO, index_settings: IndexSettings | None, source: str) -> VectorShard:
+        with np.load(snapshot, allow_pickle=False) as saved:
             shard = cls(int(saved["dimension"]), index_settings)
             # deserialize_index already returns the concrete class (downcasting its result
             # again would free the index under the new wrapper).
             exact_index = faiss.deserialize_index(saved["index"])
             if not isinstance(exact_index, faiss.IndexIDMap2) or exact_index.d != shard.dimension:
-                raise ValueError(f"snapshot {path} holds no exact index of dimension {shard.dimension}")
+                raise ValueError(f"snapshot {source} holds no exact index of dimension {shard.dimension}")
             shard.exact_index = exact_index
             # Snapshots written before approximate indexes existed hold a flat index only.
             kind = str(saved["kind"]) if "kind" in saved.files else "flat"
             if kind not in INDEX_KINDS:
-                raise ValueError(f"snapshot {path} has an unknown index kind {kind!r}")
+                raise ValueError(f"snapshot {source} has an unknown index kind {kind!r}")
             if kind != "flat":
                 shard.approximate = APPROXIMATE_INDEXES[kind].deserialize(
                     saved["approximate_index"], saved["position_ids"])
@@ -506,7 +517,7 @@ class VectorShard:
         if shard.approximate is not None:
             counts.add(shard.approximate.live_count)
         if len(counts) != 1:
-            raise ValueError(f"snapshot {path} is inconsistent: {shard.count} vectors, "
+            raise ValueError(f"snapshot {source} is inconsistent: {shard.count} vectors, "
                              f"{len(shard.case_of_vector)} ids, {shard.index_kind} index")
         return shard
 
