@@ -196,6 +196,10 @@ class IndexSettings(BaseModel):
         "embedding dimension (384: 8, 16, 24, 32, 48, 64, 96, ...)."
     )
     pq_nbits: int = Field(8, ge=1, le=16, description="Bits per IVF-PQ sub-quantizer code.")
+    vector_file_dir: str | None = Field(
+        None, description="Local folder of the memory-mapped files that hold IVF-PQ shards' exact "
+        "vectors for re-ranking (scratch, rebuilt from the snapshot); default: the system temp dir."
+    )
     rerank_factor: int = Field(
         4, ge=0, description="IVF-PQ returns rerank_factor x k candidates, re-scored by exact inner "
         "products for the final top-k; 0 = no re-ranking (compressed scores). IVF-PQ takes its "

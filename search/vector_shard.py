@@ -24,12 +24,15 @@ and selective filters, and an approximate index is built (and rebuilt) from it. 
   (``exact_vectors``) for the final top-k (recall@10 about 0.73 without, 0.99 with a factor of
   4 on 20k clustered 384-d vectors; see the tests).
 
-The price: an approximate shard holds its vectors twice (exact and approximate), in memory and
-in its snapshot. For IVF-PQ that means its compressed index (about 131 bytes per vector at 20k
-vectors, falling towards 48 + 8 id bytes as a shard grows, against 1,536 for 384 float32s) does
-not yet lower a shard's resident memory: the re-ranking reads the exact copy, which stays in
-RAM. ``exact_vectors`` is the one place that reads it, where a memory-mapped float32 file (or a
-MongoDB fetch by vector id) would take its place. An approximate search whose filter left it short of hits is redone exactly, so
+The price: an approximate shard holds its vectors twice (exact and approximate), in its
+snapshot and, for IVF and HNSW, in memory. An IVF-PQ shard moves its exact vectors out of RAM
+into a memory-mapped float32 file (``search.mapped_vectors``, under ``vector_file_dir``): RAM
+holds the compressed index (about 131 bytes per vector at 20k vectors, falling towards 48 code
++ 8 id bytes and the id table as a shard grows, against 1,536 for 384 float32s), and the page
+cache the rows re-ranking and exact fallbacks read. Why a local file and not MongoDB: a query
+re-scores a few hundred candidates, a page-cache read each instead of a database round trip
+per search; the file is scratch, refilled from the snapshot on load. Building, retraining and
+snapshotting still gather every vector in RAM for the moment it takes. An approximate search whose filter left it short of hits is redone exactly, so
 every search returns min(k, matching vectors) hits.
 """
 
@@ -49,6 +52,7 @@ from typing import Literal
 import faiss
 import numpy as np
 
+from search.mapped_vectors import MappedVectors
 from search.snapshot_file import write_atomically
 from lexray.settings import IndexSettings
 
@@ -310,6 +314,8 @@ class VectorShard:
         self.dimension = dimension
         self.settings = index_settings or IndexSettings()
         self.exact_index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        # An IVF-PQ shard's exact vectors, moved out of RAM (then exact_index stays empty).
+        self.mapped: MappedVectors | None = None
         self.approximate: IvfIndex | HnswIndex | None = None
         self.case_of_vector: dict[int, str] = {}
         self.vectors_of_case: dict[str, set[int]] = defaultdict(set)
@@ -324,7 +330,7 @@ class VectorShard:
 
     @property
     def count(self) -> int:
-        return int(self.exact_index.ntotal)
+        return int(self.mapped.ntotal if self.mapped is not None else self.exact_index.ntotal)
 
     @property
     def index_kind(self) -> IndexKind:
@@ -349,7 +355,10 @@ class VectorShard:
         rows = _last_occurrences(vector_ids)
         vector_ids, vectors = vector_ids[rows], vectors[rows]
         self._remove([v for v in vector_ids.tolist() if v in self.case_of_vector])
-        self.exact_index.add_with_ids(vectors, vector_ids)
+        if self.mapped is not None:
+            self.mapped.add(vector_ids, vectors)
+        else:
+            self.exact_index.add_with_ids(vectors, vector_ids)
         if self.approximate is not None:
             self.approximate.add(vector_ids, vectors)
         for row, vector_id in zip(rows.tolist(), vector_ids.tolist(), strict=True):
@@ -378,7 +387,10 @@ class VectorShard:
         held = np.asarray(sorted({int(v) for v in vector_ids} & self.case_of_vector.keys()), dtype=np.int64)
         if not len(held):
             return 0
-        self.exact_index.remove_ids(faiss.IDSelectorBatch(held))
+        if self.mapped is not None:
+            self.mapped.remove(held)
+        else:
+            self.exact_index.remove_ids(faiss.IDSelectorBatch(held))
         if self.approximate is not None:
             self.approximate.remove(held)
         for vector_id in held.tolist():
@@ -409,15 +421,39 @@ class VectorShard:
     def _rebuild(self, kind: IndexKind) -> None:
         if kind == "flat":
             self.approximate = None
+            self._place_exact_vectors(mapped=False)
             return
-        vector_ids = faiss.vector_to_array(self.exact_index.id_map).astype(np.int64)
-        vectors = self.exact_index.index.reconstruct_n(0, self.count)
+        vector_ids, vectors = self._all_exact_vectors()
         logger.info("building a %s index over %d vectors", kind, len(vector_ids))
         if kind in ("ivf", "ivfpq"):
             self.approximate = APPROXIMATE_INDEXES[kind].build(
                 vector_ids, vectors, ivf_list_count(self.settings, self.count), self.settings)
         else:
             self.approximate = HnswIndex.build(vector_ids, vectors, self.settings)
+        self._place_exact_vectors(mapped=kind == "ivfpq")
+
+    def _all_exact_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.mapped is not None:
+            vector_ids = self.mapped.ids()
+            return vector_ids, self.mapped.gather(vector_ids)
+        vector_ids = faiss.vector_to_array(self.exact_index.id_map).astype(np.int64)
+        return vector_ids, self.exact_index.index.reconstruct_n(0, self.count)
+
+    def _place_exact_vectors(self, mapped: bool) -> None:
+        """Move the exact vectors into a memory-mapped file (IVF-PQ: RAM holds only the codes)
+        or back into the in-memory flat index (every other kind searches it directly)."""
+        if mapped == (self.mapped is not None):
+            return
+        vector_ids, vectors = self._all_exact_vectors()
+        if mapped:
+            self.mapped = MappedVectors(self.dimension, self.settings.vector_file_dir)
+            self.mapped.add(vector_ids, vectors)
+            self.exact_index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+        else:
+            self.exact_index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+            self.exact_index.add_with_ids(vectors, vector_ids)
+            self.mapped.close()
+            self.mapped = None
 
     def matching_vector_ids(
         self, tenant_id: str | None = None, case_ids: Iterable[str] | None = None
@@ -496,12 +532,18 @@ class VectorShard:
         return scores, ids
 
     def exact_vectors(self, vector_ids: np.ndarray) -> np.ndarray:
-        """The stored float vectors of ``vector_ids`` (all held by this shard)."""
-        return self.exact_index.reconstruct_batch(np.asarray(vector_ids, dtype=np.int64))
+        """The stored float vectors of ``vector_ids`` (all held by this shard): from the
+        memory-mapped file of an IVF-PQ shard, else from the flat index."""
+        vector_ids = np.asarray(vector_ids, dtype=np.int64)
+        if self.mapped is not None:
+            return self.mapped.gather(vector_ids)
+        return self.exact_index.reconstruct_batch(vector_ids)
 
     def _search_exact(
         self, queries: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
+        if self.mapped is not None:
+            return self.mapped.search(queries, k, allowed)
         if allowed is None:
             return self.exact_index.search(queries, k)
         if len(allowed) <= EXACT_FILTER_LIMIT:
@@ -547,7 +589,7 @@ class VectorShard:
         buffer = io.BytesIO()
         np.savez(
             buffer,
-            index=faiss.serialize_index(self.exact_index),
+            index=faiss.serialize_index(self._flat_exact_index()),
             kind=np.str_(self.index_kind),
             approximate_index=approximate_index,
             position_ids=position_ids,
@@ -557,6 +599,15 @@ class VectorShard:
             dimension=np.int64(self.dimension),
         )
         return buffer.getvalue()
+
+    def _flat_exact_index(self) -> faiss.IndexIDMap2:
+        """The exact vectors as a flat index (the snapshot's layout, whatever holds them now)."""
+        if self.mapped is None:
+            return self.exact_index
+        flat = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+        vector_ids, vectors = self._all_exact_vectors()
+        flat.add_with_ids(vectors, vector_ids)
+        return flat
 
     @classmethod
     def load(cls, path: Path, index_settings: IndexSettings | None = None) -> VectorShard:
@@ -575,6 +626,7 @@ class VectorShard:
             raise ValueError(f"snapshot {source} lacks {exc}") from exc
         except (RuntimeError, zipfile.BadZipFile, EOFError, OSError) as exc:
             raise ValueError(f"snapshot {source} is damaged: {exc}") from exc
+        shard._place_exact_vectors(mapped=shard.index_kind == "ivfpq")
         shard._fit_index()
         return shard
 

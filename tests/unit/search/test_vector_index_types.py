@@ -140,6 +140,30 @@ def test_ivfpq_recall_at_10_with_re_ranking_beats_the_compressed_scores(recall_s
     assert hit.score == pytest.approx(float(vectors[hit.vector_id] @ queries[0]), abs=1e-5)
 
 
+def test_ivfpq_keeps_its_exact_vectors_in_a_memory_mapped_file_not_in_ram(recall_set, ivfpq_shard):
+    vectors = recall_set[0]
+    assert ivfpq_shard.exact_index.ntotal == 0  # the in-memory flat copy is empty
+    assert ivfpq_shard.mapped.ntotal == len(vectors)
+    assert ivfpq_shard.mapped.path.stat().st_size >= vectors.nbytes
+    np.testing.assert_array_equal(ivfpq_shard.exact_vectors(np.array([5, 19_999])), vectors[[5, 19_999]])
+
+
+def test_ivfpq_vectors_move_back_into_ram_when_the_shard_leaves_ivfpq(tmp_path):
+    settings = IndexSettings(index_type="ivfpq", ivf_nlist=16, pq_m=8, pq_nbits=5, vector_file_dir=str(tmp_path))
+    shard = filled_shard(settings)
+    assert shard.mapped is not None and list(tmp_path.iterdir()) == [shard.mapped.path]
+    path = tmp_path / "shard.npz"
+    shard.save(path)
+    flat = VectorShard.load(path, FORCED["flat"])
+    assert flat.mapped is None and flat.exact_index.ntotal == 2000
+    query = clustered_unit_rows(2000)[7]
+    assert flat.search(query, 1)[0][0].vector_id == 7
+    shard.settings = FORCED["hnsw"]
+    shard.remove_ids([0])  # any change fits the index to the settings
+    assert shard.index_kind == "hnsw" and shard.mapped is None and shard.exact_index.ntotal == 1999
+    assert not list(tmp_path.glob("*.f32"))  # its scratch file is deleted with the mapping
+
+
 def test_ivfpq_stores_a_fraction_of_a_float_vector(recall_set, ivfpq_shard):
     import faiss
 
