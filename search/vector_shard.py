@@ -5,10 +5,11 @@ Vectors are L2-normalised, so inner product is cosine similarity. Ids are the ch
 for ``remove_case`` and for filtered search: tenant and case filters are applied inside FAISS,
 before ranking, so a tenant always gets its own top-k, never someone else's hits filtered away.
 
-Every vector is kept in an exact index (``IndexIDMap2(IndexFlatIP)``). It answers small shards
-and selective filters, and an approximate index is built (and rebuilt) from it. With
-``IndexSettings.index_type`` "auto", a shard switches to ``approximate_type`` from
-``approximate_threshold`` vectors; an explicit "ivf" or "hnsw" forces the type:
+Every vector is kept exactly, in a flat index (``IndexIDMap2(IndexFlatIP)``; in an IVF-PQ shard
+a memory-mapped file instead). That answers small shards and selective filters, and an
+approximate index is built (and rebuilt) from it. With ``IndexSettings.index_type`` "auto", a
+shard switches to ``approximate_type`` from ``approximate_threshold`` vectors and to IVF-PQ from
+``pq_threshold``; an explicit "ivf", "hnsw" or "ivfpq" forces the type:
 
 - IVF (``IndexIVFFlat``, inner product) is trained on the shard's vectors when built and
   retrained when the list count it would choose has doubled; it stores ids and removes natively.
@@ -28,11 +29,13 @@ The price: an approximate shard holds its vectors twice (exact and approximate),
 snapshot and, for IVF and HNSW, in memory. An IVF-PQ shard moves its exact vectors out of RAM
 into a memory-mapped float32 file (``search.mapped_vectors``, under ``vector_file_dir``): RAM
 holds the compressed index (about 131 bytes per vector at 20k vectors, falling towards 48 code
-+ 8 id bytes and the id table as a shard grows, against 1,536 for 384 float32s), and the page
+bytes, 8 id bytes and the id table as a shard grows, against 1,536 for 384 float32s), and the page
 cache the rows re-ranking and exact fallbacks read. Why a local file and not MongoDB: a query
 re-scores a few hundred candidates, a page-cache read each instead of a database round trip
 per search; the file is scratch, refilled from the snapshot on load. Building, retraining and
-snapshotting still gather every vector in RAM for the moment it takes. An approximate search whose filter left it short of hits is redone exactly, so
+snapshotting still gather every vector in RAM for the moment it takes.
+
+An approximate search whose filter left it short of hits is redone exactly, so
 every search returns min(k, matching vectors) hits.
 """
 
