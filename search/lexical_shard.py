@@ -470,7 +470,9 @@ class LexicalShard:
         return cls.from_bytes(snapshot, params, source=str(path))
 
     @classmethod
-    def from_bytes(cls, snapshot: bytes, params: BM25Params | None = None, source: str = "snapshot") -> LexicalShard:
+    def from_bytes(
+        cls, snapshot: bytes, params: BM25Params | None = None, source: str = "snapshot"
+    ) -> LexicalShard:
         """Read a snapshot, with its saved k1/b unless ``params`` is given (raw counts are stored,
         so any parameters apply); ValueError when it is damaged or of another layout."""
         try:
