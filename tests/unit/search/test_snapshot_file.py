@@ -93,3 +93,15 @@ def test_an_unreadable_snapshot_is_rebuilt_not_fatal(tmp_path):
     shared = str(tmp_path / "shared")
     SnapshotStore(shared).write("shard-0-of-1.npz", b"not an npz")
     assert IndexService(Settings(data_dir=tmp_path, index={"snapshot_uri": shared})).count() == 0
+
+
+def test_the_same_code_on_a_file_system_that_is_not_local():
+    """Arrow's in-memory mock file system stands in for an object store: no fsync, a move that
+    is not a local rename; the same write and read."""
+    store = SnapshotStore("mock:///bucket/lexray-index")
+    store.write("shard-0-of-1.npz", b"first")
+    store.write("shard-0-of-1.npz", b"second")
+    assert store.read("shard-0-of-1.npz") == b"second" and store.names() == ["shard-0-of-1.npz"]
+    assert [info.base_name.endswith(".data") for info in store._listing()].count(True) == 1
+    store.delete("shard-0-of-1.npz")
+    assert store.read("shard-0-of-1.npz") is None and not store._listing()
