@@ -171,10 +171,15 @@ class IndexSettings(BaseModel):
     maintenance_tick_s: float = Field(
         1.0, gt=0, description="How often the index actor checks for a due snapshot or reconcile."
     )
+    snapshot_uri: str | None = Field(
+        None, description="Folder of the index snapshots as a pyarrow.fs URI (file:///..., "
+        "s3://bucket/prefix, or a path on a mount every node shares), so a shard restarted on "
+        "another node restores from it; default: <data_dir>/index/<actor_name> on the local disk."
+    )
     use_gpu: bool = Field(False, description="Use faiss-gpu when it is installed and a GPU exists.")
-    index_type: Literal["auto", "flat", "ivf", "hnsw"] = Field(
+    index_type: Literal["auto", "flat", "ivf", "hnsw", "ivfpq"] = Field(
         "auto", description="auto: exact (Flat) below approximate_threshold vectors per shard, "
-        "approximate_type above it."
+        "approximate_type above it, ivfpq from pq_threshold."
     )
     approximate_type: Literal["ivf", "hnsw"] = Field("hnsw", description="Approximate index used by auto.")
     approximate_threshold: int = Field(
@@ -182,6 +187,24 @@ class IndexSettings(BaseModel):
     )
     ivf_nlist: int = Field(0, ge=0, description="IVF lists; 0 = about 4 x sqrt(vectors).")
     ivf_nprobe: int = Field(16, ge=1, description="IVF lists visited per query.")
+    pq_threshold: int = Field(
+        1_000_000, ge=1, description="Vectors per shard from which auto switches to IVF-PQ "
+        "(compressed vectors: pq_m bytes each instead of 4 x dimension)."
+    )
+    pq_m: int = Field(
+        48, ge=1, description="IVF-PQ sub-quantizers (bytes per vector at 8 bits); must divide the "
+        "embedding dimension (384: 8, 16, 24, 32, 48, 64, 96, ...)."
+    )
+    pq_nbits: int = Field(8, ge=1, le=16, description="Bits per IVF-PQ sub-quantizer code.")
+    vector_file_dir: str | None = Field(
+        None, description="Local folder of the memory-mapped files that hold IVF-PQ shards' exact "
+        "vectors for re-ranking (scratch, rebuilt from the snapshot); default: the system temp dir."
+    )
+    rerank_factor: int = Field(
+        4, ge=0, description="IVF-PQ returns rerank_factor x k candidates, re-scored by exact inner "
+        "products for the final top-k; 0 = no re-ranking (compressed scores). IVF-PQ takes its "
+        "lists and probes from ivf_nlist and ivf_nprobe."
+    )
     hnsw_m: int = Field(32, ge=4, description="HNSW neighbours per node.")
     hnsw_ef_construction: int = Field(80, ge=8, description="HNSW build-time search depth.")
     hnsw_ef_search: int = Field(128, ge=8, description="HNSW query-time search depth.")
@@ -704,6 +727,17 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Snapshots of one index actor (several may share a data directory)."""
         return self.data_dir / "index" / self.index.actor_name
+
+    @property
+    def index_snapshot_uri(self) -> str:
+        """Where the index actor's snapshots live: ``index.snapshot_uri``, else ``index_dir``.
+
+        >>> Settings(data_dir="/srv/lexray").index_snapshot_uri
+        '/srv/lexray/index/lexray-index'
+        >>> Settings(index={"snapshot_uri": "s3://bucket/lexray"}).index_snapshot_uri
+        's3://bucket/lexray'
+        """
+        return self.index.snapshot_uri or str(self.index_dir)
 
     @property
     def run_dir(self) -> Path:

@@ -447,21 +447,36 @@ class LexicalShard:
         return heapq.nlargest(k, hits, key=lambda hit: (hit.score, -hit.vector_id))
 
     def save(self, path: Path) -> None:
-        """Write every tenant's corpus to one file, atomically (tmp file, then rename)."""
+        """Write every tenant's corpus to one local file, atomically (tmp file, then rename)."""
+        write_atomically(path, self.to_bytes())
+
+    def to_bytes(self) -> bytes:
+        """The snapshot: every tenant's corpus in one ``.npz`` (``from_bytes`` reads it)."""
         tenants = sorted(self.corpora)
         arrays = {f"{number}/{name}": array for number, tenant_id in enumerate(tenants)
                   for name, array in self.corpora[tenant_id].arrays().items()}
         buffer = io.BytesIO()
         np.savez(buffer, format=np.int64(SNAPSHOT_FORMAT), k1=np.float64(self.params.k1),
                  b=np.float64(self.params.b), tenants=np.array(tenants, dtype=np.str_), **arrays)
-        write_atomically(path, buffer.getvalue())
+        return buffer.getvalue()
 
     @classmethod
     def load(cls, path: Path, params: BM25Params | None = None) -> LexicalShard:
+        """Read a snapshot file (see ``from_bytes``)."""
+        try:
+            snapshot = Path(path).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"snapshot {path} is unreadable: {exc}") from exc
+        return cls.from_bytes(snapshot, params, source=str(path))
+
+    @classmethod
+    def from_bytes(
+        cls, snapshot: bytes, params: BM25Params | None = None, source: str = "snapshot"
+    ) -> LexicalShard:
         """Read a snapshot, with its saved k1/b unless ``params`` is given (raw counts are stored,
         so any parameters apply); ValueError when it is damaged or of another layout."""
         try:
-            with np.load(path, allow_pickle=False) as saved:
+            with np.load(io.BytesIO(snapshot), allow_pickle=False) as saved:
                 if int(saved["format"]) != SNAPSHOT_FORMAT:
                     raise ValueError(f"format {int(saved['format'])}, not {SNAPSHOT_FORMAT}")
                 shard = cls(params or BM25Params(k1=float(saved["k1"]), b=float(saved["b"])))
@@ -475,9 +490,9 @@ class LexicalShard:
                             raise ValueError(f"chunk {vector_id} belongs to two tenants")
                     shard.tenant_of_case.update(dict.fromkeys(corpus.vectors_of_case, tenant_id))
         except KeyError as exc:
-            raise ValueError(f"snapshot {path} lacks {exc}") from exc
+            raise ValueError(f"snapshot {source} lacks {exc}") from exc
         except ValueError as exc:
-            raise ValueError(f"snapshot {path}: {exc}") from exc
+            raise ValueError(f"snapshot {source}: {exc}") from exc
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
-            raise ValueError(f"snapshot {path} is damaged: {exc}") from exc
+            raise ValueError(f"snapshot {source} is damaged: {exc}") from exc
         return shard

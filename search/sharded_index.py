@@ -3,7 +3,9 @@ index (BM25) beside it. A plain object, no Ray or MongoDB in it: the index actor
 (``actors.index_actor``) serves one, and ``bench.retrieval`` builds one in process.
 
 Chunks go to shards by a stable hash of their case id; searches fan out to every shard and
-merge by score; snapshots are files in the data directory, restored on start;
+merge by score; snapshots go to ``Settings.index_snapshot_uri`` (a local folder by default, or any
+``pyarrow.fs`` URI every node can read) through ``search.snapshot_file.SnapshotStore``, written
+atomically and restored on start;
 ``reconcile`` makes the index hold exactly the chunks a ``ChunkSource`` (MongoDB's ``chunks``
 collection, the source of truth) holds.
 """
@@ -14,7 +16,6 @@ import heapq
 import logging
 import time
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from lexray.ids import shard_for
 from lexray.settings import Settings
 from search.lexical_shard import LexicalHit, LexicalShard
+from search.snapshot_file import SnapshotStore
 from search.vector_shard import VectorHit, VectorShard
 
 logger = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ class IndexService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.shard_count = settings.index.shards
-        self.snapshot_dir = settings.index_dir
+        self.snapshots = SnapshotStore(settings.index_snapshot_uri)
         restored = [self._restore_shard(number) for number in range(self.shard_count)]
         dimensions = {shard.dimension for shard in restored if shard is not None}
         # The vector size is learnt from the snapshot or the first vectors added, so the index
@@ -60,18 +62,30 @@ class IndexService:
         # reconcile with MongoDB, where the case's chunks are gone, does the same job.
         self.erased_cases: set[str] = set()
 
-    def _shard_path(self, number: int) -> Path:
-        return self.snapshot_dir / f"shard-{number}-of-{self.shard_count}.npz"
+    def _shard_name(self, number: int) -> str:
+        return f"shard-{number}-of-{self.shard_count}.npz"
 
-    def _lexical_path(self, number: int) -> Path:
-        return self.snapshot_dir / f"lexical-{number}-of-{self.shard_count}.npz"
+    def _lexical_name(self, number: int) -> str:
+        return f"lexical-{number}-of-{self.shard_count}.npz"
 
     def _restore_lexical(self, number: int) -> LexicalShard:
-        return _load_snapshot(self._lexical_path(number), LexicalShard.load) or LexicalShard()
+        return self._load_snapshot(self._lexical_name(number), LexicalShard.from_bytes) or LexicalShard()
 
     def _restore_shard(self, number: int) -> VectorShard | None:
-        return _load_snapshot(self._shard_path(number),
-                              lambda path: VectorShard.load(path, self.settings.index))
+        return self._load_snapshot(
+            self._shard_name(number),
+            lambda snapshot, source: VectorShard.from_bytes(snapshot, self.settings.index, source=source))
+
+    def _load_snapshot(self, name: str, from_bytes):
+        """``from_bytes(snapshot, source=...)``, or None when the snapshot is missing or
+        unreadable (then MongoDB rebuilds it)."""
+        source = f"{self.snapshots.uri}/{name}"
+        try:
+            snapshot = self.snapshots.read(name)
+            return None if snapshot is None else from_bytes(snapshot, source=source)
+        except (OSError, ValueError, RuntimeError) as exc:
+            logger.warning("snapshot %s unreadable (%s): rebuilding from MongoDB", source, exc)
+            return None
 
     def _ready_shards(self) -> list[VectorShard]:
         return [shard for shard in self.shards if shard is not None]
@@ -142,12 +156,11 @@ class IndexService:
         for lexical_shard in self.lexical:
             lexical += lexical_shard.erase_case(case_id)
         self.snapshot()
-        current = {self._shard_path(number).name for number in range(self.shard_count)}
-        current |= {self._lexical_path(number).name for number in range(self.shard_count)}
-        for pattern in ("shard-*-of-*.npz", "lexical-*-of-*.npz"):
-            for stale in self.snapshot_dir.glob(pattern):
-                if stale.name not in current:
-                    stale.unlink(missing_ok=True)
+        current = {self._shard_name(number) for number in range(self.shard_count)}
+        current |= {self._lexical_name(number) for number in range(self.shard_count)}
+        for name in self.snapshots.names():
+            if name.startswith(("shard-", "lexical-")) and name not in current:
+                self.snapshots.delete(name)
         return {"vectors": vectors, "lexical_chunks": lexical}
 
     def search(
@@ -199,9 +212,9 @@ class IndexService:
     def snapshot(self) -> int:
         for number, shard in enumerate(self.shards):
             if shard is not None:
-                shard.save(self._shard_path(number))
+                self.snapshots.write(self._shard_name(number), shard.to_bytes())
         for number, lexical in enumerate(self.lexical):
-            lexical.save(self._lexical_path(number))
+            self.snapshots.write(self._lexical_name(number), lexical.to_bytes())
         self.dirty = False
         self.last_snapshot_at = time.monotonic()
         return self.count()
@@ -228,17 +241,6 @@ class IndexService:
         if stale or added:
             self.snapshot()
         return {"added": added, "removed": len(stale), "count": self.count()}
-
-
-def _load_snapshot(path: Path, load):
-    """``load(path)``, or None when the snapshot is missing or unreadable (then MongoDB rebuilds it)."""
-    if not path.exists():
-        return None
-    try:
-        return load(path)
-    except (OSError, ValueError, RuntimeError) as exc:
-        logger.warning("snapshot %s unreadable (%s): rebuilding from MongoDB", path, exc)
-        return None
 
 
 class TenantView:

@@ -1,4 +1,4 @@
-"""VectorShard's index types (flat, IVF, HNSW) on real FAISS with seeded synthetic vectors:
+"""VectorShard's index types (flat, IVF, HNSW, IVF-PQ) on real FAISS with seeded synthetic vectors:
 the switch by size, recall against exact search, removal, re-adding, filters, snapshots and
 the CPU fallback of use_gpu."""
 
@@ -17,6 +17,8 @@ FORCED = {
     "flat": IndexSettings(index_type="flat"),
     "ivf": IndexSettings(index_type="ivf", ivf_nlist=16, ivf_nprobe=8),
     "hnsw": IndexSettings(index_type="hnsw", hnsw_m=16),
+    # 5-bit codes: 32 centroids per sub-quantizer train on these tests' 2,000 vectors.
+    "ivfpq": IndexSettings(index_type="ivfpq", ivf_nlist=16, ivf_nprobe=8, pq_m=8, pq_nbits=5),
 }
 
 
@@ -103,6 +105,85 @@ def test_recall_at_10_of_approximate_indexes_against_exact_search(recall_set, in
     recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approximate_top, exact_top, strict=True)])
     # Measured here: IVF (512 lists, nprobe 16) about 0.99, HNSW (M 32, efSearch 128) about 1.0.
     assert recall >= 0.9, f"{index_type} recall@10 = {recall:.3f}"
+
+
+@pytest.fixture(scope="module")
+def ivfpq_shard(recall_set):
+    """The recall set in an IVF-PQ shard at the default tuning (48 sub-quantizers of 8 bits,
+    512 lists); built once, it is the slow part (about 25 s on two shared cores)."""
+    vectors, _, _ = recall_set
+    shard = VectorShard(vectors.shape[1], IndexSettings(index_type="ivfpq"))
+    add_rows(shard, np.arange(len(vectors)), vectors)
+    assert shard.index_kind == "ivfpq"
+    return shard
+
+
+def recall_at_10(shard, queries, exact_top):
+    found = [hit_ids(hits) for hits in shard.search(queries, 10)]
+    assert all(len(top) == 10 for top in found)
+    return np.mean([len(set(a) & set(e)) / 10 for a, e in zip(found, exact_top, strict=True)])
+
+
+def test_ivfpq_recall_at_10_with_re_ranking_beats_the_compressed_scores(recall_set, ivfpq_shard):
+    _, queries, exact_top = recall_set
+    recalls = {}
+    for factor in (0, 4):
+        ivfpq_shard.settings = ivfpq_shard.settings.model_copy(update={"rerank_factor": factor})
+        recalls[factor] = recall_at_10(ivfpq_shard, queries, exact_top)
+    ivfpq_shard.settings = ivfpq_shard.settings.model_copy(update={"rerank_factor": 4})
+    # Measured here: about 0.73 on the compressed scores alone, 0.99 re-ranking 40 candidates.
+    assert recalls[4] >= 0.95, recalls
+    assert recalls[4] > recalls[0], recalls
+    # Re-ranked scores are exact inner products.
+    vectors = recall_set[0]
+    hit = ivfpq_shard.search(queries[:1], 1)[0][0]
+    assert hit.score == pytest.approx(float(vectors[hit.vector_id] @ queries[0]), abs=1e-5)
+
+
+def test_ivfpq_keeps_its_exact_vectors_in_a_memory_mapped_file_not_in_ram(recall_set, ivfpq_shard):
+    vectors = recall_set[0]
+    assert ivfpq_shard.exact_index.ntotal == 0  # the in-memory flat copy is empty
+    assert ivfpq_shard.mapped.ntotal == len(vectors)
+    assert ivfpq_shard.mapped.path.stat().st_size >= vectors.nbytes
+    np.testing.assert_array_equal(ivfpq_shard.exact_vectors(np.array([5, 19_999])), vectors[[5, 19_999]])
+
+
+def test_ivfpq_vectors_move_back_into_ram_when_the_shard_leaves_ivfpq(tmp_path):
+    settings = IndexSettings(index_type="ivfpq", ivf_nlist=16, pq_m=8, pq_nbits=5, vector_file_dir=str(tmp_path))
+    shard = filled_shard(settings)
+    assert shard.mapped is not None and list(tmp_path.iterdir()) == [shard.mapped.path]
+    path = tmp_path / "shard.npz"
+    shard.save(path)
+    flat = VectorShard.load(path, FORCED["flat"])
+    assert flat.mapped is None and flat.exact_index.ntotal == 2000
+    query = clustered_unit_rows(2000)[7]
+    assert flat.search(query, 1)[0][0].vector_id == 7
+    shard.settings = FORCED["hnsw"]
+    shard.remove_ids([0])  # any change fits the index to the settings
+    assert shard.index_kind == "hnsw" and shard.mapped is None and shard.exact_index.ntotal == 1999
+    assert not list(tmp_path.glob("*.f32"))  # its scratch file is deleted with the mapping
+
+
+def test_ivfpq_stores_a_fraction_of_a_float_vector(recall_set, ivfpq_shard):
+    import faiss
+
+    bytes_per_vector = len(faiss.serialize_index(ivfpq_shard.approximate.index)) / len(recall_set[0])
+    # 48 code bytes + 8 id bytes + the id hashtable, centroids and codebooks spread over 20k
+    # vectors: about 131 here, against 1,536 for 384 float32s (and falling as the shard grows).
+    assert bytes_per_vector < 384 * 4 / 8, bytes_per_vector
+
+
+def test_auto_compresses_from_pq_threshold_and_ivfpq_needs_a_dividing_pq_m():
+    settings = IndexSettings(approximate_threshold=500, pq_threshold=1300, pq_m=8, pq_nbits=5,
+                             ivf_nlist=16)
+    shard = filled_shard(settings, count=1000)
+    assert shard.index_kind == "hnsw"
+    added = clustered_unit_rows(400, seed=1)
+    add_rows(shard, np.arange(1000, 1400), added)
+    assert shard.index_kind == "ivfpq"
+    assert shard.search(added[200], 1)[0][0].vector_id == 1200
+    with pytest.raises(ValueError, match="pq_m"):
+        VectorShard(30, IndexSettings(index_type="ivfpq", pq_m=8))
 
 
 @pytest.mark.parametrize("kind", FORCED)
