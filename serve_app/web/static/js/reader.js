@@ -104,6 +104,15 @@ function renderText(cleaned, pageSpans, start, end) {
   return firstMark;
 }
 
+// Scroll the text's own box so `target` sits `fraction` of the way down it, and the window only
+// when that leaves `target` out of view: the title and the PDF beside the text stay in place.
+function reveal(target, fraction) {
+  const box = document.getElementById("case-text");
+  box.scrollTop += target.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight * fraction;
+  const top = target.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 48) target.scrollIntoView({ block: fraction ? "center" : "start" });
+}
+
 function pageOf(pageSpans, offset) {
   const span = pageSpans.find((candidate) => candidate.char_start <= offset && offset < candidate.char_end);
   return span ? span.page : null;
@@ -224,17 +233,20 @@ async function main() {
   const pdfPage = page ?? (start !== null ? pageOf(record.page_spans, start) : null) ?? 1;
   const pdfView = loadPdf(pdfPage);
   renderSections(record.sections, async (sectionPage) => {
-    document.getElementById(`page-${sectionPage}-heading`)?.focus();
+    const block = document.getElementById(`page-${sectionPage}`);
+    if (block) {
+      reveal(block, 0);
+      document.getElementById(`page-${sectionPage}-heading`).focus({ preventScroll: true });
+    }
     (await pdfView).show(sectionPage);
   });
 
   if (mark) {
-    mark.scrollIntoView({ block: "center" });
+    reveal(mark, 1 / 3);
     mark.focus({ preventScroll: true });
-  } else if (page !== null) {
-    const heading = document.getElementById(`page-${page}-heading`);
-    heading?.scrollIntoView({ block: "start" });
-    heading?.focus({ preventScroll: true });
+  } else if (page !== null && document.getElementById(`page-${page}`)) {
+    reveal(document.getElementById(`page-${page}`), 0);
+    document.getElementById(`page-${page}-heading`).focus({ preventScroll: true });
   }
   loadPanel("citator", () => apiJson(`/api/v1/citator/case/${encodeURIComponent(caseId)}`), renderCitator);
   loadPanel("similar", () => apiJson("/api/v1/retrieval/similar", { json: { case_id: caseId, limit: 5 } }),
