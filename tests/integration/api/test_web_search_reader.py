@@ -119,6 +119,16 @@ def test_a_court_filter_narrows_the_hits_and_stays_in_the_url(signed_in, api, co
     expect(page.get_by_label("Mode")).to_have_value("bm25")
 
 
+def test_paging_past_the_last_hit_says_so_and_leads_back(signed_in, api, corpus):
+    page = signed_in
+    page.goto(api["url"] + "/app/?q=" + BROAD_QUERY.replace(" ", "+") + "&p=2")
+    expect(page.get_by_role("status")).to_have_text("No cases on page 2.")
+    page.get_by_role("button", name="Previous", exact=True).click()
+    page.wait_for_url(re.compile(r"/app/\?q=[^&]+$"))
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"Page 1: cases 1–3"))
+    expect(page.locator("#search-pager")).to_be_hidden()  # one page of hits: no pager
+
+
 def test_a_hit_opens_the_reader_at_its_chunk_with_the_pdf_citator_and_similar_cases(signed_in, api, corpus):
     page = signed_in
     with_axe(page)

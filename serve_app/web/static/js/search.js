@@ -1,5 +1,6 @@
-// Search: the query, mode, filters and page live in the URL (/app/?q=...&mode=...&court=...&page=2)
-// so a search can be bookmarked, shared and restored on reload; the key never does.
+// Search: the query, mode, filters and result page live in the URL (/app/?q=...&mode=...&court=...&p=2)
+// so a search can be bookmarked, shared and restored on reload; the key never does. The page is
+// "p", not "page": /app/{page} would read a "page" query parameter as the page's name (a 404).
 import { apiJson, clearError, requireSignIn, showError, showMessage } from "./api.js";
 import { readerUrl, snippetNodes } from "./highlight.js";
 
@@ -35,7 +36,7 @@ function stateFromUrl() {
     const value = (params.get(name) || "").trim();
     if (value) filters[name] = value;
   }
-  const page = Math.min(Math.max(Number.parseInt(params.get("page") || "1", 10) || 1, 1), MAX_RESULTS / PAGE_SIZE);
+  const page = Math.min(Math.max(Number.parseInt(params.get("p") || "1", 10) || 1, 1), MAX_RESULTS / PAGE_SIZE);
   return { query, mode, filters, page };
 }
 
@@ -43,7 +44,7 @@ function urlOf({ query, mode, filters, page }) {
   const params = new URLSearchParams({ q: query });
   if (mode !== "hybrid") params.set("mode", mode);
   for (const [name, value] of Object.entries(filters)) params.set(name, value);
-  if (page > 1) params.set("page", String(page));
+  if (page > 1) params.set("p", String(page));
   return `/app/?${params}`;
 }
 
