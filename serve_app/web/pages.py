@@ -98,11 +98,14 @@ async def questions_page(request: Request, case_id: str) -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-@router.get("/{page}", response_class=HTMLResponse)
-async def page(request: Request, page: str = "") -> HTMLResponse:
-    if page not in PAGES:
-        raise ApiError("not_found", f"no page {page!r}")
-    return _render(request, PAGES[page], page or "search")
+@router.get("/{name}", response_class=HTMLResponse)
+async def page(request: Request) -> HTMLResponse:
+    # The name comes from the path only: on "/" a parameter would be read from the query, and
+    # the pages' own query strings (search's ?p=2, ...) are theirs.
+    name = request.path_params.get("name", "")
+    if name not in PAGES:
+        raise ApiError("not_found", f"no page {name!r}")
+    return _render(request, PAGES[name], name or "search")
 
 
 def install_web(app: FastAPI) -> None:

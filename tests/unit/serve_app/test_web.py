@@ -113,6 +113,13 @@ def test_an_unknown_page_is_a_404(client):
     assert client.get("/app/nope").status_code == 404
 
 
+def test_a_page_query_parameter_is_the_page_s_own(client):
+    # /app/ takes no page name from its query: ?page=2 is a page script's, not a route's.
+    for url in ("/app/?page=2", "/app/?page=nope", "/app/chat?page=3"):
+        response = client.get(url)
+        assert response.status_code == 200 and '<main id="main"' in response.text, url
+
+
 def test_every_static_file_a_template_names_exists():
     referenced = {name for template in TEMPLATES_DIR.glob("*.html")
                   for name in STATIC_REFERENCE.findall(template.read_text())}
