@@ -3,9 +3,9 @@ browser download), headless, once per session, and a fresh page per test that fa
 when the page asks anything of another origin, logs a console error or a JavaScript exception,
 or breaks its Content-Security-Policy.
 
-A test module imports the fixtures (they need the ``api`` fixture of the app under test):
-
-    from tests.integration.web_browser import browser, browser_events, page  # noqa: F401
+The fixtures are registered once, by ``tests/integration/api/conftest.py`` (they need the
+``api`` fixture of the app under test; imported into several modules, the session-scoped browser
+would start once per module, and a second Playwright cannot start beside the first):
 
     def test_signin(page, api, browser_events):
         browser_events.allow(r"status of 401")     # a console error this test expects

@@ -13,6 +13,9 @@ import pytest
 
 from tests.deployed_app import deployed_app
 from tests.integration.api.shared_app import INGEST, LLM, MAX_UPLOAD_BYTES, REGISTERED
+# The browser fixtures are defined once, here: imported into each module, the session-scoped
+# browser became one per module, and a second Playwright cannot start while the first runs.
+from tests.integration.web_browser import browser, browser_events, page  # noqa: F401
 
 
 @pytest.fixture(scope="package")

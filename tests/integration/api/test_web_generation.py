@@ -21,8 +21,7 @@ from serve_app.client import LexRayClient
 from tests.conftest import SAMPLES
 from tests.deployed_app import wait_indexed
 from tests.integration.api.shared_app import tenant_keys
-from tests.integration.web_browser import (  # noqa: F401
-    axe_violations, browser, browser_events, page, save_screenshot, with_axe)
+from tests.integration.web_browser import axe_violations, save_screenshot, with_axe
 
 TENANT = "web-generation"
 KEY = tenant_keys(TENANT)[TENANT]
@@ -169,6 +168,23 @@ def test_a_streamed_answer_cites_the_reader_and_its_session_is_listed_resumed_an
     expect(page.locator(".message.user")).to_have_text(re.compile(re.escape(QUESTION)))
     expect(page.locator('.message.assistant [data-state="checked"]')).to_have_count(1)
     expect(page.locator('.message.assistant [data-state="checked"] .sources a')).to_have_count(len(citations))
+
+    # A citation opens the reader at the cited page with the cited span marked and focused.
+    cited = citations[0]
+    with http(api) as client:
+        cleaned = client.get(f"/api/v1/retrieval/case/{case_id}",
+                             params={"include_content": "true"}).json()["cleaned_content"]
+    cited_url = reader_url(cited["case_id"], cited["page"], cited["char_start"], cited["char_end"])
+    page.locator(f'.message.assistant [data-state="checked"] .sources a[href="{cited_url}"]').first.click()
+    page.wait_for_url(re.compile(r"/app/case/"))
+    mark = page.locator("#highlight")
+    expect(mark).to_be_focused()
+    marked = mark.text_content()
+    assert marked and cleaned[cited["char_start"]:cited["char_end"]].startswith(marked)
+    expect(page.locator(f"#page-{cited['page']} #highlight")).to_have_count(1)
+    expect(page.locator("#pdf-page-label")).to_have_text(re.compile(rf"Page {cited['page']} of \d+"))
+    page.go_back()
+    page.wait_for_url(re.compile(r"/app/chat\?session="))
 
     entry = page.locator("#session-list li").filter(has=page.locator(f"a[data-session-id='{session_id}']"))
     entry.get_by_role("button", name=re.compile("^Delete conversation")).click()

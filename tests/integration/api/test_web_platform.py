@@ -12,7 +12,7 @@ import httpx
 
 from serve_app.http import APP_CSP
 from tests.integration.api.shared_app import tenant_keys
-from tests.integration.web_browser import axe_violations, browser, browser_events, page, with_axe  # noqa: F401
+from tests.integration.web_browser import axe_violations, with_axe
 
 KEYS = tenant_keys("web-a")
 KEY = KEYS["web-a"]

@@ -21,9 +21,7 @@ from serve_app.client import LexRayClient
 from tests.conftest import SAMPLES
 from tests.deployed_app import wait_indexed
 from tests.integration.api.shared_app import tenant_keys
-from tests.integration.web_browser import (  # noqa: F401
-    axe_violations, browser, browser_events, page, save_screenshot, with_axe,
-)
+from tests.integration.web_browser import axe_violations, save_screenshot, with_axe
 
 KEYS = tenant_keys("web-search")
 KEY = KEYS["web-search"]

@@ -16,8 +16,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import SAMPLES
 from tests.integration.api.shared_app import INGEST, tenant_keys
-from tests.integration.web_browser import (  # noqa: F401
-    axe_violations, browser, browser_events, page, save_screenshot, with_axe)
+from tests.integration.web_browser import axe_violations, save_screenshot, with_axe
 
 KEYS = tenant_keys("web-upload-a", "web-upload-b")
 UPLOADED = "doctor__missouri.pdf"
